@@ -1,0 +1,40 @@
+#include "Commands.h"
+
+#include "bmfl/Runtime.h"
+
+#include <iostream>
+
+namespace bmfl::cli
+{
+
+namespace
+{
+
+int runRuntime(const std::vector<std::string>& arguments)
+{
+  if (!arguments.empty())
+  {
+    std::cerr << "bmfl runtime: takes no arguments\n";
+    return 2;
+  }
+  const RuntimeInfo info = runtimeInfo();
+  std::cout << "libtorch:          " << info.torchVersion << "\n"
+            << "intra-op threads:  " << info.threads << "\n"
+            << "blas library:      " << info.blasLibrary << "\n"
+            << "openblas coretype: " << info.openblasCoreType << "\n"
+            << "cuda:              "
+            << (info.cudaAvailable ? std::to_string(info.cudaDevices) + " device(s)"
+                                   : std::string("not available"))
+            << "\n";
+  return 0;
+}
+
+} // namespace
+
+BMFL_REGISTER_COMMAND(runtime,
+                      "runtime",
+                      "print the compute runtime: LibTorch, threads, BLAS, CUDA",
+                      "bmfl runtime",
+                      runRuntime);
+
+} // namespace bmfl::cli

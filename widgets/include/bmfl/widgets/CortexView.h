@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QWidget>
+
+#include <memory>
+
+namespace bmfl
+{
+
+struct CorticalSurface;
+class VtkOpenGLWidget;
+
+/// Both hemispheres of a cortical surface, side by side, each in its own viewport and camera,
+/// shaded by sulcal depth. The view observes the surface it is given; it never owns or edits it.
+class CortexView : public QWidget
+{
+  Q_OBJECT
+
+public:
+  /// Camera presets, named as neuroimaging viewers name them.
+  enum class ViewPreset
+  {
+    Lateral,
+    Medial,
+    Dorsal,
+    Ventral,
+    Anterior,
+    Posterior
+  };
+  Q_ENUM(ViewPreset)
+
+  explicit CortexView(QWidget* parent = nullptr);
+  ~CortexView() override;
+
+  void setSurface(std::shared_ptr<const CorticalSurface> surface);
+  const CorticalSurface* surface() const;
+
+  void setViewPreset(ViewPreset preset);
+  ViewPreset viewPreset() const;
+
+  /// Back to the current preset's camera (also the R key in the view).
+  void resetView();
+
+  VtkOpenGLWidget* renderWidget() const;
+
+  /// The preset's name as the command line and session files spell it ("lateral", ...).
+  static const char* presetKey(ViewPreset preset);
+  /// The preset's name in the user's language.
+  static QString presetName(ViewPreset preset);
+
+signals:
+  void frameRendered();
+
+private:
+  struct Pipeline;
+  std::unique_ptr<Pipeline> Scene;
+  std::shared_ptr<const CorticalSurface> Surface;
+  ViewPreset Preset = ViewPreset::Lateral;
+};
+
+} // namespace bmfl

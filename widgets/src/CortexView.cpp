@@ -1,0 +1,324 @@
+#include "bmfl/widgets/CortexView.h"
+
+#include "SurfacePolyData.h"
+#include "bmfl/Fsaverage.h"
+#include "bmfl/widgets/VtkOpenGLWidget.h"
+
+#include <QFileInfo>
+#include <QVBoxLayout>
+
+#include <vtkActor.h>
+#include <vtkCamera.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkGenericRenderWindowInteractor.h>
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkMath.h>
+#include <vtkNew.h>
+#include <vtkObjectFactory.h>
+#include <vtkPointData.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+
+namespace bmfl
+{
+
+namespace
+{
+
+// Trackball camera whose R key returns to the view's preset instead of VTK's generic reset,
+// and which ignores VTK's keys that would quit, go stereo or switch to wireframe.
+class CortexInteractorStyle : public vtkInteractorStyleTrackballCamera
+{
+public:
+  static CortexInteractorStyle* New();
+  vtkTypeMacro(CortexInteractorStyle, vtkInteractorStyleTrackballCamera)
+
+    std::function<void()> ResetRequested;
+
+  void OnChar() override
+  {
+    switch (this->Interactor->GetKeyCode())
+    {
+      case 'r':
+      case 'R':
+        if (ResetRequested)
+        {
+          ResetRequested();
+        }
+        return;
+      case 'q':
+      case 'Q':
+      case 'e':
+      case 'E':
+      case '3':
+      case 'w':
+      case 'W':
+      case 's':
+      case 'S':
+        return;
+      default:
+        vtkInteractorStyleTrackballCamera::OnChar();
+    }
+  }
+};
+vtkStandardNewMacro(CortexInteractorStyle);
+
+struct CameraPose
+{
+  std::array<double, 3> direction; // from the focal point towards the camera
+  std::array<double, 3> viewUp;
+};
+
+// RAS coordinates: +x right, +y anterior, +z superior.
+CameraPose poseFor(CortexView::ViewPreset preset, Hemisphere hemisphere)
+{
+  const double outward = hemisphere == Hemisphere::Left ? -1.0 : 1.0;
+  switch (preset)
+  {
+    case CortexView::ViewPreset::Lateral:
+      return { { outward, 0.0, 0.0 }, { 0.0, 0.0, 1.0 } };
+    case CortexView::ViewPreset::Medial:
+      return { { -outward, 0.0, 0.0 }, { 0.0, 0.0, 1.0 } };
+    case CortexView::ViewPreset::Dorsal:
+      return { { 0.0, 0.0, 1.0 }, { 0.0, 1.0, 0.0 } };
+    case CortexView::ViewPreset::Ventral:
+      return { { 0.0, 0.0, -1.0 }, { 0.0, 1.0, 0.0 } };
+    case CortexView::ViewPreset::Anterior:
+      return { { 0.0, 1.0, 0.0 }, { 0.0, 0.0, 1.0 } };
+    case CortexView::ViewPreset::Posterior:
+      return { { 0.0, -1.0, 0.0 }, { 0.0, 0.0, 1.0 } };
+  }
+  return { { outward, 0.0, 0.0 }, { 0.0, 0.0, 1.0 } };
+}
+
+// Places the camera on its current direction so the actor's bounding box fills the viewport,
+// limited by whichever of width and height is tighter (VTK's ResetCamera fits a bounding
+// sphere, which leaves an elongated hemisphere small or, zoomed, cut off).
+void fitCameraToBounds(vtkRenderer* renderer, const double bounds[6])
+{
+  vtkCamera* camera = renderer->GetActiveCamera();
+  const double centre[3] = { 0.5 * (bounds[0] + bounds[1]),
+                             0.5 * (bounds[2] + bounds[3]),
+                             0.5 * (bounds[4] + bounds[5]) };
+  double direction[3];
+  camera->GetDirectionOfProjection(direction); // from the camera towards the focal point
+  double up[3];
+  camera->GetViewUp(up);
+  const double right[3] = { direction[1] * up[2] - direction[2] * up[1],
+                            direction[2] * up[0] - direction[0] * up[2],
+                            direction[0] * up[1] - direction[1] * up[0] };
+  double halfWidth = 0.0;
+  double halfHeight = 0.0;
+  double halfDepth = 0.0;
+  for (int corner = 0; corner < 8; ++corner)
+  {
+    const double offset[3] = { bounds[(corner & 1) ? 1 : 0] - centre[0],
+                               bounds[(corner & 2) ? 3 : 2] - centre[1],
+                               bounds[(corner & 4) ? 5 : 4] - centre[2] };
+    halfWidth = std::max(halfWidth, std::abs(vtkMath::Dot(offset, right)));
+    halfHeight = std::max(halfHeight, std::abs(vtkMath::Dot(offset, up)));
+    halfDepth = std::max(halfDepth, std::abs(vtkMath::Dot(offset, direction)));
+  }
+  double aspect[2];
+  renderer->GetAspect(aspect);
+  const double viewportAspect = aspect[0] / aspect[1];
+  const double tanHalfAngle = std::tan(vtkMath::RadiansFromDegrees(camera->GetViewAngle() / 2.0));
+  constexpr double kMargin = 1.06;
+  const double distance =
+    kMargin * std::max(halfHeight, halfWidth / viewportAspect) / tanHalfAngle + halfDepth;
+  camera->SetFocalPoint(centre);
+  camera->SetPosition(centre[0] - distance * direction[0],
+                      centre[1] - distance * direction[1],
+                      centre[2] - distance * direction[2]);
+  renderer->ResetCameraClippingRange(bounds);
+}
+
+// VTK draws text with its built-in Latin fonts unless given a font file. For captions in
+// other scripts (the Chinese translation) use a CJK font that the dependency script installs.
+void setCaption(vtkTextActor* caption, const QString& text)
+{
+  static const char* const kCjkFont = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+  const bool latin = std::all_of(
+    text.begin(), text.end(), [](QChar c) { return c.unicode() < 0x0250 || c == QChar(0x00b7); });
+  vtkTextProperty* property = caption->GetTextProperty();
+  if (!latin && QFileInfo::exists(QString::fromLatin1(kCjkFont)))
+  {
+    property->SetFontFamily(VTK_FONT_FILE);
+    property->SetFontFile(kCjkFont);
+  }
+  else
+  {
+    property->SetFontFamilyToArial();
+  }
+  caption->SetInput(text.toUtf8().constData());
+}
+
+} // namespace
+
+struct CortexView::Pipeline
+{
+  struct HemisphereScene
+  {
+    Hemisphere hemisphere = Hemisphere::Left;
+    vtkNew<vtkRenderer> renderer;
+    vtkNew<vtkPolyDataMapper> mapper;
+    vtkNew<vtkActor> actor;
+    vtkNew<vtkTextActor> caption;
+  };
+
+  VtkOpenGLWidget* widget = nullptr;
+  std::array<HemisphereScene, 2> hemispheres;
+};
+
+CortexView::CortexView(QWidget* parent)
+  : QWidget(parent)
+  , Scene(std::make_unique<Pipeline>())
+{
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  Scene->widget = new VtkOpenGLWidget(this);
+  layout->addWidget(Scene->widget);
+  connect(Scene->widget, &VtkOpenGLWidget::frameRendered, this, &CortexView::frameRendered);
+
+  vtkGenericOpenGLRenderWindow* window = Scene->widget->renderWindow();
+  const std::array<Hemisphere, 2> order = { Hemisphere::Left, Hemisphere::Right };
+  for (std::size_t i = 0; i < 2; ++i)
+  {
+    Pipeline::HemisphereScene& scene = Scene->hemispheres[i];
+    scene.hemisphere = order[i];
+    scene.renderer->SetViewport(
+      0.5 * static_cast<double>(i), 0.0, 0.5 * static_cast<double>(i + 1), 1.0);
+    scene.renderer->SetBackground(1.0, 1.0, 1.0);
+    scene.renderer->SetBackgroundAlpha(1.0); // Qt composites the widget with its alpha
+    scene.mapper->SetScalarModeToUsePointData();
+    scene.mapper->SetColorModeToDirectScalars();
+    scene.actor->SetMapper(scene.mapper);
+    scene.actor->GetProperty()->SetInterpolationToGouraud();
+    scene.actor->GetProperty()->SetAmbient(0.15);
+    scene.actor->GetProperty()->SetDiffuse(0.85);
+    scene.actor->GetProperty()->SetSpecular(0.05);
+    scene.actor->VisibilityOff();
+    scene.renderer->AddActor(scene.actor);
+
+    vtkTextProperty* text = scene.caption->GetTextProperty();
+    text->SetFontSize(15);
+    text->SetColor(0.25, 0.25, 0.25);
+    text->SetJustificationToCentered();
+    scene.caption->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+    scene.caption->SetPosition(0.5, 0.03);
+    scene.renderer->AddViewProp(scene.caption);
+    window->AddRenderer(scene.renderer);
+  }
+
+  vtkNew<CortexInteractorStyle> style;
+  style->ResetRequested = [this]() { resetView(); };
+  Scene->widget->setInteractorStyle(style);
+}
+
+CortexView::~CortexView() = default;
+
+void CortexView::setSurface(std::shared_ptr<const CorticalSurface> surface)
+{
+  Surface = std::move(surface);
+  for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
+  {
+    if (!Surface)
+    {
+      scene.actor->VisibilityOff();
+      continue;
+    }
+    const HemisphereSurface& hemisphere =
+      scene.hemisphere == Hemisphere::Left ? Surface->left : Surface->right;
+    vtkSmartPointer<vtkPolyData> polyData = makeSurfacePolyData(hemisphere.mesh);
+    const std::vector<std::uint8_t> shading = sulcalDepthShading(hemisphere.sulc);
+    vtkNew<vtkUnsignedCharArray> colours;
+    colours->SetName("sulc_shading");
+    colours->SetNumberOfComponents(3);
+    colours->SetNumberOfTuples(static_cast<vtkIdType>(hemisphere.mesh.vertexCount()));
+    std::copy(shading.begin(), shading.end(), colours->GetPointer(0));
+    polyData->GetPointData()->SetScalars(colours);
+    scene.mapper->SetInputData(polyData);
+    scene.actor->VisibilityOn();
+  }
+  resetView();
+}
+
+const CorticalSurface* CortexView::surface() const
+{
+  return Surface.get();
+}
+
+void CortexView::setViewPreset(ViewPreset preset)
+{
+  Preset = preset;
+  resetView();
+}
+
+CortexView::ViewPreset CortexView::viewPreset() const
+{
+  return Preset;
+}
+
+const char* CortexView::presetKey(ViewPreset preset)
+{
+  switch (preset)
+  {
+    case ViewPreset::Lateral:
+      return QT_TR_NOOP("lateral");
+    case ViewPreset::Medial:
+      return QT_TR_NOOP("medial");
+    case ViewPreset::Dorsal:
+      return QT_TR_NOOP("dorsal");
+    case ViewPreset::Ventral:
+      return QT_TR_NOOP("ventral");
+    case ViewPreset::Anterior:
+      return QT_TR_NOOP("anterior");
+    case ViewPreset::Posterior:
+      return QT_TR_NOOP("posterior");
+  }
+  return "";
+}
+
+QString CortexView::presetName(ViewPreset preset)
+{
+  return tr(presetKey(preset));
+}
+
+void CortexView::resetView()
+{
+  for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
+  {
+    const QString side =
+      scene.hemisphere == Hemisphere::Left ? tr("Left hemisphere") : tr("Right hemisphere");
+    setCaption(scene.caption, QStringLiteral("%1 \u00b7 %2").arg(side, presetName(Preset)));
+    if (!Surface)
+    {
+      continue;
+    }
+    const CameraPose pose = poseFor(Preset, scene.hemisphere);
+    vtkCamera* camera = scene.renderer->GetActiveCamera();
+    camera->SetFocalPoint(0.0, 0.0, 0.0);
+    camera->SetPosition(pose.direction[0], pose.direction[1], pose.direction[2]);
+    camera->SetViewUp(pose.viewUp[0], pose.viewUp[1], pose.viewUp[2]);
+    camera->SetViewAngle(30.0);
+    fitCameraToBounds(scene.renderer, scene.actor->GetBounds());
+  }
+  Scene->widget->update();
+}
+
+VtkOpenGLWidget* CortexView::renderWidget() const
+{
+  return Scene->widget;
+}
+
+} // namespace bmfl

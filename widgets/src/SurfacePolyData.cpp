@@ -1,0 +1,95 @@
+#include "SurfacePolyData.h"
+
+#include "bmfl/Surface.h"
+
+#include <vtkCellArray.h>
+#include <vtkFloatArray.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkTypeInt32Array.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace bmfl
+{
+
+namespace
+{
+constexpr float kGyralGrey = 0.80F;
+constexpr float kSulcalGrey = 0.42F;
+} // namespace
+
+vtkSmartPointer<vtkPolyData> makeSurfacePolyData(const SurfaceMesh& mesh)
+{
+  const auto vertexCount = static_cast<vtkIdType>(mesh.vertexCount());
+  vtkNew<vtkFloatArray> coordinates;
+  coordinates->SetNumberOfComponents(3);
+  coordinates->SetNumberOfTuples(vertexCount);
+  std::copy(mesh.points.begin(), mesh.points.end(), coordinates->GetPointer(0));
+  vtkNew<vtkPoints> points;
+  points->SetData(coordinates);
+
+  const auto triangleCount = static_cast<vtkIdType>(mesh.triangleCount());
+  vtkNew<vtkTypeInt32Array> offsets;
+  offsets->SetNumberOfValues(triangleCount + 1);
+  for (vtkIdType i = 0; i <= triangleCount; ++i)
+  {
+    offsets->SetValue(i, static_cast<std::int32_t>(3 * i));
+  }
+  vtkNew<vtkTypeInt32Array> connectivity;
+  connectivity->SetNumberOfValues(3 * triangleCount);
+  std::copy(mesh.triangles.begin(), mesh.triangles.end(), connectivity->GetPointer(0));
+  vtkNew<vtkCellArray> triangles;
+  triangles->SetData(offsets, connectivity);
+
+  vtkNew<vtkPolyData> polyData;
+  polyData->SetPoints(points);
+  polyData->SetPolys(triangles);
+
+  vtkNew<vtkPolyDataNormals> normals;
+  normals->SetInputData(polyData);
+  normals->SplittingOff();   // smooth shading across the whole cortex
+  normals->ConsistencyOff(); // template meshes are consistently oriented already
+  normals->ComputePointNormalsOn();
+  normals->ComputeCellNormalsOff();
+  normals->Update();
+  return normals->GetOutput();
+}
+
+std::vector<std::uint8_t> sulcalDepthShading(const VertexMap& sulc)
+{
+  std::vector<std::uint8_t> rgb(sulc.vertexCount * 3);
+  const float* depth = sulc.frame(0);
+  // Sulcal depth comes in different units (FreeSurfer's mm-like values, nilearn's fsaverage5
+  // within about +-2): scale the ramp by the map's own spread so any of them reads well.
+  double sumOfSquares = 0.0;
+  std::size_t finiteCount = 0;
+  for (std::size_t v = 0; v < sulc.vertexCount; ++v)
+  {
+    if (std::isfinite(depth[v]))
+    {
+      sumOfSquares += static_cast<double>(depth[v]) * depth[v];
+      ++finiteCount;
+    }
+  }
+  const double spread =
+    finiteCount > 0 ? std::sqrt(sumOfSquares / static_cast<double>(finiteCount)) : 0.0;
+  const float rampWidth = spread > 0.0 ? 0.6F * static_cast<float>(spread) : 1.0F;
+  for (std::size_t v = 0; v < sulc.vertexCount; ++v)
+  {
+    const float value = std::isfinite(depth[v]) ? depth[v] : 0.0F;
+    const float t = 0.5F * (1.0F + std::tanh(value / rampWidth)); // 0 gyral .. 1 sulcal
+    const float grey = kGyralGrey + t * (kSulcalGrey - kGyralGrey);
+    const auto level = static_cast<std::uint8_t>(std::lround(255.0F * grey));
+    rgb[3 * v] = level;
+    rgb[3 * v + 1] = level;
+    rgb[3 * v + 2] = level;
+  }
+  return rgb;
+}
+
+} // namespace bmfl
