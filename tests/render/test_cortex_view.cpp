@@ -2,6 +2,7 @@
 // widget, checked on the VTK cameras and on the pixels the widget paints.
 #include "bmfl/Fsaverage.h"
 #include "bmfl/widgets/CortexView.h"
+#include "bmfl/widgets/SurfaceOverlay.h"
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
 #include <QApplication>
@@ -164,6 +165,59 @@ private slots:
     camera->GetFocalPoint(after);
     QVERIFY(std::abs(after[2] - before[2]) > 1.0); // moved along the screen's vertical (z)
     View->resetView();
+  }
+
+  void overlayPaintsValuesOverTheAnatomy()
+  {
+    // Every left vertex +1 (red end), every right vertex -1 (blue end).
+    auto space = std::make_shared<bmfl::VertexSpace>();
+    space->name = "whole-fsaverage5";
+    space->templateName = "fsaverage5";
+    for (std::int32_t v = 0; v < 10242; ++v)
+    {
+      space->left.push_back(v);
+      space->right.push_back(v);
+    }
+    auto overlay = std::make_shared<bmfl::SurfaceOverlay>();
+    overlay->space = space;
+    overlay->values.assign(10242, 1.0F);
+    overlay->values.resize(20484, -1.0F);
+    overlay->title = "test values";
+    View->setOverlay(overlay);
+    waitForFrame();
+    QImage frame = View->renderWidget()->grabFramebuffer();
+    const QColor left = frame.pixelColor(frame.width() / 4, frame.height() / 2);
+    const QColor right = frame.pixelColor(3 * frame.width() / 4, frame.height() / 2);
+    QVERIFY2(left.red() > left.blue() + 40, qPrintable(left.name()));
+    QVERIFY2(right.blue() > right.red() + 40, qPrintable(right.name()));
+
+    // Values under the threshold show the anatomy again (grey).
+    auto faint = std::make_shared<bmfl::SurfaceOverlay>(*overlay);
+    faint->threshold = 2.0F;
+    View->setOverlay(faint);
+    waitForFrame();
+    frame = View->renderWidget()->grabFramebuffer();
+    const QColor grey = frame.pixelColor(frame.width() / 4, frame.height() / 2);
+    QVERIFY2(std::abs(grey.red() - grey.blue()) < 8, qPrintable(grey.name()));
+    View->setOverlay(nullptr);
+    QCOMPARE(View->overlay(), nullptr);
+  }
+
+  void overlayOnAnotherTemplateOrOfTheWrongSizeIsRefused()
+  {
+    auto space = std::make_shared<bmfl::VertexSpace>();
+    space->name = "volume-roi";
+    space->templateName = "MNI152";
+    space->left = { 0, 1, 2 };
+    auto overlay = std::make_shared<bmfl::SurfaceOverlay>();
+    overlay->space = space;
+    overlay->values = { 1, 2, 3 };
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, View->setOverlay(overlay));
+    space->templateName = "fsaverage"; // a finer fsaverage nests into fsaverage5: accepted
+    View->setOverlay(overlay);
+    overlay->values.pop_back();
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, View->setOverlay(overlay));
+    View->setOverlay(nullptr);
   }
 
   void presetsPlaceTheCamera()

@@ -2,6 +2,7 @@
 
 #include "SurfacePolyData.h"
 #include "bmfl/Fsaverage.h"
+#include "bmfl/widgets/SurfaceOverlay.h"
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
 #include <QFileInfo>
@@ -12,6 +13,7 @@
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkLookupTable.h>
 #include <vtkMath.h>
 #include <vtkNew.h>
 #include <vtkObjectFactory.h>
@@ -20,6 +22,7 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 #include <vtkUnsignedCharArray.h>
@@ -28,6 +31,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 
 namespace bmfl
 {
@@ -174,10 +178,13 @@ struct CortexView::Pipeline
     vtkNew<vtkPolyDataMapper> mapper;
     vtkNew<vtkActor> actor;
     vtkNew<vtkTextActor> caption;
+    vtkSmartPointer<vtkPolyData> polyData;
+    std::vector<std::uint8_t> anatomy; ///< sulcal shading, the overlay's background
   };
 
   VtkOpenGLWidget* widget = nullptr;
   std::array<HemisphereScene, 2> hemispheres;
+  vtkNew<vtkScalarBarActor> colourBar;
 };
 
 CortexView::CortexView(QWidget* parent)
@@ -220,6 +227,25 @@ CortexView::CortexView(QWidget* parent)
     window->AddRenderer(scene.renderer);
   }
 
+  Scene->colourBar->SetOrientationToHorizontal();
+  Scene->colourBar->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  Scene->colourBar->SetPosition(0.55, 0.86); // top right: clear of the occipital pole in every preset
+  Scene->colourBar->SetWidth(0.4);
+  Scene->colourBar->SetHeight(0.1);
+  Scene->colourBar->SetNumberOfLabels(5);
+  Scene->colourBar->SetLabelFormat("%.2g");
+  for (vtkTextProperty* text :
+       { Scene->colourBar->GetTitleTextProperty(), Scene->colourBar->GetLabelTextProperty() })
+  {
+    text->SetColor(0.2, 0.2, 0.2);
+    text->SetFontSize(13);
+    text->ShadowOff();
+    text->BoldOff();
+    text->ItalicOff();
+  }
+  Scene->colourBar->VisibilityOff();
+  Scene->hemispheres[1].renderer->AddViewProp(Scene->colourBar);
+
   vtkNew<CortexInteractorStyle> style;
   style->ResetRequested = [this]() { resetView(); };
   Scene->widget->setInteractorStyle(style);
@@ -230,27 +256,98 @@ CortexView::~CortexView() = default;
 void CortexView::setSurface(std::shared_ptr<const CorticalSurface> surface)
 {
   Surface = std::move(surface);
+  if (Overlay && Surface &&
+      !overlayFitsTemplate(Overlay->space->templateName, Surface->templateName))
+  {
+    Overlay.reset(); // an overlay on another template has no meaning on this one
+  }
   for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
   {
     if (!Surface)
     {
+      scene.polyData = nullptr;
+      scene.anatomy.clear();
       scene.actor->VisibilityOff();
       continue;
     }
     const HemisphereSurface& hemisphere =
       scene.hemisphere == Hemisphere::Left ? Surface->left : Surface->right;
-    vtkSmartPointer<vtkPolyData> polyData = makeSurfacePolyData(hemisphere.mesh);
-    const std::vector<std::uint8_t> shading = sulcalDepthShading(hemisphere.sulc);
-    vtkNew<vtkUnsignedCharArray> colours;
-    colours->SetName("sulc_shading");
-    colours->SetNumberOfComponents(3);
-    colours->SetNumberOfTuples(static_cast<vtkIdType>(hemisphere.mesh.vertexCount()));
-    std::copy(shading.begin(), shading.end(), colours->GetPointer(0));
-    polyData->GetPointData()->SetScalars(colours);
-    scene.mapper->SetInputData(polyData);
+    scene.polyData = makeSurfacePolyData(hemisphere.mesh);
+    scene.anatomy = sulcalDepthShading(hemisphere.sulc);
+    scene.mapper->SetInputData(scene.polyData);
     scene.actor->VisibilityOn();
   }
+  updateColours();
   resetView();
+}
+
+void CortexView::setOverlay(std::shared_ptr<const SurfaceOverlay> overlay)
+{
+  if (overlay)
+  {
+    if (!overlay->space)
+    {
+      throw std::invalid_argument("overlay has no vertex space");
+    }
+    if (overlay->values.size() != overlay->space->size())
+    {
+      throw std::invalid_argument("overlay has " + std::to_string(overlay->values.size()) +
+                                  " values for the " + std::to_string(overlay->space->size()) +
+                                  " vertices of " + overlay->space->name);
+    }
+    if (Surface && !overlayFitsTemplate(overlay->space->templateName, Surface->templateName))
+    {
+      throw std::invalid_argument(overlay->space->name + " lies on " +
+                                  overlay->space->templateName + ", not on the shown " +
+                                  Surface->templateName);
+    }
+  }
+  Overlay = std::move(overlay);
+  updateColours();
+  Scene->widget->update();
+}
+
+const SurfaceOverlay* CortexView::overlay() const
+{
+  return Overlay.get();
+}
+
+void CortexView::updateColours()
+{
+  for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
+  {
+    if (!scene.polyData)
+    {
+      continue;
+    }
+    std::vector<std::uint8_t> rgb = scene.anatomy;
+    const std::size_t meshVertices = rgb.size() / 3;
+    if (Overlay)
+    {
+      const bool left = scene.hemisphere == Hemisphere::Left;
+      const std::vector<std::int32_t>& vertices =
+        left ? Overlay->space->left : Overlay->space->right;
+      const float* values = Overlay->values.data() + (left ? 0 : Overlay->space->left.size());
+      paintOverlay(rgb, meshVertices, vertices, values, *Overlay);
+    }
+    vtkNew<vtkUnsignedCharArray> colours;
+    colours->SetName("colours");
+    colours->SetNumberOfComponents(3);
+    colours->SetNumberOfTuples(static_cast<vtkIdType>(meshVertices));
+    std::copy(rgb.begin(), rgb.end(), colours->GetPointer(0));
+    scene.polyData->GetPointData()->SetScalars(colours);
+    scene.polyData->Modified();
+  }
+  if (Overlay)
+  {
+    Scene->colourBar->SetLookupTable(makeLookupTable(*Overlay));
+    Scene->colourBar->SetTitle(Overlay->title.c_str());
+    Scene->colourBar->VisibilityOn();
+  }
+  else
+  {
+    Scene->colourBar->VisibilityOff();
+  }
 }
 
 const CorticalSurface* CortexView::surface() const

@@ -4,6 +4,7 @@
 
 #include <vtkCellArray.h>
 #include <vtkFloatArray.h>
+#include <vtkLookupTable.h>
 #include <vtkNew.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
@@ -90,6 +91,84 @@ std::vector<std::uint8_t> sulcalDepthShading(const VertexMap& sulc)
     rgb[3 * v + 2] = level;
   }
   return rgb;
+}
+
+namespace
+{
+struct ColourStop
+{
+  float r, g, b;
+};
+// Five-stop ramps interpolated linearly: a blue-white-red diverging map with a near-white
+// centre (zero shows as "no change"), and a pale-yellow-to-dark-red sequential map.
+constexpr std::array<ColourStop, 5> kDivergingStops = { { { 0.02F, 0.19F, 0.38F },
+                                                          { 0.26F, 0.58F, 0.76F },
+                                                          { 0.97F, 0.97F, 0.97F },
+                                                          { 0.84F, 0.38F, 0.30F },
+                                                          { 0.40F, 0.00F, 0.12F } } };
+constexpr std::array<ColourStop, 5> kSequentialStops = { { { 1.00F, 1.00F, 0.80F },
+                                                           { 1.00F, 0.85F, 0.46F },
+                                                           { 0.99F, 0.55F, 0.24F },
+                                                           { 0.89F, 0.10F, 0.11F },
+                                                           { 0.50F, 0.00F, 0.15F } } };
+} // namespace
+
+std::array<std::uint8_t, 3> colormapColour(OverlayColormap colormap, float t)
+{
+  const auto& stops = colormap == OverlayColormap::Diverging ? kDivergingStops : kSequentialStops;
+  const float clamped = std::isfinite(t) ? std::clamp(t, 0.0F, 1.0F) : 0.5F;
+  const float position = clamped * static_cast<float>(stops.size() - 1);
+  const auto lower = std::min(static_cast<std::size_t>(position), stops.size() - 2);
+  const float f = position - static_cast<float>(lower);
+  const ColourStop& a = stops[lower];
+  const ColourStop& b = stops[lower + 1];
+  auto byte = [f](float from, float to)
+  { return static_cast<std::uint8_t>(std::lround(255.0F * (from + f * (to - from)))); };
+  return { byte(a.r, b.r), byte(a.g, b.g), byte(a.b, b.b) };
+}
+
+vtkSmartPointer<vtkLookupTable> makeLookupTable(const SurfaceOverlay& overlay)
+{
+  auto table = vtkSmartPointer<vtkLookupTable>::New();
+  constexpr int kEntries = 256;
+  table->SetNumberOfTableValues(kEntries);
+  table->SetRange(overlay.rangeMinimum, overlay.rangeMaximum);
+  for (int i = 0; i < kEntries; ++i)
+  {
+    const auto colour =
+      colormapColour(overlay.colormap, static_cast<float>(i) / static_cast<float>(kEntries - 1));
+    table->SetTableValue(i, colour[0] / 255.0, colour[1] / 255.0, colour[2] / 255.0, 1.0);
+  }
+  table->Build();
+  return table;
+}
+
+bool overlayFitsTemplate(const std::string& spaceTemplate, const std::string& meshTemplate)
+{
+  auto isFsaverage = [](const std::string& name) { return name.rfind("fsaverage", 0) == 0; };
+  return spaceTemplate == meshTemplate || (isFsaverage(spaceTemplate) && isFsaverage(meshTemplate));
+}
+
+void paintOverlay(std::vector<std::uint8_t>& rgb,
+                  std::size_t meshVertexCount,
+                  const std::vector<std::int32_t>& spaceVertices,
+                  const float* values,
+                  const SurfaceOverlay& overlay)
+{
+  const float span = overlay.rangeMaximum - overlay.rangeMinimum;
+  for (std::size_t i = 0; i < spaceVertices.size(); ++i)
+  {
+    const std::int32_t vertex = spaceVertices[i];
+    const float value = values[i];
+    if (vertex < 0 || static_cast<std::size_t>(vertex) >= meshVertexCount ||
+        !std::isfinite(value) || std::abs(value) < overlay.threshold)
+    {
+      continue;
+    }
+    const float t = span > 0.0F ? (value - overlay.rangeMinimum) / span : 0.5F;
+    const auto colour = colormapColour(overlay.colormap, t);
+    std::copy(colour.begin(), colour.end(), rgb.begin() + 3 * static_cast<std::ptrdiff_t>(vertex));
+  }
 }
 
 } // namespace bmfl

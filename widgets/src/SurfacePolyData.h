@@ -1,10 +1,14 @@
 #pragma once
 
+#include "bmfl/widgets/SurfaceOverlay.h"
+
 #include <vtkSmartPointer.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
+class vtkLookupTable;
 class vtkPolyData;
 
 namespace bmfl
@@ -21,5 +25,24 @@ vtkSmartPointer<vtkPolyData> makeSurfacePolyData(const SurfaceMesh& mesh);
 /// gyri (sulc < 0) light, sulci (sulc > 0) dark, with a smooth ramp between so the folding
 /// pattern stays readable. Returns RGB bytes per vertex.
 std::vector<std::uint8_t> sulcalDepthShading(const VertexMap& sulc);
+
+/// The colour of a colormap at t in [0, 1] (clamped), as RGB bytes.
+std::array<std::uint8_t, 3> colormapColour(OverlayColormap colormap, float t);
+
+/// A 256-entry lookup table of the colormap over the overlay's range, for the colour bar.
+vtkSmartPointer<vtkLookupTable> makeLookupTable(const SurfaceOverlay& overlay);
+
+/// Whether an overlay on `spaceTemplate` can be shown on a mesh of `meshTemplate`: the same
+/// template, or two fsaverage resolutions (nested icosahedra: vertex i is the same point on
+/// every fsaverage mesh that has it).
+bool overlayFitsTemplate(const std::string& spaceTemplate, const std::string& meshTemplate);
+
+/// Paints one hemisphere's part of the overlay over RGB bytes per mesh vertex. Space vertices
+/// beyond the mesh (a finer fsaverage) are skipped; non-finite values are not painted.
+void paintOverlay(std::vector<std::uint8_t>& rgb,
+                  std::size_t meshVertexCount,
+                  const std::vector<std::int32_t>& spaceVertices,
+                  const float* values,
+                  const SurfaceOverlay& overlay);
 
 } // namespace bmfl

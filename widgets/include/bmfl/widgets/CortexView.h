@@ -8,6 +8,7 @@ namespace bmfl
 {
 
 struct CorticalSurface;
+struct SurfaceOverlay;
 class VtkOpenGLWidget;
 
 /// Both hemispheres of a cortical surface, side by side, each in its own viewport and camera,
@@ -35,6 +36,12 @@ public:
   void setSurface(std::shared_ptr<const CorticalSurface> surface);
   const CorticalSurface* surface() const;
 
+  /// Paints per-vertex values over the anatomy, with a colour bar; nullptr clears it. Throws
+  /// std::invalid_argument when the overlay's vertex space does not fit the shown template or
+  /// its value count differs from the space's vertex count.
+  void setOverlay(std::shared_ptr<const SurfaceOverlay> overlay);
+  const SurfaceOverlay* overlay() const;
+
   void setViewPreset(ViewPreset preset);
   ViewPreset viewPreset() const;
 
@@ -54,7 +61,10 @@ signals:
 private:
   struct Pipeline;
   std::unique_ptr<Pipeline> Scene;
+  void updateColours();
+
   std::shared_ptr<const CorticalSurface> Surface;
+  std::shared_ptr<const SurfaceOverlay> Overlay;
   ViewPreset Preset = ViewPreset::Lateral;
 };
 
