@@ -229,7 +229,8 @@ CortexView::CortexView(QWidget* parent)
 
   Scene->colourBar->SetOrientationToHorizontal();
   Scene->colourBar->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
-  Scene->colourBar->SetPosition(0.55, 0.86); // top right: clear of the occipital pole in every preset
+  Scene->colourBar->SetPosition(0.55,
+                                0.86); // top right: clear of the occipital pole in every preset
   Scene->colourBar->SetWidth(0.4);
   Scene->colourBar->SetHeight(0.1);
   Scene->colourBar->SetNumberOfLabels(5);

@@ -26,9 +26,6 @@ vtkSmartPointer<vtkPolyData> makeSurfacePolyData(const SurfaceMesh& mesh);
 /// pattern stays readable. Returns RGB bytes per vertex.
 std::vector<std::uint8_t> sulcalDepthShading(const VertexMap& sulc);
 
-/// The colour of a colormap at t in [0, 1] (clamped), as RGB bytes.
-std::array<std::uint8_t, 3> colormapColour(OverlayColormap colormap, float t);
-
 /// A 256-entry lookup table of the colormap over the overlay's range, for the colour bar.
 vtkSmartPointer<vtkLookupTable> makeLookupTable(const SurfaceOverlay& overlay);
 

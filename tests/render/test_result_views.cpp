@@ -1,0 +1,142 @@
+// The per-image result views, on a synthetic ImageResult: what they report, and how they look
+// (compared with a baseline image by SSIM).
+#include "ImageComparison.h"
+
+#include "bmfl/widgets/AttentionViews.h"
+#include "bmfl/widgets/PredictionPanel.h"
+
+#include <QApplication>
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QTest>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace
+{
+
+std::shared_ptr<bmfl::ImageResult> syntheticResult()
+{
+  auto result = std::make_shared<bmfl::ImageResult>();
+  result->id = "fashion-mnist:test/0";
+  result->baselineTopK = { { 6, "Shirt", 0.41F },
+                           { 4, "Coat", 0.33F },
+                           { 2, "Pullover", 0.15F },
+                           { 0, "T-shirt/top", 0.07F },
+                           { 3, "Dress", 0.02F } };
+  result->bmflTopK = { { 4, "Coat", 0.71F },
+                       { 6, "Shirt", 0.18F },
+                       { 2, "Pullover", 0.07F },
+                       { 3, "Dress", 0.02F },
+                       { 0, "T-shirt/top", 0.01F } };
+  // A 7x7 patch grid attending to the upper-left quadrant.
+  result->gridHeight = 7;
+  result->gridWidth = 7;
+  for (int row = 0; row < 7; ++row)
+  {
+    for (int column = 0; column < 7; ++column)
+    {
+      result->brainToImageAttention.push_back(
+        static_cast<float>(std::exp(-((row - 2) * (row - 2) + (column - 2) * (column - 2)) / 3.0)));
+    }
+  }
+  const char* names[] = { "early (left)",  "midventral (left)",  "ventral (left)",
+                          "early (right)", "midventral (right)", "ventral (right)" };
+  const float weights[] = { 0.35F, 0.1F, 0.05F, 0.3F, 0.15F, 0.05F };
+  for (int i = 0; i < 6; ++i)
+  {
+    result->brainTokens.push_back({ names[i], 0, 10, i });
+    result->imageToBrainAttention.push_back(weights[i]);
+  }
+  return result;
+}
+
+QImage syntheticGarment()
+{
+  QImage image(28, 28, QImage::Format_RGB32);
+  image.fill(Qt::black);
+  QPainter painter(&image);
+  painter.setBrush(QColor(200, 200, 200));
+  painter.setPen(Qt::NoPen);
+  painter.drawRect(8, 5, 12, 20);
+  painter.drawRect(4, 5, 20, 6);
+  return image;
+}
+
+} // namespace
+
+class TestResultViews : public QObject
+{
+  Q_OBJECT
+
+private slots:
+  void predictionPanelSaysWhichModelIsRight()
+  {
+    bmfl::PredictionPanel panel;
+    QCOMPARE(panel.summary(), QStringLiteral("No image"));
+    panel.setPrediction(syntheticResult(), 4, QStringLiteral("Coat"));
+    QCOMPARE(panel.summary(),
+             QStringLiteral("baseline: Shirt 41% (wrong) \u00b7 BMFL: Coat 71% (correct)"));
+    panel.setPrediction(syntheticResult(), -1);
+    QCOMPARE(panel.summary(), QStringLiteral("baseline: Shirt 41% \u00b7 BMFL: Coat 71%"));
+  }
+
+  void heatMapFollowsTheWeights()
+  {
+    bmfl::ImageAttentionView view;
+    const auto result = syntheticResult();
+    view.setAttention(result->brainToImageAttention, 7, 7);
+    const QImage map = view.heatMap();
+    QCOMPARE(map.size(), QSize(7, 7));
+    QVERIFY(map.pixelColor(2, 2).alpha() > map.pixelColor(6, 6).alpha() + 100);
+    // A map whose size does not match its grid is dropped, not drawn wrong.
+    view.setAttention({ 1.0F, 2.0F }, 7, 7);
+    QVERIFY(view.heatMap().isNull());
+  }
+
+  void tokenChartFindsTheStrongestToken()
+  {
+    bmfl::BrainTokenAttentionChart chart;
+    QCOMPARE(chart.strongestToken(), -1);
+    const auto result = syntheticResult();
+    chart.setAttention(result->imageToBrainAttention, result->brainTokens);
+    QCOMPARE(chart.strongestToken(), 0);
+    chart.setAttention({ 1.0F }, result->brainTokens); // sizes disagree: cleared
+    QCOMPARE(chart.strongestToken(), -1);
+  }
+
+  void viewsLookAsTheBaselineShows()
+  {
+    QWidget window;
+    window.resize(900, 320);
+    auto* layout = new QHBoxLayout(&window);
+    auto* panel = new bmfl::PredictionPanel;
+    auto* image = new bmfl::ImageAttentionView;
+    auto* chart = new bmfl::BrainTokenAttentionChart;
+    layout->addWidget(panel, 3);
+    layout->addWidget(image, 2);
+    layout->addWidget(chart, 2);
+    const auto result = syntheticResult();
+    panel->setPrediction(result, 4, QStringLiteral("Coat"));
+    image->setImage(syntheticGarment());
+    image->setAttention(result->brainToImageAttention, result->gridHeight, result->gridWidth);
+    chart->setAttention(result->imageToBrainAttention, result->brainTokens);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QImage rendered = window.grab().toImage();
+    const QString baselinePath = QStringLiteral(BMFL_BASELINE_DIR "/result_views.png");
+    const QString outputPath = QStringLiteral(BMFL_RENDER_OUTPUT_DIR "/result_views.png");
+    rendered.save(outputPath);
+    const QImage baseline(baselinePath);
+    QVERIFY2(!baseline.isNull(), qPrintable("no baseline; look at " + outputPath));
+    const auto difference = bmfl::testing::compareImages(rendered, baseline);
+    QVERIFY2(difference.error.isEmpty(), qPrintable(difference.error));
+    QVERIFY2(difference.dissimilarity <= 0.05,
+             qPrintable(
+               QStringLiteral("1-SSIM %1; see %2").arg(difference.dissimilarity).arg(outputPath)));
+  }
+};
+
+QTEST_MAIN(TestResultViews)
+#include "test_result_views.moc"
