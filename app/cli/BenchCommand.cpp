@@ -1,0 +1,429 @@
+#include "Commands.h"
+
+// Its only section so far measures the images room; without OpenCV the command says so (below).
+#ifdef BMFL_HAVE_IMAGES
+
+#include "bmfl/AtomicFile.h"
+#include "bmfl/FileError.h"
+#include "bmfl/ImageDataset.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace bmfl::cli
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+struct BenchOptions
+{
+  std::size_t folderImages = 64;
+  std::size_t fashionMnistImages = 2000;
+  int workers = 0; ///< "all cores": 0 means one per core
+  std::string out;
+};
+
+/// One measurement: a case run with a number of worker threads.
+struct BenchResult
+{
+  std::string section;
+  std::string caseName;
+  std::string unit; ///< what is counted, e.g. "images"
+  int workers = 1;
+  std::size_t items = 0;
+  double seconds = 0.0;
+  double cpuSeconds = 0.0; ///< CPU time of the whole process while the case ran
+
+  double perSecond() const { return seconds > 0.0 ? static_cast<double>(items) / seconds : 0.0; }
+};
+
+/// A section of the benchmark. More sections (model inference, evaluation) are added to
+/// benchSections() as their rooms land; each is selectable by name on the command line.
+struct BenchSection
+{
+  const char* name;
+  const char* description;
+  std::vector<BenchResult> (*run)(const BenchOptions& options);
+};
+
+int allCores(const BenchOptions& options)
+{
+  return options.workers > 0 ? options.workers
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+/// A temporary folder removed with its contents.
+class ScratchFolder
+{
+public:
+  ScratchFolder()
+    : Path(fs::temp_directory_path() / ("bmfl-bench-" + std::to_string(::getpid())))
+  {
+    fs::create_directories(Path);
+  }
+  ~ScratchFolder()
+  {
+    std::error_code ignored;
+    fs::remove_all(Path, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const fs::path& path() const { return Path; }
+
+private:
+  fs::path Path;
+};
+
+/// A photograph-sized picture with smooth shading, edges and sensor-like noise, so that JPEG and
+/// PNG files come out at realistic sizes and decode at realistic speeds.
+Image benchPicture(int width, int height, std::uint32_t seed)
+{
+  Image image;
+  image.width = width;
+  image.height = height;
+  image.channels = 3;
+  image.pixels.resize(image.byteCount());
+  std::uint32_t state = seed * 2654435761u + 1u;
+  std::size_t at = 0;
+  for (int y = 0; y < height; ++y)
+  {
+    for (int x = 0; x < width; ++x)
+    {
+      const bool object = (x - width / 2) * (x - width / 2) + (y - height / 2) * (y - height / 2) <
+                          (height / 3) * (height / 3);
+      for (int c = 0; c < 3; ++c)
+      {
+        state = state * 1664525u + 1013904223u;
+        const int noise = static_cast<int>(state >> 28) - 8;
+        const int shade = object ? 60 + 50 * c + y / 8 : (x * 200) / width + 30 * c;
+        image.pixels[at++] = static_cast<std::uint8_t>(std::clamp(shade + noise, 0, 255));
+      }
+    }
+  }
+  return image;
+}
+
+/// CPU time used by all threads of this process so far.
+double processCpuSeconds()
+{
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+BenchResult timeStream(const std::shared_ptr<const ImageDataset>& dataset,
+                       const std::string& caseName,
+                       std::size_t count,
+                       int workers)
+{
+  StreamOptions options;
+  options.transform = PreprocessConfig{}; // resize 256 bicubic, crop 224, ImageNet mean/std
+  options.workers = workers;
+  options.end = count;
+  const auto start = std::chrono::steady_clock::now();
+  const double cpuStart = processCpuSeconds();
+  DatasetStream stream(dataset, options);
+  DatasetItem item;
+  std::size_t items = 0;
+  while (stream.next(item))
+  {
+    ++items;
+  }
+  BenchResult result;
+  result.section = "images";
+  result.caseName = caseName;
+  result.unit = "images";
+  result.workers = workers;
+  result.items = items;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.cpuSeconds = processCpuSeconds() - cpuStart;
+  return result;
+}
+
+std::vector<BenchResult> benchImages(const BenchOptions& options)
+{
+  std::vector<BenchResult> results;
+  const int cores = allCores(options);
+  ScratchFolder scratch;
+  std::cerr << "bench images: writing " << options.folderImages << " pictures (500x375, half JPEG "
+            << "q90, half PNG) to " << scratch.path().string() << "\n";
+  for (std::size_t i = 0; i < options.folderImages; ++i)
+  {
+    const fs::path folder = scratch.path() / (i % 2 ? "jpeg" : "png");
+    fs::create_directories(folder);
+    std::ostringstream name;
+    name << std::setw(4) << std::setfill('0') << i << (i % 2 ? ".jpg" : ".png");
+    writeImageFile(
+      benchPicture(500, 375, static_cast<std::uint32_t>(i)), (folder / name.str()).string(), 90);
+  }
+  const auto folder = openImageDataset("folder:" + scratch.path().string());
+  timeStream(folder, "warm-up", std::min<std::size_t>(8, folder->size()), cores);
+  const std::string folderCase = "folder JPEG+PNG 500x375";
+  results.push_back(timeStream(folder, folderCase, folder->size(), 1));
+  results.push_back(timeStream(folder, folderCase, folder->size(), cores));
+
+  try
+  {
+    const auto fashion = openImageDataset("fashion-mnist:test");
+    const std::size_t count = std::min(options.fashionMnistImages, fashion->size());
+    const std::string fashionCase = "fashion-mnist IDX 28x28";
+    results.push_back(timeStream(fashion, fashionCase, count, 1));
+    results.push_back(timeStream(fashion, fashionCase, count, cores));
+  }
+  catch (const FileError& error)
+  {
+    std::cerr << "bench images: Fashion-MNIST case left out: " << error.what() << "\n";
+  }
+  return results;
+}
+
+const std::vector<BenchSection>& benchSections()
+{
+  static const std::vector<BenchSection> sections = {
+    { "images",
+      "images decoded + transformed (256/224 bicubic) per second, 1 core vs all",
+      benchImages },
+  };
+  return sections;
+}
+
+void printTable(const std::vector<BenchResult>& results, std::ostream& out)
+{
+  out << std::left << std::setw(8) << "section" << std::setw(26) << "case" << std::right
+      << std::setw(8) << "workers" << std::setw(8) << "items" << std::setw(10) << "seconds"
+      << std::setw(11) << "items/s" << std::setw(10) << "speed-up" << std::setw(10) << "cpu s"
+      << std::setw(12) << "items/cpu-s"
+      << "\n";
+  for (const BenchResult& result : results)
+  {
+    // Speed-up against the same case on one worker, where that was measured.
+    double single = 0.0;
+    for (const BenchResult& other : results)
+    {
+      if (other.section == result.section && other.caseName == result.caseName &&
+          other.workers == 1)
+      {
+        single = other.perSecond();
+      }
+    }
+    out << std::left << std::setw(8) << result.section << std::setw(26) << result.caseName
+        << std::right << std::setw(8) << result.workers << std::setw(8) << result.items
+        << std::fixed << std::setprecision(3) << std::setw(10) << result.seconds
+        << std::setprecision(1) << std::setw(11) << result.perSecond() << std::setprecision(2)
+        << std::setw(10) << (single > 0.0 ? result.perSecond() / single : 0.0)
+        << std::setprecision(3) << std::setw(10) << result.cpuSeconds << std::setprecision(1)
+        << std::setw(12)
+        << (result.cpuSeconds > 0.0 ? static_cast<double>(result.items) / result.cpuSeconds : 0.0)
+        << "\n";
+  }
+}
+
+std::string quoted(const std::string& text)
+{
+  std::string result = "\"";
+  for (char c : text)
+  {
+    if (c == '"' || c == '\\')
+    {
+      result += '\\';
+    }
+    result += c;
+  }
+  return result + "\"";
+}
+
+/// The 1-minute load average: throughput on a shared machine means little without it.
+double loadAverage()
+{
+  double load[1] = { 0.0 };
+  return getloadavg(load, 1) == 1 ? load[0] : -1.0;
+}
+
+std::string resultsText(const std::vector<BenchResult>& results, bool json, int cores, double load)
+{
+  std::ostringstream out;
+  out << std::setprecision(6);
+  if (json)
+  {
+    out << "{\n  \"cores\": " << cores << ",\n  \"load_average_before\": " << load
+        << ",\n  \"results\": [";
+    for (std::size_t i = 0; i < results.size(); ++i)
+    {
+      const BenchResult& r = results[i];
+      out << (i ? "," : "") << "\n    {\"section\": " << quoted(r.section)
+          << ", \"case\": " << quoted(r.caseName) << ", \"unit\": " << quoted(r.unit)
+          << ", \"workers\": " << r.workers << ", \"items\": " << r.items
+          << ", \"seconds\": " << r.seconds << ", \"cpu_seconds\": " << r.cpuSeconds
+          << ", \"per_second\": " << r.perSecond() << "}";
+    }
+    out << "\n  ]\n}\n";
+  }
+  else
+  {
+    out << "section,case,unit,workers,items,seconds,cpu_seconds,per_second\n";
+    for (const BenchResult& r : results)
+    {
+      out << r.section << "," << quoted(r.caseName) << "," << r.unit << "," << r.workers << ","
+          << r.items << "," << r.seconds << "," << r.cpuSeconds << "," << r.perSecond() << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::size_t parseCount(const std::string& option, const std::string& text)
+{
+  std::size_t used = 0;
+  unsigned long value = 0;
+  try
+  {
+    value = std::stoul(text, &used);
+  }
+  catch (const std::exception&)
+  {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || text[0] == '-' || value == 0)
+  {
+    throw std::invalid_argument(option + " takes a positive whole number, not '" + text + "'");
+  }
+  return value;
+}
+
+int runBench(const std::vector<std::string>& arguments)
+{
+  BenchOptions options;
+  std::vector<const BenchSection*> chosen;
+  try
+  {
+    for (std::size_t i = 0; i < arguments.size(); ++i)
+    {
+      const std::string& argument = arguments[i];
+      const auto value = [&]() -> const std::string&
+      {
+        if (i + 1 >= arguments.size())
+        {
+          throw std::invalid_argument(argument + " needs a value");
+        }
+        return arguments[++i];
+      };
+      if (argument == "--out")
+      {
+        options.out = value();
+        const std::string extension = fs::path(options.out).extension().string();
+        if (extension != ".json" && extension != ".csv")
+        {
+          throw std::invalid_argument("--out FILE must end in .json or .csv");
+        }
+      }
+      else if (argument == "--images")
+      {
+        options.folderImages = parseCount(argument, value());
+      }
+      else if (argument == "--fmnist-images")
+      {
+        options.fashionMnistImages = parseCount(argument, value());
+      }
+      else if (argument == "--workers")
+      {
+        options.workers = static_cast<int>(parseCount(argument, value()));
+      }
+      else
+      {
+        const auto& sections = benchSections();
+        const auto found = std::find_if(sections.begin(),
+                                        sections.end(),
+                                        [&](const BenchSection& s) { return argument == s.name; });
+        if (found == sections.end())
+        {
+          throw std::invalid_argument("unknown section or option '" + argument + "'");
+        }
+        chosen.push_back(&*found);
+      }
+    }
+  }
+  catch (const std::invalid_argument& error)
+  {
+    std::cerr << "bmfl bench: " << error.what() << "\n";
+    return 2;
+  }
+  if (chosen.empty())
+  {
+    for (const BenchSection& section : benchSections())
+    {
+      chosen.push_back(&section);
+    }
+  }
+
+  std::vector<BenchResult> results;
+  const double load = loadAverage();
+  std::cout << "cores: " << allCores(options) << ", load average before: " << load
+            << (load > 0.5 * allCores(options) ? " (busy machine: speed-ups are understated)" : "")
+            << "\n";
+  try
+  {
+    for (const BenchSection* section : chosen)
+    {
+      std::cerr << "bench " << section->name << ": " << section->description << "\n";
+      const std::vector<BenchResult> part = section->run(options);
+      results.insert(results.end(), part.begin(), part.end());
+    }
+    printTable(results, std::cout);
+    if (!options.out.empty())
+    {
+      const bool json = fs::path(options.out).extension() == ".json";
+      writeTextFileAtomically(options.out, resultsText(results, json, allCores(options), load));
+      std::cout << "results written to " << options.out << "\n";
+    }
+  }
+  catch (const FileError& error)
+  {
+    std::cerr << "bmfl bench: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+BMFL_REGISTER_COMMAND(
+  bench,
+  "bench",
+  "measure throughput: images decoded and transformed per second (1 core vs all)",
+  "bmfl bench [SECTION...] [--out FILE.json|FILE.csv] [--images N]\n"
+  "                  [--fmnist-images N] [--workers N]\n"
+  "Sections: images (default: all). Prints a table; --out also writes it.",
+  runBench);
+
+} // namespace bmfl::cli
+
+#else // built without OpenCV
+
+#include <iostream>
+
+namespace bmfl::cli
+{
+namespace
+{
+int runBench(const std::vector<std::string>&)
+{
+  std::cerr << "bmfl bench: this build has no image support (OpenCV was not found)\n";
+  return 1;
+}
+} // namespace
+BMFL_REGISTER_COMMAND(bench, "bench", "measure throughput (needs OpenCV)", "bmfl bench", runBench);
+} // namespace bmfl::cli
+
+#endif

@@ -1,0 +1,438 @@
+// Every dataset kind on a tiny tree the test makes; IDX plain and gzipped; bad files.
+#include "TestTree.h"
+
+#include "bmfl/FileError.h"
+#include "bmfl/ImageDataset.h"
+#include "bmfl/ImageNetC.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace
+{
+
+using bmfl::test::TemporaryFolder;
+using bmfl::test::writePicture;
+
+std::vector<std::uint8_t> idxBytes(std::uint8_t type,
+                                   const std::vector<std::uint32_t>& dimensions,
+                                   const std::vector<std::uint8_t>& values)
+{
+  std::vector<std::uint8_t> bytes = { 0, 0, type, static_cast<std::uint8_t>(dimensions.size()) };
+  for (std::uint32_t dimension : dimensions)
+  {
+    for (int shift = 24; shift >= 0; shift -= 8)
+    {
+      bytes.push_back(static_cast<std::uint8_t>(dimension >> shift));
+    }
+  }
+  bytes.insert(bytes.end(), values.begin(), values.end());
+  return bytes;
+}
+
+void writeGzip(const std::string& path, const std::vector<std::uint8_t>& bytes)
+{
+  gzFile file = gzopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr);
+  ASSERT_EQ(gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())),
+            static_cast<int>(bytes.size()));
+  gzclose(file);
+}
+
+/// Expects a one-line FileError whose message names the file.
+template<typename F>
+void expectFileError(F f, const std::string& path, const std::string& fragment)
+{
+  try
+  {
+    f();
+    ADD_FAILURE() << "no error for " << path;
+  }
+  catch (const bmfl::FileError& error)
+  {
+    const std::string message = error.what();
+    EXPECT_TRUE(bmfl::test::isOneLine(message)) << message;
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_NE(message.find(fragment), std::string::npos) << message;
+  }
+}
+
+TEST(ImageDatasets, ClassFoldersInSortedOrder)
+{
+  TemporaryFolder root;
+  writePicture(root / "dog/b.png", 1);
+  writePicture(root / "cat/z.jpg", 2);
+  writePicture(root / "cat/a.png", 3);
+  writePicture(root / "cat/nested/c.png", 4);
+  bmfl::test::writeText(root / "cat/notes.txt", "not an image");
+  const auto dataset = bmfl::openImageDataset("folder:" + root.path().string());
+  ASSERT_EQ(dataset->size(), 4u);
+  EXPECT_EQ(dataset->classNames(), (std::vector<std::string>{ "cat", "dog" }));
+  EXPECT_EQ(dataset->itemId(0), "cat/a.png");
+  EXPECT_EQ(dataset->itemId(1), "cat/nested/c.png");
+  EXPECT_EQ(dataset->itemId(2), "cat/z.jpg");
+  EXPECT_EQ(dataset->label(2), 0);
+  EXPECT_EQ(dataset->label(3), 1);
+  EXPECT_EQ(dataset->classFolderName(1), "dog");
+  const bmfl::Image image = dataset->loadImage(0);
+  EXPECT_EQ(image.width, 20);
+  EXPECT_EQ(image.height, 16);
+  EXPECT_EQ(image.channels, 3);
+  // A bare path with class folders is detected as such.
+  EXPECT_EQ(bmfl::openImageDataset(root.path().string())->size(), 4u);
+}
+
+TEST(ImageDatasets, WnidFoldersMappedOntoAClassList)
+{
+  TemporaryFolder root;
+  writePicture(root / "n02000002/x.png");
+  writePicture(root / "n01000001/y.png");
+  bmfl::DatasetOptions options;
+  options.classNames = { "n00000000", "n01000001", "n02000002", "n03000003" };
+  const auto dataset = bmfl::openImageDataset("imagenet-sketch:" + root.path().string(), options);
+  ASSERT_EQ(dataset->size(), 2u);
+  EXPECT_EQ(dataset->classNames().size(), 4u);
+  EXPECT_EQ(dataset->itemId(0), "n01000001/y.png");
+  EXPECT_EQ(dataset->label(0), 1);
+  EXPECT_EQ(dataset->label(1), 2);
+  writePicture(root / "n09999999/z.png");
+  expectFileError([&]() { bmfl::openImageDataset("folder:" + root.path().string(), options); },
+                  "n09999999",
+                  "not in the class list");
+}
+
+TEST(ImageDatasets, ImageNetV2FoldersSortNumerically)
+{
+  TemporaryFolder root;
+  for (int folder = 0; folder <= 11; ++folder)
+  {
+    writePicture(root / (std::to_string(folder) + "/img.png"), folder);
+  }
+  const auto dataset = bmfl::openImageDataset("imagenet-v2:" + root.path().string());
+  ASSERT_EQ(dataset->size(), 12u);
+  EXPECT_EQ(dataset->classNames().size(), 1000u);
+  for (std::size_t i = 0; i < 12; ++i)
+  {
+    // Numeric order: item i is folder i and has label i ("10" is class 10, after "9").
+    EXPECT_EQ(dataset->itemId(i), std::to_string(i) + "/img.png");
+    EXPECT_EQ(dataset->label(i), static_cast<int>(i));
+  }
+  // Detected from a bare path, too.
+  EXPECT_EQ(bmfl::openImageDataset(root.path().string())->label(10), 10);
+  writePicture(root / "cats/img.png");
+  expectFileError([&]() { bmfl::openImageDataset("imagenet-v2:" + root.path().string()); },
+                  "cats",
+                  "class index");
+}
+
+TEST(ImageDatasets, ImageNetValWithSolutionCsv)
+{
+  TemporaryFolder root;
+  const std::string val = root / "val";
+  writePicture(val + "/ILSVRC2012_val_00000002.JPEG", 1);
+  writePicture(val + "/ILSVRC2012_val_00000001.JPEG", 2);
+  writePicture(val + "/ILSVRC2012_val_00000003.JPEG", 3);
+  bmfl::test::writeText(root / "LOC_val_solution.csv",
+                        "ImageId,PredictionString\n"
+                        "ILSVRC2012_val_00000002,n09000009 1 2 3 4 n09000009 5 6 7 8\n"
+                        "ILSVRC2012_val_00000001,n01000001 1 2 3 4\r\n"
+                        "ILSVRC2012_val_00000003,n05000005 0 0 9 9\n");
+  // The label file is found beside the folder.
+  const auto dataset = bmfl::openImageDataset("imagenet-val:" + val);
+  ASSERT_EQ(dataset->size(), 3u);
+  EXPECT_EQ(dataset->classNames(),
+            (std::vector<std::string>{ "n01000001", "n05000005", "n09000009" }));
+  EXPECT_EQ(dataset->itemId(0), "ILSVRC2012_val_00000001.JPEG");
+  EXPECT_EQ(dataset->label(0), 0);
+  EXPECT_EQ(dataset->label(1), 2);
+  EXPECT_EQ(dataset->label(2), 1);
+  EXPECT_EQ(dataset->loadImage(1).width, 20);
+  // A bare path to a flat folder with a label file beside it is detected as ImageNet val.
+  EXPECT_EQ(bmfl::openImageDataset(val)->name(), "imagenet-val:" + val);
+}
+
+TEST(ImageDatasets, ImageNetValWithPlainLabelList)
+{
+  TemporaryFolder root;
+  writePicture(root / "images/b.png", 1);
+  writePicture(root / "images/a.png", 2);
+  bmfl::test::writeText(root / "labels.txt", "b.png 7\na.png 3\n");
+  const auto dataset =
+    bmfl::openImageDataset("imagenet-val:" + (root / "images") + "," + (root / "labels.txt"));
+  ASSERT_EQ(dataset->size(), 2u);
+  EXPECT_EQ(dataset->itemId(0), "a.png");
+  EXPECT_EQ(dataset->label(0), 3);
+  EXPECT_EQ(dataset->label(1), 7);
+  EXPECT_EQ(dataset->classNames().size(), 8u);
+  bmfl::test::writeText(root / "bad.txt", "a.png 3\nmissing.png 4\n");
+  expectFileError(
+    [&]()
+    { bmfl::openImageDataset("imagenet-val:" + (root / "images") + "," + (root / "bad.txt")); },
+    root / "bad.txt",
+    "line 2");
+}
+
+TEST(ImageDatasets, ImageNetAExposesItsOutputColumns)
+{
+  TemporaryFolder root;
+  for (int i = 0; i < 200; ++i)
+  {
+    char wnid[16];
+    std::snprintf(wnid, sizeof wnid, "n%08d", i);
+    std::filesystem::create_directories(root.path() / wnid);
+  }
+  writePicture(root / "n00000000/a.jpg", 1);
+  writePicture(root / "n00000199/b.jpg", 2);
+  const auto dataset = bmfl::openImageDataset("imagenet-a:" + root.path().string());
+  ASSERT_EQ(dataset->size(), 2u);
+  EXPECT_EQ(dataset->classNames().size(), 200u);
+  EXPECT_EQ(dataset->label(0), 0);
+  EXPECT_EQ(dataset->label(1), 199);
+  const std::vector<int> columns = dataset->outputIndices();
+  ASSERT_EQ(columns.size(), 200u);
+  EXPECT_EQ(columns[0], 6);
+  EXPECT_EQ(columns[1], 11);
+  EXPECT_EQ(columns[199], 988);
+  const auto r = bmfl::openImageDataset("imagenet-r:" + root.path().string());
+  EXPECT_EQ(r->outputIndices()[0], 1);
+  EXPECT_EQ(r->outputIndices()[2], 4);
+
+  // A partial tree with the model's 1000 classes: folders placed by wnid.
+  TemporaryFolder partial;
+  writePicture(partial / "w0011/a.png");
+  writePicture(partial / "w0006/b.png");
+  bmfl::DatasetOptions options;
+  for (int i = 0; i < 1000; ++i)
+  {
+    char wnid[8];
+    std::snprintf(wnid, sizeof wnid, "w%04d", i);
+    options.classNames.emplace_back(wnid);
+  }
+  const auto placed = bmfl::openImageDataset("imagenet-a:" + partial.path().string(), options);
+  EXPECT_EQ(placed->label(0), 0); // w0006 is column 6, the first of the 200
+  EXPECT_EQ(placed->label(1), 1); // w0011 is column 11, the second
+  EXPECT_EQ(placed->classNames()[1], "w0011");
+  writePicture(partial / "w0007/c.png");
+  expectFileError([&]()
+                  { bmfl::openImageDataset("imagenet-a:" + partial.path().string(), options); },
+                  "w0007",
+                  "not one of the 200");
+  // Without the class list, a tree that is not the full 200 is refused.
+  expectFileError([&]() { bmfl::openImageDataset("imagenet-r:" + partial.path().string()); },
+                  partial.path().string(),
+                  "expected 200 class folders");
+}
+
+TEST(ImageDatasets, ImageNetCTreeWithSubsets)
+{
+  TemporaryFolder root;
+  writePicture(root / "gaussian_noise/1/n01/a.png", 1);
+  writePicture(root / "gaussian_noise/1/n02/b.png", 2);
+  writePicture(root / "gaussian_noise/3/n01/a.png", 3);
+  writePicture(root / "fog/2/n02/b.png", 4);
+  const auto dataset = bmfl::openImageDataset("imagenet-c:" + root.path().string());
+  ASSERT_EQ(dataset->size(), 4u);
+  EXPECT_EQ(dataset->classNames(), (std::vector<std::string>{ "n01", "n02" }));
+  EXPECT_EQ(bmfl::listSubsets(*dataset),
+            (std::vector<std::string>{ "fog/2", "gaussian_noise/1", "gaussian_noise/3" }));
+  EXPECT_EQ(dataset->subset(0), "fog/2");
+  EXPECT_EQ(dataset->label(0), 1);
+  EXPECT_EQ(dataset->itemId(1), "gaussian_noise/1/n01/a.png");
+  EXPECT_EQ(
+    bmfl::openImageDataset("imagenet-c:" + root.path().string() + ",gaussian_noise")->size(), 3u);
+  const auto one =
+    bmfl::openImageDataset("imagenet-c:" + root.path().string() + ",gaussian_noise,3");
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->subset(0), "gaussian_noise/3");
+  EXPECT_EQ(bmfl::openImageDataset(root.path().string())->size(), 4u); // detected
+}
+
+TEST(ImageDatasets, MeanCorruptionErrorByHand)
+{
+  // gaussian_noise: mean error 0.7, CE = 0.7 / 0.886428 = 0.789686; contrast: 0.2 / 0.853204 =
+  // 0.234411; mCE = 0.512048. A corruption outside ImageNet-C has a mean error but no CE.
+  const bmfl::ImageNetCSummary summary =
+    bmfl::summarizeImageNetC({ { "contrast", { 0.2, 0.2, 0.2, 0.2, 0.2 } },
+                               { "gaussian_noise", { 0.5, 0.6, 0.7, 0.8, 0.9 } },
+                               { "speckle_noise", { 0.1, 0.3 } } });
+  ASSERT_EQ(summary.corruptions.size(), 3u);
+  EXPECT_EQ(summary.corruptions[0].corruption, "gaussian_noise");
+  EXPECT_NEAR(summary.corruptions[0].meanError, 0.7, 1e-12);
+  EXPECT_NEAR(*summary.corruptions[0].corruptionError, 0.789686, 1e-6);
+  EXPECT_NEAR(*summary.corruptions[1].corruptionError, 0.234411, 1e-6);
+  EXPECT_FALSE(summary.corruptions[2].corruptionError.has_value());
+  EXPECT_NEAR(summary.corruptions[2].meanError, 0.2, 1e-12);
+  ASSERT_TRUE(summary.meanCorruptionError.has_value());
+  EXPECT_NEAR(*summary.meanCorruptionError, 0.512048, 1e-6);
+  EXPECT_NEAR(summary.meanError, (0.7 + 0.2 + 0.2) / 3.0, 1e-12);
+  EXPECT_FALSE(summary.complete);
+
+  // All 15 at AlexNet's own error: every CE is 1, and so is the mCE.
+  std::map<std::string, std::vector<double>> alexNet;
+  for (const std::string& name : bmfl::imageNetCCorruptions())
+  {
+    alexNet[name] = std::vector<double>(5, *bmfl::alexNetImageNetCError(name));
+  }
+  const bmfl::ImageNetCSummary same = bmfl::summarizeImageNetC(alexNet);
+  EXPECT_TRUE(same.complete);
+  EXPECT_NEAR(*same.meanCorruptionError, 1.0, 1e-12);
+  EXPECT_THROW(bmfl::summarizeImageNetC({ { "fog", { 1.5 } } }), std::invalid_argument);
+}
+
+TEST(ImageDatasets, IdxPlainAndGzipped)
+{
+  TemporaryFolder root;
+  std::vector<std::uint8_t> pixels(3 * 4 * 5);
+  for (std::size_t i = 0; i < pixels.size(); ++i)
+  {
+    pixels[i] = static_cast<std::uint8_t>(i * 4);
+  }
+  const std::string images = root / "toy-images-idx3-ubyte";
+  bmfl::test::writeBytes(images, idxBytes(0x08, { 3, 4, 5 }, pixels));
+  bmfl::test::writeBytes(root / "toy-labels-idx1-ubyte", idxBytes(0x08, { 3 }, { 2, 0, 1 }));
+  writeGzip(root / "toy-images-idx3-ubyte.gz", idxBytes(0x08, { 3, 4, 5 }, pixels));
+  writeGzip(root / "toy-labels-idx1-ubyte.gz", idxBytes(0x08, { 3 }, { 2, 0, 1 }));
+
+  for (const std::string& spec : { "idx:" + images,
+                                   images + ".gz",
+                                   "idx:" + images + ".gz," + (root / "toy-labels-idx1-ubyte.gz") })
+  {
+    const auto dataset = bmfl::openImageDataset(spec);
+    ASSERT_EQ(dataset->size(), 3u) << spec;
+    EXPECT_EQ(dataset->label(0), 2) << spec;
+    EXPECT_EQ(dataset->label(2), 1) << spec;
+    EXPECT_EQ(dataset->classNames().size(), 3u);
+    EXPECT_EQ(dataset->itemId(1), "1");
+    const bmfl::Image second = dataset->loadImage(1);
+    EXPECT_EQ(second.width, 5);
+    EXPECT_EQ(second.height, 4);
+    EXPECT_EQ(second.channels, 1);
+    EXPECT_EQ(second.pixels[0], 80); // value index 20 * 4
+  }
+  const bmfl::IdxArray array = bmfl::readIdxFile(images + ".gz");
+  EXPECT_EQ(array.dimensions, (std::vector<std::size_t>{ 3, 4, 5 }));
+}
+
+TEST(ImageDatasets, BadIdxFilesGiveOneLineErrors)
+{
+  TemporaryFolder root;
+  std::vector<std::uint8_t> full = idxBytes(0x08, { 10, 28, 28 }, std::vector<std::uint8_t>(7840));
+  std::vector<std::uint8_t> truncated(full.begin(), full.begin() + 5000);
+  bmfl::test::writeBytes(root / "truncated.idx", truncated);
+  expectFileError(
+    [&]() { bmfl::readIdxFile(root / "truncated.idx"); }, root / "truncated.idx", "truncated");
+  writeGzip(root / "truncated.idx.gz", truncated);
+  expectFileError([&]() { bmfl::readIdxFile(root / "truncated.idx.gz"); },
+                  root / "truncated.idx.gz",
+                  "truncated");
+  // A header claiming 4 billion images is refused before anything is allocated.
+  bmfl::test::writeBytes(root / "huge.idx", idxBytes(0x08, { 0xffffffffu, 28, 28 }, {}));
+  expectFileError([&]() { bmfl::readIdxFile(root / "huge.idx"); }, root / "huge.idx", "limit");
+  bmfl::test::writeBytes(root / "float.idx", idxBytes(0x0D, { 2 }, { 0, 0, 0, 0, 0, 0, 0, 0 }));
+  expectFileError([&]() { bmfl::readIdxFile(root / "float.idx"); }, root / "float.idx", "0x0D");
+  bmfl::test::writeBytes(root / "magic.idx", { 1, 2, 3, 4, 5, 6, 7, 8 });
+  expectFileError(
+    [&]() { bmfl::readIdxFile(root / "magic.idx"); }, root / "magic.idx", "magic number");
+  // A gzip stream cut short.
+  writeGzip(root / "whole.gz", full);
+  std::ifstream in(root / "whole.gz", std::ios::binary);
+  std::vector<std::uint8_t> gz((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+  gz.resize(gz.size() / 2);
+  bmfl::test::writeBytes(root / "cut.gz", gz);
+  expectFileError([&]() { bmfl::readIdxFile(root / "cut.gz"); }, root / "cut.gz", "gzip");
+  // Labels that do not match the images.
+  bmfl::test::writeBytes(root / "a-images-idx3-ubyte",
+                         idxBytes(0x08, { 2, 2, 2 }, { 1, 2, 3, 4, 5, 6, 7, 8 }));
+  bmfl::test::writeBytes(root / "a-labels-idx1-ubyte", idxBytes(0x08, { 3 }, { 0, 1, 2 }));
+  expectFileError([&]() { bmfl::openImageDataset(root / "a-images-idx3-ubyte"); },
+                  root / "a-labels-idx1-ubyte",
+                  "3 labels for 2 images");
+}
+
+TEST(ImageDatasets, CorruptAndTruncatedImagesGiveOneLineErrors)
+{
+  TemporaryFolder root;
+  const std::vector<std::uint8_t> png =
+    bmfl::encodeImage(bmfl::test::syntheticImage(64, 48, 3), ".png");
+  const std::vector<std::uint8_t> jpeg =
+    bmfl::encodeImage(bmfl::test::syntheticImage(64, 48, 3), ".jpg");
+  bmfl::test::writeBytes(root / "half.png",
+                         std::vector<std::uint8_t>(
+                           png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() / 2)));
+  bmfl::test::writeBytes(
+    root / "half.jpg",
+    std::vector<std::uint8_t>(jpeg.begin(),
+                              jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2)));
+  bmfl::test::writeBytes(root / "noise.jpg", { 0x12, 0x34, 0x56, 0x78, 0x9a });
+  bmfl::test::writeBytes(root / "empty.png", {});
+  expectFileError(
+    [&]() { bmfl::decodeImageFile(root / "half.png"); }, root / "half.png", "truncated");
+  expectFileError(
+    [&]() { bmfl::decodeImageFile(root / "half.jpg"); }, root / "half.jpg", "truncated");
+  expectFileError(
+    [&]() { bmfl::decodeImageFile(root / "noise.jpg"); }, root / "noise.jpg", "decode");
+  expectFileError(
+    [&]() { bmfl::decodeImageFile(root / "empty.png"); }, root / "empty.png", "empty");
+  expectFileError(
+    [&]() { bmfl::decodeImageFile(root / "missing.png"); }, root / "missing.png", "cannot open");
+  expectFileError([&]() { bmfl::openImageDataset(root / "nothing-here"); },
+                  root / "nothing-here",
+                  "no such file");
+  // A PNG whose header claims 60000 x 60000 pixels is refused before decoding.
+  std::vector<std::uint8_t> huge = png;
+  for (std::size_t at : { 16u, 20u })
+  {
+    huge[at] = 0;
+    huge[at + 1] = 0;
+    huge[at + 2] = 0xea;
+    huge[at + 3] = 0x60;
+  }
+  bmfl::test::writeBytes(root / "huge.png", huge);
+  expectFileError(
+    [&]() { bmfl::decodeImageFile(root / "huge.png"); }, root / "huge.png", "more than the limit");
+  // The whole files decode.
+  bmfl::test::writeBytes(root / "whole.jpg", jpeg);
+  EXPECT_EQ(bmfl::decodeImageFile(root / "whole.jpg").width, 64);
+}
+
+TEST(ImageDatasets, FashionMnistSpec)
+{
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") &&
+      !std::getenv("BMFL_FASHION_MNIST_DIR"))
+  {
+    GTEST_SKIP() << "Fashion-MNIST not installed (package dataset-fashion-mnist)";
+  }
+  const auto train = bmfl::openImageDataset("fashion-mnist:train");
+  const auto test = bmfl::openImageDataset("fashion-mnist:test");
+  EXPECT_EQ(train->size(), 60000u);
+  EXPECT_EQ(test->size(), 10000u);
+  EXPECT_EQ(train->name(), "fashion-mnist:train");
+  ASSERT_EQ(train->classNames().size(), 10u);
+  // The first training label is 9, "Ankle boot" (checked independently with Python's gzip).
+  EXPECT_EQ(train->label(0), 9);
+  EXPECT_EQ(train->classNames()[9], "Ankle boot");
+  EXPECT_EQ(train->classNames()[0], "T-shirt/top");
+  EXPECT_EQ(train->classFolderName(0), "0_T-shirt_top");
+  EXPECT_EQ(test->label(0), 9);
+  const bmfl::Image first = train->loadImage(0);
+  EXPECT_EQ(first.width, 28);
+  EXPECT_EQ(first.height, 28);
+  EXPECT_EQ(first.channels, 1);
+
+  // The OOD sets as specs: the test split's images and labels, corrupted on the fly, the same
+  // bytes from two separately opened instances.
+  const auto noise = bmfl::openImageDataset("fashion-mnist-ood:noise");
+  EXPECT_EQ(noise->size(), 10000u);
+  EXPECT_EQ(noise->label(123), test->label(123));
+  EXPECT_EQ(noise->loadImage(123).pixels,
+            bmfl::openImageDataset("fashion-mnist-ood:noise")->loadImage(123).pixels);
+  EXPECT_NE(noise->loadImage(123).pixels, test->loadImage(123).pixels);
+  EXPECT_THROW(bmfl::openImageDataset("fashion-mnist-ood:rain"), std::invalid_argument);
+  EXPECT_THROW(bmfl::openImageDataset("fashion-mnist:validation"), std::invalid_argument);
+}
+
+} // namespace
