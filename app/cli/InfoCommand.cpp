@@ -1,0 +1,197 @@
+#include "Commands.h"
+
+#include "bmfl/FileError.h"
+#include "bmfl/InferenceEngine.h"
+#include "bmfl/Json.h"
+#include "bmfl/ModelBundle.h"
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace bmfl::cli
+{
+
+namespace
+{
+
+constexpr std::size_t ClassesShown = 10;
+
+// Writes a number with thousands separators: parameter counts read better that way.
+std::string grouped(std::int64_t value)
+{
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  for (std::ptrdiff_t at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > 0; at -= 3)
+  {
+    digits.insert(static_cast<std::size_t>(at), ",");
+  }
+  return value < 0 ? "-" + digits : digits;
+}
+
+// One "name value" line per leaf of the architecture JSON, named by its path.
+void printFields(const JsonValue& value, const std::string& path)
+{
+  if (value.isObject())
+  {
+    for (const JsonValue::Member& member : value.asObject())
+    {
+      printFields(member.second, path.empty() ? member.first : path + "." + member.first);
+    }
+    return;
+  }
+  std::cout << "  " << std::left << std::setw(38) << path << " " << writeJson(value, 0) << "\n";
+}
+
+void printEncoder(const ImageEncoderConfig& encoder)
+{
+  BmflModelConfig config;
+  config.encoder = encoder;
+  printFields(*modelConfigToJson(config).find("encoder"), "encoder");
+}
+
+std::string joinNames(const std::vector<std::string>& names, std::size_t limit)
+{
+  std::string text;
+  for (std::size_t i = 0; i < names.size() && i < limit; ++i)
+  {
+    text += (i > 0 ? ", " : "") + names[i];
+  }
+  if (names.size() > limit)
+  {
+    text += ", ... (" + std::to_string(names.size() - limit) + " more)";
+  }
+  return text;
+}
+
+void describeBundle(const std::string& bundleDir)
+{
+  const BundleManifest manifest = readBundleManifest(bundleDir);
+  const std::vector<ModuleParameterCount> counts = bundleParameterCounts(bundleDir, manifest);
+
+  std::cout << "bundle:  " << bundleDir << " (" << BundleFormatName << " version "
+            << BundleFormatVersion << ")\n";
+  std::cout << "architecture:\n";
+  printFields(modelConfigToJson(manifest.model), "");
+  const std::vector<BrainToken> tokens =
+    brainTokenLayout(manifest.model.brainTransformer, manifest.vertexSpace);
+  std::cout << "  brain tokens                           " << tokens.size() << " ("
+            << manifest.model.brainTransformer.tokenizer << ")\n";
+
+  std::cout << "parameters:\n";
+  std::int64_t total = 0;
+  std::int64_t trainable = 0;
+  for (const ModuleParameterCount& count : counts)
+  {
+    std::cout << "  " << std::left << std::setw(14) << count.module << " total " << std::right
+              << std::setw(14) << grouped(count.total) << "   trainable " << std::setw(14)
+              << grouped(count.trainable) << "\n";
+    total += count.total;
+    trainable += count.trainable;
+  }
+  std::cout << "  " << std::left << std::setw(14) << "all"
+            << " total " << std::right << std::setw(14) << grouped(total) << "   trainable "
+            << std::setw(14) << grouped(trainable) << "\n";
+
+  std::cout << "classes: " << manifest.classNames.size() << ": "
+            << joinNames(manifest.classNames, ClassesShown) << "\n";
+
+  const PreprocessConfig& preprocess = manifest.preprocess;
+  std::ostringstream numbers;
+  numbers << "mean [";
+  for (std::size_t i = 0; i < preprocess.mean.size(); ++i)
+  {
+    numbers << (i > 0 ? ", " : "") << preprocess.mean[i];
+  }
+  numbers << "], std [";
+  for (std::size_t i = 0; i < preprocess.std.size(); ++i)
+  {
+    numbers << (i > 0 ? ", " : "") << preprocess.std[i];
+  }
+  numbers << "]";
+  std::cout << "preprocess: resize short side " << preprocess.resizeShortSide << " ("
+            << preprocess.interpolation << "), centre crop " << preprocess.cropSize
+            << ", grey to RGB " << (preprocess.grayscaleToRgb ? "yes" : "no") << ", "
+            << numbers.str() << "\n";
+
+  const VertexSpace& space = manifest.vertexSpace;
+  std::cout << "vertex space: " << space.name << " on " << space.templateName << ": "
+            << space.left.size() << " left + " << space.right.size() << " right = " << space.size()
+            << " vertices\n";
+  for (const VertexLabels& set : space.labelSets)
+  {
+    std::cout << "  label set " << set.name << ": " << set.names.size() << " labels ("
+              << joinNames(set.names, ClassesShown) << ")\n";
+  }
+
+  const TrainingProvenance& provenance = manifest.provenance;
+  std::cout << "provenance:\n"
+            << "  command   " << provenance.command << "\n"
+            << "  seed      " << provenance.seed << "\n"
+            << "  epochs    " << provenance.epochs << "\n"
+            << "  date      " << provenance.date << "\n";
+  for (const DatasetRecord& dataset : provenance.datasets)
+  {
+    std::cout << "  dataset   " << dataset.name << " (" << grouped(dataset.size) << " examples)\n";
+  }
+  for (const auto& [name, value] : provenance.finalMetrics)
+  {
+    std::cout << "  metric    " << name << " = "
+              << (std::isnan(value) ? std::string("undefined") : std::to_string(value)) << "\n";
+  }
+  for (const auto& [library, version] : provenance.libraryVersions)
+  {
+    std::cout << "  library   " << library << " " << version << "\n";
+  }
+  std::cout << "weights:\n";
+  for (const BundleWeights& weights : manifest.weights)
+  {
+    std::cout << "  " << std::left << std::setw(14) << weights.module << " " << std::setw(18)
+              << weights.file << " sha256 " << weights.sha256 << "\n";
+  }
+}
+
+void describeCheckpoint(const std::string& path)
+{
+  const ImageEncoderConfig encoder = inspectDinoV2Checkpoint(path);
+  const std::int64_t grid = encoder.positionGrid;
+  std::cout << "checkpoint: " << path << " (DINOv2 image encoder, learned position grid " << grid
+            << "x" << grid << ")\n";
+  printEncoder(encoder);
+}
+
+int runInfo(const std::vector<std::string>& arguments)
+{
+  if (arguments.size() != 2 || (arguments[0] != "--model" && arguments[0] != "--checkpoint"))
+  {
+    std::cerr << "usage: bmfl info --model BUNDLE_DIR | --checkpoint FILE\n";
+    return 2;
+  }
+  try
+  {
+    if (arguments[0] == "--model")
+    {
+      describeBundle(arguments[1]);
+    }
+    else
+    {
+      describeCheckpoint(arguments[1]);
+    }
+  }
+  catch (const FileError& error)
+  {
+    std::cerr << "bmfl info: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+BMFL_REGISTER_COMMAND(info,
+                      "info",
+                      "describe a model bundle or a DINOv2 checkpoint",
+                      "bmfl info --model BUNDLE_DIR | --checkpoint FILE",
+                      runInfo);
+
+} // namespace bmfl::cli

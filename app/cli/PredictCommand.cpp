@@ -1,0 +1,288 @@
+#include "Commands.h"
+
+#ifdef BMFL_HAVE_IMAGES
+
+#include "bmfl/AtomicFile.h"
+#include "bmfl/FileError.h"
+#include "bmfl/ImageTransform.h"
+#include "bmfl/InferenceEngine.h"
+#include "bmfl/Json.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+
+namespace bmfl::cli
+{
+
+namespace
+{
+
+// Set by SIGINT/SIGTERM; the engine checks it between batches.
+std::atomic<bool> interrupted{ false };
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void onPredictInterrupt(int)
+{
+  interrupted.store(true);
+}
+
+struct PredictOptions
+{
+  std::string model;
+  std::string json;
+  EngineOptions engine;
+  std::vector<std::string> images;
+};
+
+// Returns an empty string on success, else the problem with the arguments.
+std::string parseArguments(const std::vector<std::string>& arguments, PredictOptions& options)
+{
+  for (std::size_t i = 0; i < arguments.size(); ++i)
+  {
+    const std::string& argument = arguments[i];
+    const bool hasValue = i + 1 < arguments.size();
+    const auto positive = [&](int& out)
+    {
+      try
+      {
+        std::size_t used = 0;
+        out = std::stoi(arguments[i + 1], &used);
+        return used == arguments[i + 1].size() && out > 0;
+      }
+      catch (const std::exception&)
+      {
+        return false;
+      }
+    };
+    if (argument == "--model" && hasValue)
+    {
+      options.model = arguments[++i];
+    }
+    else if (argument == "--json" && hasValue)
+    {
+      options.json = arguments[++i];
+    }
+    else if (argument == "--device" && hasValue)
+    {
+      options.engine.device = arguments[++i];
+    }
+    else if ((argument == "--batch" || argument == "--top") && hasValue)
+    {
+      int& target = argument == "--batch" ? options.engine.batchSize : options.engine.topK;
+      if (!positive(target))
+      {
+        return argument + " needs a positive integer";
+      }
+      ++i;
+    }
+    else if (!argument.empty() && argument[0] == '-')
+    {
+      return "unknown option or missing value: " + argument;
+    }
+    else
+    {
+      options.images.push_back(argument);
+    }
+  }
+  if (options.model.empty() || options.images.empty())
+  {
+    return "--model and at least one image are needed";
+  }
+  return "";
+}
+
+std::string scores(const std::vector<ClassScore>& top)
+{
+  std::string text;
+  char probability[32];
+  for (const ClassScore& score : top)
+  {
+    std::snprintf(probability, sizeof probability, " %.3f", static_cast<double>(score.probability));
+    text += (text.empty() ? "" : ", ") + score.name + probability;
+  }
+  return text;
+}
+
+// The double nearest to a float's shortest decimal form: the JSON then says 0.16858724, not
+// 0.16858723759651184 (half the size for an fMRI vector, and no false precision).
+double shortestDouble(float value)
+{
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  *result.ptr = '\0';
+  return std::strtod(text, nullptr);
+}
+
+JsonValue floats(const std::vector<float>& values)
+{
+  JsonValue array = JsonValue::array();
+  for (float value : values)
+  {
+    array.push(shortestDouble(value));
+  }
+  return array;
+}
+
+JsonValue scoresJson(const std::vector<ClassScore>& top)
+{
+  JsonValue array = JsonValue::array();
+  for (const ClassScore& score : top)
+  {
+    JsonValue entry = JsonValue::object();
+    entry.set("class", score.classIndex);
+    entry.set("name", score.name);
+    entry.set("probability", shortestDouble(score.probability));
+    array.push(std::move(entry));
+  }
+  return array;
+}
+
+JsonValue resultsJson(const std::string& model, const std::vector<ImageResult>& results)
+{
+  JsonValue root = JsonValue::object();
+  root.set("model", model);
+  JsonValue images = JsonValue::array();
+  for (const ImageResult& result : results)
+  {
+    JsonValue entry = JsonValue::object();
+    entry.set("image", result.id);
+    entry.set("bmflTopK", scoresJson(result.bmflTopK));
+    entry.set("baselineTopK", scoresJson(result.baselineTopK));
+    entry.set("bmflProbabilities", floats(result.bmflProbabilities));
+    entry.set("baselineProbabilities", floats(result.baselineProbabilities));
+    entry.set("predictedFmri", floats(result.predictedFmri));
+    entry.set("imageToBrainAttention", floats(result.imageToBrainAttention));
+    entry.set("brainToImageAttention", floats(result.brainToImageAttention));
+    entry.set("gridHeight", result.gridHeight);
+    entry.set("gridWidth", result.gridWidth);
+    images.push(std::move(entry));
+  }
+  root.set("images", std::move(images));
+  return root;
+}
+
+int runPredict(const std::vector<std::string>& arguments)
+{
+  PredictOptions options;
+  const std::string problem = parseArguments(arguments, options);
+  if (!problem.empty())
+  {
+    std::cerr << "bmfl predict: " << problem << "\n";
+    return 2;
+  }
+  try
+  {
+    const std::unique_ptr<InferenceEngine> engine =
+      InferenceEngine::open(options.model, options.engine);
+    // Every image is decoded and checked before the model runs: one line per bad file.
+    std::vector<PreparedImage> prepared;
+    bool allRead = true;
+    for (const std::string& path : options.images)
+    {
+      try
+      {
+        const ImageTensor tensor =
+          evaluationTransform(decodeImageFile(path), engine->manifest().preprocess);
+        prepared.push_back({ path, tensor.channels, tensor.height, tensor.width, tensor.values });
+      }
+      catch (const FileError& error)
+      {
+        std::cerr << "bmfl predict: " << error.what() << "\n";
+        allRead = false;
+      }
+    }
+    if (!allRead)
+    {
+      return 1;
+    }
+    std::signal(SIGINT, onPredictInterrupt);
+    std::signal(SIGTERM, onPredictInterrupt);
+    const bool manyBatches = prepared.size() > static_cast<std::size_t>(options.engine.batchSize);
+    const std::vector<ImageResult> results = engine->run(
+      prepared,
+      [&](std::size_t done, std::size_t total)
+      {
+        if (manyBatches)
+        {
+          std::cerr << "predicted " << done << "/" << total << "\n";
+        }
+      },
+      &interrupted);
+    for (const ImageResult& result : results)
+    {
+      std::cout << result.id << "\n  bmfl:     " << scores(result.bmflTopK)
+                << "\n  baseline: " << scores(result.baselineTopK) << "\n";
+      if (!result.imageToBrainAttention.empty())
+      {
+        const auto strongest =
+          static_cast<std::size_t>(std::max_element(result.imageToBrainAttention.begin(),
+                                                    result.imageToBrainAttention.end()) -
+                                   result.imageToBrainAttention.begin());
+        std::cout << "  image attends most to brain token " << result.brainTokens[strongest].name
+                  << "\n";
+      }
+    }
+    if (!options.json.empty())
+    {
+      writeTextFileAtomically(options.json, writeJson(resultsJson(options.model, results)));
+    }
+    if (results.size() < prepared.size())
+    {
+      std::cerr << "bmfl predict: interrupted after " << results.size() << " of " << prepared.size()
+                << " images\n";
+      return 130;
+    }
+  }
+  catch (const FileError& error)
+  {
+    std::cerr << "bmfl predict: " << error.what() << "\n";
+    return 1;
+  }
+  catch (const std::invalid_argument& error)
+  {
+    std::cerr << "bmfl predict: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+BMFL_REGISTER_COMMAND(
+  predict,
+  "predict",
+  "classify images with a model bundle (BMFL and baseline heads)",
+  "bmfl predict --model BUNDLE_DIR [--device auto|cpu|cuda[:N]] [--batch N] [--top K]\n"
+  "                    [--json OUT.json] IMAGE [IMAGE ...]",
+  runPredict);
+
+} // namespace bmfl::cli
+
+#else // built without OpenCV: the command exists and says why it cannot run
+
+#include <iostream>
+
+namespace bmfl::cli
+{
+namespace
+{
+int runPredict(const std::vector<std::string>&)
+{
+  std::cerr << "bmfl predict: this build has no image support (OpenCV was not found)\n";
+  return 1;
+}
+} // namespace
+BMFL_REGISTER_COMMAND(predict,
+                      "predict",
+                      "classify images with a model bundle (needs OpenCV)",
+                      "bmfl predict --model BUNDLE_DIR IMAGE [IMAGE ...]",
+                      runPredict);
+} // namespace bmfl::cli
+
+#endif

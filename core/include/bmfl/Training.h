@@ -1,0 +1,192 @@
+#pragma once
+
+#include "bmfl/ModelBundle.h"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bmfl
+{
+
+/// One training image, preprocessed: float CHW pixels as the bundle's PreprocessConfig makes them.
+struct TrainingExample
+{
+  std::string id;           ///< stable across runs: it keys the feature cache
+  std::vector<float> image; ///< inChannels * imageSize * imageSize values
+  int label = -1;           ///< class index, for the heads
+  std::vector<float> fmri;  ///< target fMRI in the vertex space, for the brain encoder (or empty)
+};
+
+/// Where examples come from: a vector in memory, or a data set read lazily.
+class ExampleSource
+{
+public:
+  virtual ~ExampleSource() = default;
+  virtual std::size_t size() const = 0;
+  virtual TrainingExample example(std::size_t index) const = 0;
+  /// A name and size for the bundle's provenance.
+  virtual std::string name() const = 0;
+  /// The id and label alone: passes over cached features need no pixels, so a source that
+  /// decodes images lazily should answer these without decoding.
+  virtual std::string id(std::size_t index) const { return example(index).id; }
+  virtual int label(std::size_t index) const { return example(index).label; }
+};
+
+class VectorExampleSource : public ExampleSource
+{
+public:
+  VectorExampleSource(std::string name, std::vector<TrainingExample> examples)
+    : Name(std::move(name))
+    , Examples(std::move(examples))
+  {
+  }
+  std::size_t size() const override { return Examples.size(); }
+  TrainingExample example(std::size_t index) const override { return Examples.at(index); }
+  std::string name() const override { return Name; }
+  std::string id(std::size_t index) const override { return Examples.at(index).id; }
+  int label(std::size_t index) const override { return Examples.at(index).label; }
+
+private:
+  std::string Name;
+  std::vector<TrainingExample> Examples;
+};
+
+struct TrainingProgress
+{
+  /// "brain encoder", "bmfl head", "baseline head"; or, with epoch 0 and no loss, a caching
+  /// pass: "image features" (the frozen encoder) or "predicted fMRI" (the brain encoder)
+  std::string stage;
+  int epoch = 0; ///< 1-based
+  int epochs = 0;
+  std::int64_t step = 0; ///< 1-based within the epoch
+  std::int64_t steps = 0;
+  double loss = 0.0; ///< this step's training loss
+  /// At the end of an epoch (step == steps): the validation metric (mean per-vertex Pearson r
+  /// for the brain encoder, accuracy for a head); NaN during an epoch.
+  double metric = 0.0;
+  std::string metricName;
+};
+
+/// How a long job reports and how it is stopped: progress is called after every step, cancel is
+/// read before every step.
+struct TrainingControl
+{
+  std::function<void(const TrainingProgress&)> progress;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct BrainEncoderTrainingOptions
+{
+  int epochs = 20;
+  int batchSize = 32;
+  double learningRate = 1e-4; ///< AdamW (Adeli et al. 2023)
+  double weightDecay = 1e-4;
+  double gradientClipNorm = 0.1;
+  double validationFraction = 0.1; ///< random split from seed
+  std::uint64_t seed = 0;
+};
+
+struct HeadTrainingOptions
+{
+  int epochs = 10;
+  int batchSize = 64;
+  double learningRate = 1e-3;
+  double weightDecay = 0.05;
+  double validationFraction = 0.1;
+  std::uint64_t seed = 0;
+};
+
+struct EpochReport
+{
+  double trainLoss = 0.0;        ///< mean over the epoch's steps
+  double validationLoss = 0.0;   ///< MSE for the brain encoder, cross-entropy for a head
+  double validationMetric = 0.0; ///< mean per-vertex Pearson r, or accuracy
+};
+
+struct TrainingReport
+{
+  std::vector<EpochReport> epochs; ///< one per finished epoch
+  int bestEpoch = 0;               ///< 1-based; the weights kept (brain encoder), else the last
+  double bestMetric = 0.0;
+  bool cancelled = false;
+  std::int64_t trainExamples = 0;
+  std::int64_t validationExamples = 0;
+};
+
+/// Counters of the on-disk feature cache, for tests and logs.
+struct FeatureCacheStats
+{
+  std::int64_t encoderImages = 0; ///< images the image encoder actually ran on
+  std::int64_t featureHits = 0;
+  std::int64_t featureMisses = 0;
+  std::int64_t fmriHits = 0;   ///< predicted fMRI read from the cache
+  std::int64_t fmriMisses = 0; ///< predicted fMRI computed by the brain encoder
+};
+
+struct TrainerOptions
+{
+  std::string device = "auto"; ///< as EngineOptions::device
+  std::uint64_t seed = 0;      ///< initialises the modules
+  /// Folder of the feature cache: features of the frozen encoder (and the brain encoder's
+  /// predicted fMRI) are stored per image, keyed by image id, encoder weights and
+  /// preprocessing. Empty: a fresh temporary folder, removed with the trainer.
+  std::string featureCacheDir;
+};
+
+/// Trains a BMFL model in stages: the brain encoder on (image, fMRI) pairs against the frozen
+/// image encoder, then the BMFL head and the baseline linear probe on (image, label) pairs with
+/// both encoders frozen. Every stage is deterministic for a seed. Torch-free facade.
+/// Seeding goes through LibTorch's global generator (dropout draws from it): run one Trainer at
+/// a time in a process.
+class Trainer
+{
+public:
+  Trainer(const BmflModelConfig& config,
+          const VertexSpace& space,
+          std::vector<std::string> classNames,
+          const PreprocessConfig& preprocess,
+          const TrainerOptions& options = {});
+  /// Starts from a saved bundle's weights (to fine-tune a stage, or train heads on a new set).
+  static std::unique_ptr<Trainer> fromBundle(const std::string& bundleDir,
+                                             const TrainerOptions& options = {});
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  /// Loads DINOv2 weights into the image encoder (checked against the architecture).
+  void loadEncoderWeights(const std::string& checkpointPath);
+
+  /// MSE against each example's fmri; keeps the weights of the epoch with the best validation
+  /// mean per-vertex Pearson r. Throws std::invalid_argument for an example without a fitting
+  /// image or fMRI.
+  TrainingReport trainBrainEncoder(const ExampleSource& examples,
+                                   const BrainEncoderTrainingOptions& options,
+                                   const TrainingControl& control = {});
+
+  /// Cross-entropy (+ pccWeight * (1 - PCC) for BMFL) on cached features.
+  TrainingReport trainBmflHead(const ExampleSource& examples,
+                               const HeadTrainingOptions& options,
+                               const TrainingControl& control = {});
+  TrainingReport trainBaselineHead(const ExampleSource& examples,
+                                   const HeadTrainingOptions& options,
+                                   const TrainingControl& control = {});
+
+  /// Writes the model as a bundle (atomically), with this provenance.
+  void saveBundle(const std::string& bundleDir, const TrainingProvenance& provenance) const;
+
+  FeatureCacheStats cacheStats() const;
+  /// SHA-256 over every module's weights: equal for equal weights (determinism tests).
+  std::string weightsChecksum() const;
+
+private:
+  struct State;
+  explicit Trainer(std::unique_ptr<State> state);
+  std::unique_ptr<State> Impl;
+};
+
+} // namespace bmfl

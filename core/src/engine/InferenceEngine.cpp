@@ -1,0 +1,216 @@
+#include "bmfl/InferenceEngine.h"
+
+#include "engine/BundleModules.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+
+namespace bmfl
+{
+
+struct InferenceEngine::State
+{
+  BundleManifest manifest;
+  BmflModules modules;
+  torch::Device device{ torch::kCPU };
+  EngineOptions options;
+  std::vector<BrainToken> brainTokens;
+  std::mutex mutex; ///< one forward at a time: the modules are not re-entrant
+};
+
+namespace
+{
+
+std::vector<ClassScore> topK(const std::vector<float>& probabilities,
+                             const std::vector<std::string>& names,
+                             int k)
+{
+  std::vector<int> order(probabilities.size());
+  std::iota(order.begin(), order.end(), 0);
+  const std::size_t count = std::min(order.size(), static_cast<std::size_t>(std::max(k, 0)));
+  std::partial_sort(order.begin(),
+                    order.begin() + static_cast<std::ptrdiff_t>(count),
+                    order.end(),
+                    [&](int a, int b)
+                    {
+                      return probabilities[static_cast<std::size_t>(a)] >
+                               probabilities[static_cast<std::size_t>(b)] ||
+                             (probabilities[static_cast<std::size_t>(a)] ==
+                                probabilities[static_cast<std::size_t>(b)] &&
+                              a < b);
+                    });
+  std::vector<ClassScore> scores;
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    const auto index = static_cast<std::size_t>(order[i]);
+    scores.push_back({ order[i],
+                       index < names.size() ? names[index] : std::to_string(index),
+                       probabilities[index] });
+  }
+  return scores;
+}
+
+} // namespace
+
+InferenceEngine::InferenceEngine(std::unique_ptr<State> state)
+  : Impl(std::move(state))
+{
+}
+
+InferenceEngine::~InferenceEngine() = default;
+
+std::unique_ptr<InferenceEngine> InferenceEngine::open(const std::string& bundleDir,
+                                                       const EngineOptions& options)
+{
+  if (options.batchSize <= 0)
+  {
+    throw std::invalid_argument("the batch size must be positive");
+  }
+  auto state = std::make_unique<State>();
+  state->device = resolveDevice(options.device);
+  state->options = options;
+  state->manifest = readBundleManifest(bundleDir);
+  state->modules = loadBundleModules(bundleDir, state->manifest);
+  state->modules.to(state->device);
+  state->modules.eval();
+  state->brainTokens =
+    brainTokenLayout(state->manifest.model.brainTransformer, state->manifest.vertexSpace);
+  const auto tokenCount = static_cast<std::size_t>(state->modules.bmflHead->brainTokenCount());
+  if (state->brainTokens.size() != tokenCount)
+  {
+    // The model tokenises differently from the layout rule: name the tokens by position only.
+    state->brainTokens.assign(tokenCount, BrainToken{});
+    for (std::size_t i = 0; i < tokenCount; ++i)
+    {
+      state->brainTokens[i].name = "token " + std::to_string(i);
+    }
+  }
+  return std::unique_ptr<InferenceEngine>(new InferenceEngine(std::move(state)));
+}
+
+const BundleManifest& InferenceEngine::manifest() const
+{
+  return Impl->manifest;
+}
+
+std::string InferenceEngine::deviceName() const
+{
+  return Impl->device.str();
+}
+
+const std::vector<BrainToken>& InferenceEngine::brainTokens() const
+{
+  return Impl->brainTokens;
+}
+
+std::vector<ImageResult> InferenceEngine::run(
+  const std::vector<PreparedImage>& images,
+  const std::function<void(std::size_t, std::size_t)>& progress,
+  const std::atomic<bool>* cancel)
+{
+  const ImageEncoderConfig& encoderConfig = Impl->manifest.model.encoder;
+  for (const PreparedImage& image : images)
+  {
+    const auto expected = static_cast<std::size_t>(std::max(image.channels, 0)) *
+                          static_cast<std::size_t>(std::max(image.height, 0)) *
+                          static_cast<std::size_t>(std::max(image.width, 0));
+    if (image.channels != encoderConfig.inChannels || image.height <= 0 || image.width <= 0 ||
+        image.height % encoderConfig.patchSize != 0 || image.width % encoderConfig.patchSize != 0)
+    {
+      throw std::invalid_argument("image " + image.id + " is " + std::to_string(image.channels) +
+                                  "x" + std::to_string(image.height) + "x" +
+                                  std::to_string(image.width) + " but the model takes " +
+                                  std::to_string(encoderConfig.inChannels) +
+                                  "-channel images with sides that are multiples of " +
+                                  std::to_string(encoderConfig.patchSize));
+    }
+    if (image.pixels.size() != expected)
+    {
+      throw std::invalid_argument("image " + image.id + " has " +
+                                  std::to_string(image.pixels.size()) + " values, not " +
+                                  std::to_string(expected));
+    }
+  }
+
+  std::lock_guard<std::mutex> lock(Impl->mutex);
+  torch::NoGradGuard noGrad;
+  BmflModules& modules = Impl->modules;
+  std::vector<ImageResult> results;
+  results.reserve(images.size());
+  const auto batchSize = static_cast<std::size_t>(Impl->options.batchSize);
+  std::size_t start = 0;
+  while (start < images.size())
+  {
+    if (cancel != nullptr && cancel->load())
+    {
+      break;
+    }
+    // A batch holds up to batchSize consecutive images of one size.
+    std::size_t end = start + 1;
+    while (end < images.size() && end - start < batchSize &&
+           images[end].height == images[start].height && images[end].width == images[start].width)
+    {
+      ++end;
+    }
+    const PreparedImage& first = images[start];
+    torch::Tensor batch = torch::empty(
+      { static_cast<std::int64_t>(end - start), first.channels, first.height, first.width });
+    for (std::size_t i = start; i < end; ++i)
+    {
+      std::memcpy(batch[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
+                  images[i].pixels.data(),
+                  images[i].pixels.size() * sizeof(float));
+    }
+    batch = batch.to(Impl->device);
+
+    const ImageFeatures features = modules.encoder->forward(batch);
+    const torch::Tensor fmri = modules.brainEncoder->forward(features);
+    const FusionOutput fused = modules.bmflHead->forward(features, fmri);
+    const torch::Tensor baseline = modules.baselineHead->forward(features);
+    const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);
+    const torch::Tensor baselineProbabilities = torch::softmax(baseline, 1).to(torch::kCPU);
+    const torch::Tensor fmriCpu = fmri.to(torch::kCPU);
+    const torch::Tensor toBrain = fused.imageToBrainAttention.defined()
+                                    ? fused.imageToBrainAttention.to(torch::kCPU)
+                                    : torch::Tensor();
+    const torch::Tensor toImage = fused.brainToImageAttention.defined()
+                                    ? fused.brainToImageAttention.to(torch::kCPU)
+                                    : torch::Tensor();
+    for (std::size_t i = start; i < end; ++i)
+    {
+      const auto row = static_cast<std::int64_t>(i - start);
+      ImageResult result;
+      result.id = images[i].id;
+      result.bmflProbabilities = tensorToFloats(bmflProbabilities[row]);
+      result.baselineProbabilities = tensorToFloats(baselineProbabilities[row]);
+      result.bmflTopK =
+        topK(result.bmflProbabilities, Impl->manifest.classNames, Impl->options.topK);
+      result.baselineTopK =
+        topK(result.baselineProbabilities, Impl->manifest.classNames, Impl->options.topK);
+      result.predictedFmri = tensorToFloats(fmriCpu[row]);
+      if (toBrain.defined())
+      {
+        result.imageToBrainAttention = tensorToFloats(toBrain[row]);
+      }
+      if (toImage.defined())
+      {
+        result.brainToImageAttention = tensorToFloats(toImage[row]);
+      }
+      result.gridHeight = static_cast<int>(features.gridHeight);
+      result.gridWidth = static_cast<int>(features.gridWidth);
+      result.brainTokens = Impl->brainTokens;
+      results.push_back(std::move(result));
+    }
+    start = end;
+    if (progress)
+    {
+      progress(start, images.size());
+    }
+  }
+  return results;
+}
+
+} // namespace bmfl

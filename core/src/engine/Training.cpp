@@ -1,0 +1,874 @@
+#include "bmfl/Training.h"
+
+#include "bmfl/FileError.h"
+#include "bmfl/Sha256.h"
+#include "engine/BundleModules.h"
+#include "engine/FeatureCache.h"
+
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace bmfl
+{
+
+namespace fs = std::filesystem;
+
+namespace
+{
+
+constexpr double NotYet = std::numeric_limits<double>::quiet_NaN();
+
+std::string preprocessingText(const PreprocessConfig& preprocess)
+{
+  std::ostringstream text;
+  text.precision(17);
+  text << preprocess.resizeShortSide << ' ' << preprocess.cropSize << ' '
+       << preprocess.interpolation << ' ' << preprocess.grayscaleToRgb;
+  for (double value : preprocess.mean)
+  {
+    text << ' ' << value;
+  }
+  for (double value : preprocess.std)
+  {
+    text << ' ' << value;
+  }
+  return text.str();
+}
+
+torch::Tensor fromVector(const std::vector<float>& values, torch::IntArrayRef shape)
+{
+  return torch::from_blob(const_cast<float*>(values.data()), shape, torch::kFloat).clone();
+}
+
+// A seeded shuffle of [0, n): its first validationFraction is held out for validation.
+void splitIndices(std::size_t n,
+                  double validationFraction,
+                  std::uint64_t seed,
+                  std::vector<std::size_t>& train,
+                  std::vector<std::size_t>& validation)
+{
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{ 0 });
+  std::mt19937_64 random(seed);
+  std::shuffle(order.begin(), order.end(), random);
+  auto validationCount =
+    static_cast<std::size_t>(std::llround(static_cast<double>(n) * validationFraction));
+  if (validationFraction > 0.0 && validationCount == 0 && n >= 2)
+  {
+    validationCount = 1;
+  }
+  validationCount = std::min(validationCount, n > 0 ? n - 1 : 0);
+  validation.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(validationCount));
+  train.assign(order.begin() + static_cast<std::ptrdiff_t>(validationCount), order.end());
+}
+
+using StateCopy = std::map<std::string, torch::Tensor>;
+
+StateCopy copyState(const torch::nn::Module& module)
+{
+  StateCopy copy;
+  for (const auto& item : module.named_parameters(true))
+  {
+    copy[item.key()] = item.value().detach().clone();
+  }
+  for (const auto& item : module.named_buffers(true))
+  {
+    if (item.value().defined())
+    {
+      copy["buffer:" + item.key()] = item.value().detach().clone();
+    }
+  }
+  return copy;
+}
+
+void restoreState(torch::nn::Module& module, const StateCopy& copy)
+{
+  torch::NoGradGuard noGrad;
+  for (auto& item : module.named_parameters(true))
+  {
+    item.value().copy_(copy.at(item.key()));
+  }
+  for (auto& item : module.named_buffers(true))
+  {
+    if (item.value().defined())
+    {
+      item.value().copy_(copy.at("buffer:" + item.key()));
+    }
+  }
+}
+
+// Mean over vertices of the Pearson r across samples (vertices without variance are skipped).
+double meanVertexCorrelation(const torch::Tensor& predicted, const torch::Tensor& target)
+{
+  if (predicted.size(0) < 2)
+  {
+    return NotYet;
+  }
+  const torch::Tensor p = predicted - predicted.mean(0, true);
+  const torch::Tensor t = target - target.mean(0, true);
+  const torch::Tensor r = (p * t).sum(0) / torch::sqrt((p * p).sum(0) * (t * t).sum(0));
+  const torch::Tensor finite = torch::isfinite(r);
+  if (finite.sum().item<std::int64_t>() == 0)
+  {
+    return NotYet;
+  }
+  return r.masked_select(finite).mean().item<double>();
+}
+
+std::string utcNow()
+{
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+} // namespace
+
+struct Trainer::State
+{
+  BmflModelConfig config;
+  VertexSpace space;
+  std::vector<std::string> classNames;
+  PreprocessConfig preprocess;
+  BmflModules modules;
+  torch::Device device{ torch::kCPU };
+  std::string cacheFolder;
+  bool ownsCacheFolder = false;
+  std::string encoderKey; ///< digest of encoder weights + preprocessing: keys cached features
+  FeatureCacheStats stats;
+  std::vector<DatasetRecord> datasets;
+  std::vector<std::pair<std::string, double>> metrics;
+  int epochs = 0;
+
+  ~State()
+  {
+    if (ownsCacheFolder)
+    {
+      std::error_code ignored;
+      fs::remove_all(cacheFolder, ignored);
+    }
+  }
+
+  void setUp(const TrainerOptions& options)
+  {
+    device = resolveDevice(options.device);
+    modules.to(device);
+    cacheFolder = options.featureCacheDir;
+    if (cacheFolder.empty())
+    {
+      static std::atomic<unsigned> counter{ 0 };
+      cacheFolder =
+        (fs::temp_directory_path() /
+         ("bmfl-feature-cache-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+          .string();
+      ownsCacheFolder = true;
+    }
+    refreshEncoderKey();
+  }
+
+  void refreshEncoderKey()
+  {
+    encoderKey = sha256Hex(moduleChecksum(*modules.encoder) + "\n" + preprocessingText(preprocess));
+  }
+
+  FeatureCache cache() const { return FeatureCache(cacheFolder, encoderKey); }
+
+  void recordDataset(const ExampleSource& source)
+  {
+    for (const DatasetRecord& record : datasets)
+    {
+      if (record.name == source.name())
+      {
+        return;
+      }
+    }
+    datasets.push_back({ source.name(), static_cast<std::int64_t>(source.size()) });
+  }
+
+  void recordMetric(const std::string& name, double value)
+  {
+    for (auto& metric : metrics)
+    {
+      if (metric.first == name)
+      {
+        metric.second = value;
+        return;
+      }
+    }
+    metrics.emplace_back(name, value);
+  }
+
+  void checkImage(const TrainingExample& example) const
+  {
+    const auto expected = static_cast<std::size_t>(config.encoder.inChannels) *
+                          static_cast<std::size_t>(config.encoder.imageSize) *
+                          static_cast<std::size_t>(config.encoder.imageSize);
+    if (example.image.size() != expected)
+    {
+      throw std::invalid_argument(
+        "training example " + example.id + " has " + std::to_string(example.image.size()) +
+        " pixel values but the model takes " + std::to_string(config.encoder.inChannels) + "x" +
+        std::to_string(config.encoder.imageSize) + "x" + std::to_string(config.encoder.imageSize));
+    }
+  }
+
+  // The caching passes report every 64 images (epoch 0): on a large data set they are the long
+  // part of the first run.
+  static void reportPass(const char* stage,
+                         std::size_t index,
+                         std::size_t total,
+                         const TrainingControl& control)
+  {
+    if (control.progress && index % 64 == 0 && index > 0)
+    {
+      control.progress({ stage,
+                         0,
+                         0,
+                         static_cast<std::int64_t>(index),
+                         static_cast<std::int64_t>(total),
+                         NotYet,
+                         NotYet,
+                         "" });
+    }
+  }
+
+  // Runs the frozen encoder once per image whose features are not cached yet, in batches.
+  // Returns false when cancelled.
+  bool ensureFeatures(const ExampleSource& source, int batchSize, const TrainingControl& control)
+  {
+    const FeatureCache store = cache();
+    const std::int64_t side = config.encoder.imageSize;
+    std::vector<TrainingExample> pending;
+    const auto flush = [&]()
+    {
+      if (pending.empty())
+      {
+        return;
+      }
+      torch::NoGradGuard noGrad;
+      modules.encoder->eval();
+      torch::Tensor batch = torch::empty(
+        { static_cast<std::int64_t>(pending.size()), config.encoder.inChannels, side, side });
+      for (std::size_t i = 0; i < pending.size(); ++i)
+      {
+        std::memcpy(batch[static_cast<std::int64_t>(i)].data_ptr<float>(),
+                    pending[i].image.data(),
+                    pending[i].image.size() * sizeof(float));
+      }
+      const ImageFeatures features = modules.encoder->forward(batch.to(device));
+      stats.encoderImages += static_cast<std::int64_t>(pending.size());
+      for (std::size_t i = 0; i < pending.size(); ++i)
+      {
+        const auto row = static_cast<std::int64_t>(i);
+        CachedFeatures entry;
+        entry.dim = features.cls.size(1);
+        entry.tokens = features.patches.size(1);
+        entry.gridHeight = features.gridHeight;
+        entry.gridWidth = features.gridWidth;
+        entry.cls = tensorToFloats(features.cls[row]);
+        entry.patches = tensorToFloats(features.patches[row]);
+        entry.lastQuery = tensorToFloats(features.lastQuery[row]);
+        store.storeFeatures(pending[i].id, entry);
+      }
+      pending.clear();
+    };
+    for (std::size_t index = 0; index < source.size(); ++index)
+    {
+      if (control.cancel != nullptr && control.cancel->load())
+      {
+        return false;
+      }
+      reportPass("image features", index, source.size(), control);
+      if (store.hasFeatures(source.id(index)))
+      {
+        ++stats.featureHits;
+        continue;
+      }
+      ++stats.featureMisses;
+      TrainingExample example = source.example(index);
+      checkImage(example);
+      pending.push_back(std::move(example));
+      if (static_cast<int>(pending.size()) >= batchSize)
+      {
+        flush();
+      }
+    }
+    flush();
+    return true;
+  }
+
+  ImageFeatures loadFeatures(const std::vector<std::string>& ids) const
+  {
+    const FeatureCache store = cache();
+    std::vector<torch::Tensor> cls;
+    std::vector<torch::Tensor> patches;
+    std::vector<torch::Tensor> lastQuery;
+    ImageFeatures features;
+    for (const std::string& id : ids)
+    {
+      CachedFeatures entry;
+      if (!store.loadFeatures(id, entry))
+      {
+        throw FileError(store.folder(),
+                        "the feature cache lost the entry of " + id + " during training");
+      }
+      cls.push_back(fromVector(entry.cls, { entry.dim }));
+      patches.push_back(fromVector(entry.patches, { entry.tokens, entry.dim }));
+      lastQuery.push_back(fromVector(entry.lastQuery, { entry.tokens, entry.dim }));
+      features.gridHeight = entry.gridHeight;
+      features.gridWidth = entry.gridWidth;
+    }
+    features.cls = torch::stack(cls).to(device);
+    features.patches = torch::stack(patches).to(device);
+    features.lastQuery = torch::stack(lastQuery).to(device);
+    return features;
+  }
+
+  // Predicted fMRI of every example under the current brain encoder, cached on disk.
+  bool ensureFmri(const ExampleSource& source,
+                  int batchSize,
+                  const std::string& brainKey,
+                  const TrainingControl& control)
+  {
+    const FeatureCache store = cache();
+    std::vector<std::string> pending;
+    const auto flush = [&]()
+    {
+      if (pending.empty())
+      {
+        return;
+      }
+      torch::NoGradGuard noGrad;
+      modules.brainEncoder->eval();
+      const torch::Tensor fmri = modules.brainEncoder->forward(loadFeatures(pending));
+      for (std::size_t i = 0; i < pending.size(); ++i)
+      {
+        store.storeFmri(pending[i], brainKey, tensorToFloats(fmri[static_cast<std::int64_t>(i)]));
+      }
+      pending.clear();
+    };
+    for (std::size_t index = 0; index < source.size(); ++index)
+    {
+      if (control.cancel != nullptr && control.cancel->load())
+      {
+        return false;
+      }
+      reportPass("predicted fMRI", index, source.size(), control);
+      const std::string id = source.id(index);
+      if (store.hasFmri(id, brainKey, space.size()))
+      {
+        ++stats.fmriHits;
+        continue;
+      }
+      ++stats.fmriMisses;
+      pending.push_back(id);
+      if (static_cast<int>(pending.size()) >= batchSize)
+      {
+        flush();
+      }
+    }
+    flush();
+    return true;
+  }
+
+  torch::Tensor loadFmri(const std::vector<std::string>& ids, const std::string& brainKey) const
+  {
+    const FeatureCache store = cache();
+    std::vector<torch::Tensor> rows;
+    for (const std::string& id : ids)
+    {
+      std::vector<float> values;
+      if (!store.loadFmri(id, brainKey, space.size(), values))
+      {
+        throw FileError(store.folder(),
+                        "the feature cache lost the fMRI of " + id + " during training");
+      }
+      rows.push_back(fromVector(values, { static_cast<std::int64_t>(values.size()) }));
+    }
+    return torch::stack(rows).to(device);
+  }
+
+  enum class HeadKind
+  {
+    Bmfl,
+    Baseline
+  };
+
+  TrainingReport trainHead(HeadKind kind,
+                           const ExampleSource& source,
+                           const HeadTrainingOptions& options,
+                           const TrainingControl& control);
+};
+
+Trainer::Trainer(std::unique_ptr<State> state)
+  : Impl(std::move(state))
+{
+}
+
+Trainer::Trainer(const BmflModelConfig& config,
+                 const VertexSpace& space,
+                 std::vector<std::string> classNames,
+                 const PreprocessConfig& preprocess,
+                 const TrainerOptions& options)
+  : Impl(std::make_unique<State>())
+{
+  if (classNames.size() != static_cast<std::size_t>(config.numClasses))
+  {
+    throw std::invalid_argument("numClasses is " + std::to_string(config.numClasses) + " but " +
+                                std::to_string(classNames.size()) + " class names were given");
+  }
+  Impl->config = config;
+  Impl->space = space;
+  Impl->classNames = std::move(classNames);
+  Impl->preprocess = preprocess;
+  // The seed fixes the initial weights: two trainers with one seed start identical.
+  torch::manual_seed(options.seed);
+  Impl->modules = buildModules(config, space, "training configuration");
+  Impl->setUp(options);
+}
+
+std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
+                                             const TrainerOptions& options)
+{
+  auto state = std::make_unique<State>();
+  const BundleManifest manifest = readBundleManifest(bundleDir);
+  state->config = manifest.model;
+  state->space = manifest.vertexSpace;
+  state->classNames = manifest.classNames;
+  state->preprocess = manifest.preprocess;
+  state->datasets = manifest.provenance.datasets;
+  state->metrics = manifest.provenance.finalMetrics;
+  state->epochs = manifest.provenance.epochs;
+  state->modules = loadBundleModules(bundleDir, manifest);
+  state->setUp(options);
+  return std::unique_ptr<Trainer>(new Trainer(std::move(state)));
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::loadEncoderWeights(const std::string& checkpointPath)
+{
+  Impl->modules.encoder->to(torch::kCPU);
+  loadDinoV2Weights(Impl->modules.encoder, checkpointPath);
+  for (torch::Tensor& parameter : Impl->modules.encoder->parameters())
+  {
+    parameter.set_requires_grad(false);
+  }
+  Impl->modules.encoder->to(Impl->device);
+  Impl->refreshEncoderKey();
+}
+
+TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
+                                          const BrainEncoderTrainingOptions& options,
+                                          const TrainingControl& control)
+{
+  if (options.epochs <= 0 || options.batchSize <= 0)
+  {
+    throw std::invalid_argument("epochs and batch size must be positive");
+  }
+  State& state = *Impl;
+  TrainingReport report;
+  report.bestMetric = NotYet;
+  const std::size_t vertexCount = state.space.size();
+
+  // Targets in memory (one row per example), checked before any work.
+  std::vector<std::string> ids(source.size());
+  torch::Tensor targets = torch::empty(
+    { static_cast<std::int64_t>(source.size()), static_cast<std::int64_t>(vertexCount) });
+  for (std::size_t i = 0; i < source.size(); ++i)
+  {
+    const TrainingExample example = source.example(i);
+    if (example.fmri.size() != vertexCount)
+    {
+      throw std::invalid_argument(
+        "training example " + example.id + " has " + std::to_string(example.fmri.size()) +
+        " fMRI values but the vertex space has " + std::to_string(vertexCount));
+    }
+    ids[i] = example.id;
+    std::memcpy(targets[static_cast<std::int64_t>(i)].data_ptr<float>(),
+                example.fmri.data(),
+                vertexCount * sizeof(float));
+  }
+  std::vector<std::size_t> trainIndices;
+  std::vector<std::size_t> validationIndices;
+  splitIndices(
+    source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+  report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
+  report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
+  if (trainIndices.empty())
+  {
+    throw std::invalid_argument("no training examples");
+  }
+  if (!state.ensureFeatures(source, options.batchSize, control))
+  {
+    report.cancelled = true;
+    return report;
+  }
+  state.recordDataset(source);
+
+  BrainEncoder& model = state.modules.brainEncoder;
+  torch::manual_seed(options.seed);
+  std::mt19937_64 random(options.seed);
+  torch::optim::AdamW optimizer(
+    model->parameters(),
+    torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
+  const auto batchOf = [&](const std::vector<std::size_t>& indices,
+                           std::size_t first,
+                           std::size_t count,
+                           std::vector<std::string>& batchIds)
+  {
+    batchIds.clear();
+    std::vector<std::int64_t> rows;
+    for (std::size_t i = first; i < first + count; ++i)
+    {
+      batchIds.push_back(ids[indices[i]]);
+      rows.push_back(static_cast<std::int64_t>(indices[i]));
+    }
+    return targets.index_select(0, torch::tensor(rows, torch::kLong)).to(state.device);
+  };
+
+  StateCopy best;
+  const auto batchSize = static_cast<std::size_t>(options.batchSize);
+  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
+  std::vector<std::string> batchIds;
+  for (int epoch = 1; epoch <= options.epochs && !report.cancelled; ++epoch)
+  {
+    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
+    model->train();
+    double lossSum = 0.0;
+    std::int64_t step = 0;
+    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    {
+      if (control.cancel != nullptr && control.cancel->load())
+      {
+        report.cancelled = true;
+        break;
+      }
+      const torch::Tensor target =
+        batchOf(trainIndices, first, std::min(batchSize, trainIndices.size() - first), batchIds);
+      const torch::Tensor predicted = model->forward(state.loadFeatures(batchIds));
+      const torch::Tensor loss = torch::mse_loss(predicted, target);
+      optimizer.zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(model->parameters(), options.gradientClipNorm);
+      optimizer.step();
+      const double lossValue = loss.item<double>();
+      lossSum += lossValue;
+      ++step;
+      if (control.progress && step < steps)
+      {
+        control.progress({ "brain encoder",
+                           epoch,
+                           options.epochs,
+                           step,
+                           steps,
+                           lossValue,
+                           NotYet,
+                           "val mean vertex r" });
+      }
+    }
+    if (report.cancelled)
+    {
+      break;
+    }
+    // Validation: MSE and mean per-vertex Pearson r over the held-out images.
+    EpochReport epochReport;
+    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
+    epochReport.validationLoss = NotYet;
+    epochReport.validationMetric = NotYet;
+    if (!validationIndices.empty())
+    {
+      torch::NoGradGuard noGrad;
+      model->eval();
+      std::vector<torch::Tensor> predictions;
+      std::vector<torch::Tensor> truths;
+      for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
+      {
+        truths.push_back(batchOf(validationIndices,
+                                 first,
+                                 std::min(batchSize, validationIndices.size() - first),
+                                 batchIds));
+        predictions.push_back(model->forward(state.loadFeatures(batchIds)));
+      }
+      const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
+      const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
+      epochReport.validationLoss = torch::mse_loss(predicted, truth).item<double>();
+      epochReport.validationMetric = meanVertexCorrelation(predicted, truth);
+    }
+    report.epochs.push_back(epochReport);
+    // Keep the best epoch by validation r (the first epoch when r is undefined).
+    const double metric = epochReport.validationMetric;
+    const bool better =
+      report.bestEpoch == 0 ||
+      (std::isfinite(metric) && (!std::isfinite(report.bestMetric) || metric > report.bestMetric));
+    if (better)
+    {
+      report.bestEpoch = epoch;
+      report.bestMetric = metric;
+      best = copyState(*model);
+    }
+    if (control.progress)
+    {
+      control.progress({ "brain encoder",
+                         epoch,
+                         options.epochs,
+                         steps,
+                         steps,
+                         epochReport.trainLoss,
+                         metric,
+                         "val mean vertex r" });
+    }
+  }
+  if (!best.empty())
+  {
+    restoreState(*model, best);
+    state.recordMetric("brain_encoder_val_mean_vertex_r", report.bestMetric);
+  }
+  model->eval();
+  state.epochs = std::max(state.epochs, static_cast<int>(report.epochs.size()));
+  return report;
+}
+
+TrainingReport Trainer::State::trainHead(HeadKind kind,
+                                         const ExampleSource& source,
+                                         const HeadTrainingOptions& options,
+                                         const TrainingControl& control)
+{
+  if (options.epochs <= 0 || options.batchSize <= 0)
+  {
+    throw std::invalid_argument("epochs and batch size must be positive");
+  }
+  const bool bmfl = kind == HeadKind::Bmfl;
+  const std::string stage = bmfl ? "bmfl head" : "baseline head";
+  TrainingReport report;
+  std::vector<std::string> ids(source.size());
+  std::vector<std::int64_t> labels(source.size());
+  for (std::size_t i = 0; i < source.size(); ++i)
+  {
+    ids[i] = source.id(i);
+    labels[i] = source.label(i);
+    if (labels[i] < 0 || labels[i] >= config.numClasses)
+    {
+      throw std::invalid_argument("training example " + ids[i] + " has label " +
+                                  std::to_string(labels[i]) + " but the model has " +
+                                  std::to_string(config.numClasses) + " classes");
+    }
+  }
+  std::vector<std::size_t> trainIndices;
+  std::vector<std::size_t> validationIndices;
+  splitIndices(
+    source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+  report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
+  report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
+  if (trainIndices.empty())
+  {
+    throw std::invalid_argument("no training examples");
+  }
+  if (!ensureFeatures(source, options.batchSize, control))
+  {
+    report.cancelled = true;
+    return report;
+  }
+  const std::string brainKey = bmfl ? moduleChecksum(*modules.brainEncoder) : std::string();
+  if (bmfl && !ensureFmri(source, options.batchSize, brainKey, control))
+  {
+    report.cancelled = true;
+    return report;
+  }
+  recordDataset(source);
+
+  torch::nn::Module& head =
+    bmfl ? static_cast<torch::nn::Module&>(*modules.bmflHead) : *modules.baselineHead;
+  torch::manual_seed(options.seed);
+  std::mt19937_64 random(options.seed);
+  torch::optim::AdamW optimizer(
+    head.parameters(),
+    torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
+  const auto forward = [&](const std::vector<std::string>& batchIds,
+                           const torch::Tensor& targets,
+                           torch::Tensor& logits)
+  {
+    const ImageFeatures features = loadFeatures(batchIds);
+    if (bmfl)
+    {
+      const FusionOutput out = modules.bmflHead->forward(features, loadFmri(batchIds, brainKey));
+      logits = out.logits;
+      return bmflLoss(out, targets, config.pccWeight);
+    }
+    logits = modules.baselineHead->forward(features);
+    return torch::nn::functional::cross_entropy(logits, targets);
+  };
+  const auto batchOf = [&](const std::vector<std::size_t>& indices,
+                           std::size_t first,
+                           std::size_t count,
+                           std::vector<std::string>& batchIds)
+  {
+    batchIds.clear();
+    std::vector<std::int64_t> batchLabels;
+    for (std::size_t i = first; i < first + count; ++i)
+    {
+      batchIds.push_back(ids[indices[i]]);
+      batchLabels.push_back(labels[indices[i]]);
+    }
+    return torch::tensor(batchLabels, torch::kLong).to(device);
+  };
+
+  const auto batchSize = static_cast<std::size_t>(options.batchSize);
+  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
+  std::vector<std::string> batchIds;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch)
+  {
+    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
+    head.train();
+    double lossSum = 0.0;
+    std::int64_t step = 0;
+    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    {
+      if (control.cancel != nullptr && control.cancel->load())
+      {
+        report.cancelled = true;
+        break;
+      }
+      const torch::Tensor targets =
+        batchOf(trainIndices, first, std::min(batchSize, trainIndices.size() - first), batchIds);
+      torch::Tensor logits;
+      const torch::Tensor loss = forward(batchIds, targets, logits);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      const double lossValue = loss.item<double>();
+      lossSum += lossValue;
+      ++step;
+      if (control.progress && step < steps)
+      {
+        control.progress(
+          { stage, epoch, options.epochs, step, steps, lossValue, NotYet, "val accuracy" });
+      }
+    }
+    if (report.cancelled)
+    {
+      break;
+    }
+    EpochReport epochReport;
+    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
+    epochReport.validationLoss = NotYet;
+    epochReport.validationMetric = NotYet;
+    if (!validationIndices.empty())
+    {
+      torch::NoGradGuard noGrad;
+      head.eval();
+      double lossTotal = 0.0;
+      std::int64_t correct = 0;
+      for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
+      {
+        const std::size_t count = std::min(batchSize, validationIndices.size() - first);
+        const torch::Tensor targets = batchOf(validationIndices, first, count, batchIds);
+        torch::Tensor logits;
+        lossTotal += forward(batchIds, targets, logits).item<double>() * static_cast<double>(count);
+        correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
+      }
+      const auto total = static_cast<double>(validationIndices.size());
+      epochReport.validationLoss = lossTotal / total;
+      epochReport.validationMetric = static_cast<double>(correct) / total;
+    }
+    report.epochs.push_back(epochReport);
+    report.bestEpoch = epoch;
+    report.bestMetric = epochReport.validationMetric;
+    if (control.progress)
+    {
+      control.progress({ stage,
+                         epoch,
+                         options.epochs,
+                         steps,
+                         steps,
+                         epochReport.trainLoss,
+                         epochReport.validationMetric,
+                         "val accuracy" });
+    }
+  }
+  head.eval();
+  if (!report.epochs.empty())
+  {
+    recordMetric(bmfl ? "bmfl_val_accuracy" : "baseline_val_accuracy", report.bestMetric);
+  }
+  epochs = std::max(epochs, static_cast<int>(report.epochs.size()));
+  return report;
+}
+
+TrainingReport Trainer::trainBmflHead(const ExampleSource& examples,
+                                      const HeadTrainingOptions& options,
+                                      const TrainingControl& control)
+{
+  return Impl->trainHead(State::HeadKind::Bmfl, examples, options, control);
+}
+
+TrainingReport Trainer::trainBaselineHead(const ExampleSource& examples,
+                                          const HeadTrainingOptions& options,
+                                          const TrainingControl& control)
+{
+  return Impl->trainHead(State::HeadKind::Baseline, examples, options, control);
+}
+
+void Trainer::saveBundle(const std::string& bundleDir, const TrainingProvenance& provenance) const
+{
+  BundleManifest manifest;
+  manifest.model = Impl->config;
+  manifest.classNames = Impl->classNames;
+  manifest.preprocess = Impl->preprocess;
+  manifest.vertexSpace = Impl->space;
+  manifest.provenance = provenance;
+  // What the trainer saw fills what the caller left empty.
+  if (manifest.provenance.datasets.empty())
+  {
+    manifest.provenance.datasets = Impl->datasets;
+  }
+  if (manifest.provenance.finalMetrics.empty())
+  {
+    manifest.provenance.finalMetrics = Impl->metrics;
+  }
+  if (manifest.provenance.epochs == 0)
+  {
+    manifest.provenance.epochs = Impl->epochs;
+  }
+  if (manifest.provenance.date.empty())
+  {
+    manifest.provenance.date = utcNow();
+  }
+  if (manifest.provenance.libraryVersions.empty())
+  {
+    manifest.provenance.libraryVersions.emplace_back("libtorch", TORCH_VERSION);
+  }
+  bmfl::saveBundle(bundleDir, std::move(manifest), Impl->modules);
+}
+
+FeatureCacheStats Trainer::cacheStats() const
+{
+  return Impl->stats;
+}
+
+std::string Trainer::weightsChecksum() const
+{
+  std::string all;
+  for (const auto& [name, module] : Impl->modules.named())
+  {
+    all += name + ":" + moduleChecksum(*module) + "\n";
+  }
+  return sha256Hex(all);
+}
+
+} // namespace bmfl

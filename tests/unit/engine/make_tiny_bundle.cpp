@@ -1,0 +1,50 @@
+// Writes the tests' tiny BMFL bundle (random weights, seed 1) to the folder given: a fixture
+// for the command-line tests of `bmfl info`. With --dinov2-heads the image encoder has DINOv2's
+// head width of 64 (width 64, one head), so its archive reads as a DINOv2 checkpoint.
+#include "TinyModel.h"
+
+#include "bmfl/FileError.h"
+#include "bmfl/Training.h"
+
+#include <iostream>
+#include <string>
+
+int main(int argc, char** argv)
+{
+  const bool dinoHeads = argc == 3 && std::string(argv[2]) == "--dinov2-heads";
+  if (argc != 2 && !dinoHeads)
+  {
+    std::cerr << "usage: make_tiny_bundle BUNDLE_DIR [--dinov2-heads]\n";
+    return 2;
+  }
+  try
+  {
+    bmfl::TrainerOptions options;
+    options.device = "cpu";
+    options.seed = 1;
+    bmfl::BmflModelConfig config = bmfl::test::tinyConfig();
+    if (dinoHeads)
+    {
+      config.encoder.embedDim = 64;
+      config.encoder.heads = 1;
+    }
+    bmfl::Trainer trainer(config,
+                          bmfl::test::tinySpace(),
+                          bmfl::test::tinyClassNames(),
+                          bmfl::test::tinyPreprocess(),
+                          options);
+    bmfl::TrainingProvenance provenance;
+    provenance.command = "make_tiny_bundle";
+    provenance.seed = 1;
+    provenance.datasets = { { "synthetic", 200 } };
+    provenance.epochs = 4;
+    provenance.finalMetrics = { { "bmfl_val_accuracy", 0.875 } };
+    trainer.saveBundle(argv[1], provenance);
+  }
+  catch (const std::exception& error)
+  {
+    std::cerr << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
