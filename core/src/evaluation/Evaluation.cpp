@@ -1,0 +1,245 @@
+#include "bmfl/Evaluation.h"
+
+#include "bmfl/AtomicFile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace bmfl
+{
+
+namespace
+{
+constexpr double kZ95 = 1.959963984540054;
+
+std::string csvField(const std::string& text)
+{
+  if (text.find_first_of(",\"\n") == std::string::npos)
+  {
+    return text;
+  }
+  std::string quoted = "\"";
+  for (char c : text)
+  {
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  }
+  return quoted + "\"";
+}
+
+std::string number(double value)
+{
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+} // namespace
+
+Interval wilsonInterval(std::size_t successes, std::size_t trials)
+{
+  if (trials == 0)
+  {
+    return { 0.0, 1.0 };
+  }
+  const double n = static_cast<double>(trials);
+  const double p = static_cast<double>(successes) / n;
+  const double z2 = kZ95 * kZ95;
+  const double denominator = 1.0 + z2 / n;
+  const double centre = (p + z2 / (2.0 * n)) / denominator;
+  const double half = kZ95 * std::sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denominator;
+  return { std::max(0.0, centre - half), std::min(1.0, centre + half) };
+}
+
+double mcNemarExactP(std::size_t onlyFirstCorrect, std::size_t onlySecondCorrect)
+{
+  const std::size_t n = onlyFirstCorrect + onlySecondCorrect;
+  if (n == 0)
+  {
+    return 1.0;
+  }
+  const std::size_t k = std::min(onlyFirstCorrect, onlySecondCorrect);
+  // Two-sided: twice the lower binomial tail, in log space so thousands of pairs do not
+  // underflow or overflow.
+  const double logHalfPowerN = static_cast<double>(n) * std::log(0.5);
+  double tail = 0.0;
+  for (std::size_t i = 0; i <= k; ++i)
+  {
+    const double logChoose = std::lgamma(static_cast<double>(n) + 1.0) -
+                             std::lgamma(static_cast<double>(i) + 1.0) -
+                             std::lgamma(static_cast<double>(n - i) + 1.0);
+    tail += std::exp(logChoose + logHalfPowerN);
+  }
+  return std::min(1.0, 2.0 * tail);
+}
+
+int predictedLabel(const std::vector<float>& probabilities, const std::vector<int>& outputIndices)
+{
+  if (outputIndices.empty())
+  {
+    return probabilities.empty()
+             ? -1
+             : static_cast<int>(std::max_element(probabilities.begin(), probabilities.end()) -
+                                probabilities.begin());
+  }
+  int best = -1;
+  float bestProbability = -1.0F;
+  for (std::size_t position = 0; position < outputIndices.size(); ++position)
+  {
+    const int column = outputIndices[position];
+    if (column < 0 || static_cast<std::size_t>(column) >= probabilities.size())
+    {
+      throw std::invalid_argument("output index " + std::to_string(column) +
+                                  " is beyond the model's " + std::to_string(probabilities.size()) +
+                                  " classes");
+    }
+    if (probabilities[static_cast<std::size_t>(column)] > bestProbability)
+    {
+      bestProbability = probabilities[static_cast<std::size_t>(column)];
+      best = static_cast<int>(position);
+    }
+  }
+  return best;
+}
+
+double DatasetAccuracy::baselineAccuracy() const
+{
+  return images > 0 ? static_cast<double>(baselineCorrect) / static_cast<double>(images) : 0.0;
+}
+
+double DatasetAccuracy::bmflAccuracy() const
+{
+  return images > 0 ? static_cast<double>(bmflCorrect) / static_cast<double>(images) : 0.0;
+}
+
+void DatasetAccuracy::add(bool baselineRight, bool bmflRight)
+{
+  ++images;
+  baselineCorrect += baselineRight ? 1 : 0;
+  bmflCorrect += bmflRight ? 1 : 0;
+  onlyBaselineCorrect += baselineRight && !bmflRight ? 1 : 0;
+  onlyBmflCorrect += bmflRight && !baselineRight ? 1 : 0;
+}
+
+std::vector<DatasetAccuracy> evaluateDatasets(
+  InferenceEngine& engine,
+  const std::vector<std::shared_ptr<const ImageDataset>>& datasets,
+  const EvaluationOptions& options,
+  const EvaluationProgress& progress,
+  const std::atomic<bool>* cancel)
+{
+  if (options.batchSize < 1)
+  {
+    throw std::invalid_argument("evaluation batch size must be at least 1");
+  }
+  const BundleManifest& manifest = engine.manifest();
+  const std::size_t modelClasses = manifest.classNames.size();
+  std::vector<DatasetAccuracy> rows;
+  for (std::size_t d = 0; d < datasets.size(); ++d)
+  {
+    const ImageDataset& dataset = *datasets[d];
+    const std::vector<int> outputIndices = dataset.outputIndices();
+    if (outputIndices.empty() && dataset.classNames().size() != modelClasses)
+    {
+      throw std::invalid_argument(dataset.name() + " has " +
+                                  std::to_string(dataset.classNames().size()) +
+                                  " classes; the model has " + std::to_string(modelClasses));
+    }
+    DatasetAccuracy row;
+    row.dataset = dataset.name();
+    StreamOptions streamOptions;
+    streamOptions.transform = manifest.preprocess;
+    streamOptions.workers = options.workers;
+    streamOptions.cancel = cancel;
+    if (options.limit > 0)
+    {
+      streamOptions.end = options.limit;
+    }
+    DatasetStream stream(datasets[d], streamOptions);
+    const std::size_t total = stream.total();
+
+    std::vector<PreparedImage> batch;
+    std::vector<int> labels;
+    std::size_t done = 0;
+    auto flush = [&]()
+    {
+      if (batch.empty())
+      {
+        return;
+      }
+      const std::vector<ImageResult> results = engine.run(batch);
+      for (std::size_t i = 0; i < results.size(); ++i)
+      {
+        if (labels[i] < 0)
+        {
+          continue; // unlabelled images count in no accuracy
+        }
+        row.add(predictedLabel(results[i].baselineProbabilities, outputIndices) == labels[i],
+                predictedLabel(results[i].bmflProbabilities, outputIndices) == labels[i]);
+      }
+      done += batch.size();
+      batch.clear();
+      labels.clear();
+      if (progress)
+      {
+        progress(d, done, total, row);
+      }
+    };
+    DatasetItem item;
+    while (stream.next(item))
+    {
+      PreparedImage image;
+      image.id = item.id;
+      image.channels = item.tensor.channels;
+      image.height = item.tensor.height;
+      image.width = item.tensor.width;
+      image.pixels = std::move(item.tensor.values);
+      batch.push_back(std::move(image));
+      labels.push_back(item.label);
+      if (batch.size() == static_cast<std::size_t>(options.batchSize))
+      {
+        flush();
+      }
+      if (cancel != nullptr && cancel->load())
+      {
+        break;
+      }
+    }
+    if (cancel == nullptr || !cancel->load())
+    {
+      flush();
+    }
+    rows.push_back(row);
+    if (cancel != nullptr && cancel->load())
+    {
+      break;
+    }
+  }
+  return rows;
+}
+
+std::string accuracyCsv(const std::vector<DatasetAccuracy>& rows)
+{
+  std::ostringstream csv;
+  csv << "dataset,images,baseline_accuracy,baseline_ci95_low,baseline_ci95_high,bmfl_accuracy,"
+         "bmfl_ci95_low,bmfl_ci95_high,only_baseline_correct,only_bmfl_correct,mcnemar_p\n";
+  for (const DatasetAccuracy& row : rows)
+  {
+    const Interval baseline = row.baselineInterval();
+    const Interval bmfl = row.bmflInterval();
+    csv << csvField(row.dataset) << ',' << row.images << ',' << number(row.baselineAccuracy())
+        << ',' << number(baseline.low) << ',' << number(baseline.high) << ','
+        << number(row.bmflAccuracy()) << ',' << number(bmfl.low) << ',' << number(bmfl.high) << ','
+        << row.onlyBaselineCorrect << ',' << row.onlyBmflCorrect << ',' << number(row.mcNemarP())
+        << '\n';
+  }
+  return csv.str();
+}
+
+void writeAccuracyCsv(const std::vector<DatasetAccuracy>& rows, const std::string& path)
+{
+  writeTextFileAtomically(path, accuracyCsv(rows));
+}
+
+} // namespace bmfl
