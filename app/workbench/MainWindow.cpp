@@ -2,19 +2,37 @@
 
 #include "bmfl/FileError.h"
 #include "bmfl/Runtime.h"
+#include "bmfl/widgets/AccuracyTable.h"
+#include "bmfl/widgets/AttentionViews.h"
+#include "bmfl/widgets/DatasetBrowser.h"
+#include "bmfl/widgets/PredictionPanel.h"
+#include "bmfl/widgets/SurfaceOverlay.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
 #include <QFileDialog>
+#include <QHBoxLayout>
 #include <QImageWriter>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QStatusBar>
+#include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <cmath>
 
 namespace bmfl
 {
@@ -31,33 +49,253 @@ std::shared_ptr<const CorticalSurface> loadSurface(const QString& folder, Surfac
   return std::make_shared<const CorticalSurface>(loadTemplateSurface(folder.toStdString(), kind));
 }
 
-QString vertexCountText(std::size_t count)
+QString countText(std::size_t count)
 {
   return QLocale().toString(static_cast<qulonglong>(count));
+}
+
+// A symmetric colour range that the few most extreme vertices do not set on their own.
+float robustSymmetricRange(const std::vector<float>& values)
+{
+  std::vector<float> magnitudes;
+  magnitudes.reserve(values.size());
+  for (float value : values)
+  {
+    if (std::isfinite(value))
+    {
+      magnitudes.push_back(std::abs(value));
+    }
+  }
+  if (magnitudes.empty())
+  {
+    return 1.0F;
+  }
+  const auto percentile = magnitudes.begin() + static_cast<std::ptrdiff_t>(
+                                                 0.98 * static_cast<double>(magnitudes.size() - 1));
+  std::nth_element(magnitudes.begin(), percentile, magnitudes.end());
+  return std::max(*percentile, 1e-6F);
+}
+
+// Each vertex takes the weight of the brain token it belongs to: a slice of the vertex order,
+// or an ROI of the brain transformer's label set in one hemisphere.
+std::vector<float> tokenWeightsPerVertex(const VertexSpace& space,
+                                         const ImageResult& result,
+                                         const std::string& roiLabelSet)
+{
+  std::vector<float> perVertex(space.size(), std::numeric_limits<float>::quiet_NaN());
+  const VertexLabels* labels = space.labels(roiLabelSet);
+  for (std::size_t t = 0; t < result.brainTokens.size() && t < result.imageToBrainAttention.size();
+       ++t)
+  {
+    const BrainToken& token = result.brainTokens[t];
+    const float weight = result.imageToBrainAttention[t];
+    if (token.roiLabel < 0)
+    {
+      for (std::size_t v = token.firstVertex;
+           v < token.firstVertex + token.vertexCount && v < perVertex.size();
+           ++v)
+      {
+        perVertex[v] = weight;
+      }
+      continue;
+    }
+    if (labels == nullptr)
+    {
+      continue;
+    }
+    const bool right =
+      token.name.size() >= 7 && token.name.compare(token.name.size() - 7, 7, "(right)") == 0;
+    const std::vector<std::int32_t>& side = right ? labels->right : labels->left;
+    const std::size_t offset = right ? space.left.size() : 0;
+    for (std::size_t v = 0; v < side.size(); ++v)
+    {
+      if (side[v] == token.roiLabel)
+      {
+        perVertex[offset + v] = weight;
+      }
+    }
+  }
+  return perVertex;
 }
 
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
   : QMainWindow(parent)
+  , Controller(new WorkbenchController(this))
 {
   setWindowTitle(tr("BMFL Workbench"));
+  setAcceptDrops(true);
   Cortex = new CortexView(this);
   setCentralWidget(Cortex);
 
   SurfaceStatus = new QLabel(this);
+  ModelStatus = new QLabel(this);
   RuntimeStatus = new QLabel(this);
+  Busy = new QProgressBar(this);
+  Busy->setRange(0, 0);
+  Busy->setMaximumWidth(120);
+  Busy->hide();
   statusBar()->addWidget(SurfaceStatus, 1);
+  statusBar()->addWidget(ModelStatus, 1);
+  statusBar()->addPermanentWidget(Busy);
   statusBar()->addPermanentWidget(RuntimeStatus);
 
   connect(&SurfaceLoad, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::onSurfaceLoaded);
+  buildDocks();
   buildMenus();
+  connectController();
   updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+  Controller->cancelEvaluation();
+  Controller->waitForIdle();
+  SurfaceLoad.waitForFinished();
+}
+
+void MainWindow::buildDocks()
+{
+  Browser = new DatasetBrowser(this);
+  auto* datasets = new QDockWidget(tr("Datasets"), this);
+  datasets->setObjectName(QStringLiteral("datasets"));
+  datasets->setWidget(Browser);
+  addDockWidget(Qt::LeftDockWidgetArea, datasets);
+
+  auto* imagePanel = new QWidget(this);
+  auto* imageLayout = new QVBoxLayout(imagePanel);
+  imageLayout->setContentsMargins(2, 2, 2, 2);
+  Predictions = new PredictionPanel(imagePanel);
+  ImageAttention = new ImageAttentionView(imagePanel);
+  TokenAttention = new BrainTokenAttentionChart(imagePanel);
+  imageLayout->addWidget(Predictions);
+  imageLayout->addWidget(ImageAttention, 1);
+  imageLayout->addWidget(TokenAttention);
+  auto* image = new QDockWidget(tr("Image"), this);
+  image->setObjectName(QStringLiteral("image"));
+  image->setWidget(imagePanel);
+  addDockWidget(Qt::RightDockWidgetArea, image);
+
+  auto* accuracyPanel = new QWidget(this);
+  auto* accuracyLayout = new QVBoxLayout(accuracyPanel);
+  accuracyLayout->setContentsMargins(2, 2, 2, 2);
+  Accuracy = new AccuracyTable(accuracyPanel);
+  auto* buttons = new QHBoxLayout;
+  auto* evaluate = new QPushButton(tr("Evaluate all"), accuracyPanel);
+  auto* cancel = new QPushButton(tr("Cancel"), accuracyPanel);
+  auto* copy = new QPushButton(tr("Copy table"), accuracyPanel);
+  buttons->addWidget(evaluate);
+  buttons->addWidget(cancel);
+  buttons->addWidget(copy);
+  buttons->addStretch(1);
+  accuracyLayout->addLayout(buttons);
+  accuracyLayout->addWidget(Accuracy, 1);
+  auto* accuracy = new QDockWidget(tr("Out-of-distribution accuracy"), this);
+  accuracy->setObjectName(QStringLiteral("accuracy"));
+  accuracy->setWidget(accuracyPanel);
+  addDockWidget(Qt::BottomDockWidgetArea, accuracy);
+  // The cortex is the centre of the window: side panels start narrow.
+  resizeDocks({ datasets, image }, { 200, 330 }, Qt::Horizontal);
+  resizeDocks({ accuracy }, { 170 }, Qt::Vertical);
+  connect(evaluate, &QPushButton::clicked, this, [this]() { Controller->evaluateAll(0); });
+  connect(cancel, &QPushButton::clicked, Controller, &WorkbenchController::cancelEvaluation);
+  connect(copy,
+          &QPushButton::clicked,
+          this,
+          [this]() { QApplication::clipboard()->setText(Accuracy->toTsv()); });
+
+  connect(Browser,
+          &DatasetBrowser::itemActivated,
+          this,
+          [this](int dataset, qulonglong item) { Controller->analyseItem(dataset, item); });
+}
+
+void MainWindow::connectController()
+{
+  connect(Controller,
+          &WorkbenchController::busyChanged,
+          this,
+          [this](const QString& what)
+          {
+            Busy->setVisible(!what.isEmpty());
+            Busy->setToolTip(what);
+            if (!what.isEmpty())
+            {
+              statusBar()->showMessage(what, 4000);
+            }
+          });
+  connect(Controller,
+          &WorkbenchController::failed,
+          this,
+          [this](const QString& message)
+          {
+            statusBar()->showMessage(message, 10000);
+            std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(message));
+          });
+  connect(Controller,
+          &WorkbenchController::modelOpened,
+          this,
+          [this]()
+          {
+            updateStatus();
+            if (!PendingDatasets.isEmpty())
+            {
+              Controller->openDatasets(PendingDatasets); // class names come from the model
+              PendingDatasets.clear();
+            }
+          });
+  connect(Controller,
+          &WorkbenchController::datasetsOpened,
+          this,
+          [this]()
+          {
+            QStringList names;
+            for (const auto& dataset : Controller->datasets())
+            {
+              names << QString::fromStdString(dataset->name());
+            }
+            Accuracy->setDatasetNames(names);
+            Browser->setDatasets(Controller->datasets());
+            if (AnalyseFirstImage && !Controller->datasets().empty())
+            {
+              AnalyseFirstImage = false;
+              Browser->selectItem(0, 0);
+            }
+            if (PendingEvaluationLimit > 0)
+            {
+              Controller->evaluateAll(PendingEvaluationLimit);
+              PendingEvaluationLimit = 0;
+            }
+          });
+  connect(Controller, &WorkbenchController::analysed, this, &MainWindow::showAnalysis);
+  connect(Controller,
+          &WorkbenchController::evaluationProgress,
+          this,
+          [this](int row, qulonglong done, qulonglong total, const DatasetAccuracy& running)
+          { Accuracy->updateRow(row, done, total, running); });
+}
+
+void MainWindow::openSession(const QString& bundleDir,
+                             const QStringList& datasetSpecs,
+                             std::size_t evaluationLimit)
+{
+  PendingDatasets = datasetSpecs;
+  PendingEvaluationLimit = evaluationLimit;
+  AnalyseFirstImage = true;
+  Controller->openModel(bundleDir);
 }
 
 void MainWindow::buildMenus()
 {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* openModel = file->addAction(tr("Open &Model Bundle..."));
+  openModel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+  connect(openModel, &QAction::triggered, this, &MainWindow::openModelDialog);
+  QAction* openImage = file->addAction(tr("Open &Image..."));
+  openImage->setShortcut(QKeySequence::Open);
+  connect(openImage, &QAction::triggered, this, &MainWindow::openImageDialog);
+  file->addSeparator();
   QAction* openTemplate = file->addAction(tr("Open &Template Surface Folder..."));
   connect(openTemplate, &QAction::triggered, this, &MainWindow::openTemplateFolder);
   QAction* bundled = file->addAction(tr("Use &Bundled fsaverage5"));
@@ -119,12 +357,36 @@ void MainWindow::buildMenus()
             this,
             [this, kind]() { loadSurfaceInBackground(TemplateFolder, kind); });
   }
+  QMenu* overlayMenu = view->addMenu(tr("Cortex &Overlay"));
+  Overlays = new QActionGroup(this);
+  const std::pair<CortexOverlay, QString> overlays[] = {
+    { CortexOverlay::PredictedFmri, tr("Predicted fMRI") },
+    { CortexOverlay::BrainTokenAttention, tr("Brain-Token Attention") },
+    { CortexOverlay::None, tr("None") },
+  };
+  for (const auto& [mode, name] : overlays)
+  {
+    QAction* action = overlayMenu->addAction(name);
+    action->setCheckable(true);
+    action->setChecked(mode == OverlayMode);
+    Overlays->addAction(action);
+    const CortexOverlay chosen = mode;
+    connect(action, &QAction::triggered, this, [this, chosen]() { setCortexOverlay(chosen); });
+  }
 
-  // Filled by the model and dataset features; present now so the window's layout is final.
-  QMenu* model = menuBar()->addMenu(tr("&Model"));
-  model->addAction(tr("No model loaded"))->setEnabled(false);
   QMenu* dataMenu = menuBar()->addMenu(tr("&Data"));
-  dataMenu->addAction(tr("No dataset loaded"))->setEnabled(false);
+  connect(dataMenu->addAction(tr("&Add Dataset...")),
+          &QAction::triggered,
+          this,
+          &MainWindow::addDatasetDialog);
+  connect(dataMenu->addAction(tr("&Evaluate All Datasets")),
+          &QAction::triggered,
+          this,
+          [this]() { Controller->evaluateAll(0); });
+  connect(dataMenu->addAction(tr("&Cancel Evaluation")),
+          &QAction::triggered,
+          Controller,
+          &WorkbenchController::cancelEvaluation);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   connect(help->addAction(tr("&About BMFL Workbench")),
@@ -144,6 +406,17 @@ void MainWindow::setViewPreset(CortexView::ViewPreset preset)
   updateStatus();
 }
 
+void MainWindow::setCortexOverlay(CortexOverlay overlay)
+{
+  OverlayMode = overlay;
+  const int index = static_cast<int>(overlay);
+  if (index < Overlays->actions().size())
+  {
+    Overlays->actions()[index]->setChecked(true);
+  }
+  updateCortexOverlay();
+}
+
 void MainWindow::showSurface(std::shared_ptr<const CorticalSurface> surface, const QString& folder)
 {
   TemplateFolder = folder;
@@ -156,7 +429,68 @@ void MainWindow::showSurface(std::shared_ptr<const CorticalSurface> surface, con
     }
   }
   Cortex->setSurface(std::move(surface));
+  updateCortexOverlay();
   updateStatus();
+}
+
+void MainWindow::showAnalysis(const AnalysedImage& analysed)
+{
+  Current = analysed;
+  Predictions->setPrediction(analysed.result, analysed.trueLabel, analysed.trueName);
+  ImageAttention->setImage(analysed.modelInput);
+  ImageAttention->setAttention(analysed.result->brainToImageAttention,
+                               analysed.result->gridHeight,
+                               analysed.result->gridWidth);
+  TokenAttention->setAttention(analysed.result->imageToBrainAttention,
+                               analysed.result->brainTokens);
+  updateCortexOverlay();
+  statusBar()->showMessage(QStringLiteral("%1: %2").arg(analysed.id, Predictions->summary()));
+  emit analysisShown();
+}
+
+void MainWindow::updateCortexOverlay()
+{
+  const std::shared_ptr<const VertexSpace> space = Controller->vertexSpace();
+  if (!Current.result || !space || !Surface || OverlayMode == CortexOverlay::None)
+  {
+    Cortex->setOverlay(nullptr);
+    return;
+  }
+  auto overlay = std::make_shared<SurfaceOverlay>();
+  overlay->space = space;
+  if (OverlayMode == CortexOverlay::PredictedFmri)
+  {
+    overlay->values = Current.result->predictedFmri;
+    const float range = robustSymmetricRange(overlay->values);
+    overlay->rangeMinimum = -range;
+    overlay->rangeMaximum = range;
+    overlay->colormap = OverlayColormap::Diverging;
+    overlay->title =
+      tr("predicted response, %1").arg(QString::fromStdString(space->name)).toStdString();
+  }
+  else
+  {
+    const BundleManifest* manifest = Controller->manifest();
+    overlay->values = tokenWeightsPerVertex(*space,
+                                            *Current.result,
+                                            manifest ? manifest->model.brainTransformer.roiLabelSet
+                                                     : std::string());
+    const auto& weights = Current.result->imageToBrainAttention;
+    overlay->rangeMinimum = 0.0F;
+    overlay->rangeMaximum =
+      weights.empty() ? 1.0F : *std::max_element(weights.begin(), weights.end());
+    overlay->colormap = OverlayColormap::Sequential;
+    overlay->title = tr("image [CLS] \u2192 brain token attention").toStdString();
+  }
+  try
+  {
+    Cortex->setOverlay(overlay);
+  }
+  catch (const std::invalid_argument& error)
+  {
+    Cortex->setOverlay(nullptr);
+    statusBar()->showMessage(QString::fromStdString(error.what()), 10000);
+  }
 }
 
 void MainWindow::loadSurfaceInBackground(const QString& folder, SurfaceKind kind)
@@ -209,6 +543,77 @@ void MainWindow::openTemplateFolder()
   }
 }
 
+void MainWindow::openModelDialog()
+{
+  const QString folder = QFileDialog::getExistingDirectory(this, tr("Model bundle folder"));
+  if (!folder.isEmpty())
+  {
+    QStringList specs;
+    for (const auto& dataset : Controller->datasets())
+    {
+      specs << QString::fromStdString(dataset->name());
+    }
+    openSession(folder, specs, 0);
+  }
+}
+
+void MainWindow::openImageDialog()
+{
+  const QString path = QFileDialog::getOpenFileName(
+    this, tr("Open image"), QString(), tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"));
+  if (!path.isEmpty())
+  {
+    Controller->analyseFile(path);
+  }
+}
+
+void MainWindow::addDatasetDialog()
+{
+  bool ok = false;
+  const QString spec = QInputDialog::getText(
+    this,
+    tr("Add dataset"),
+    tr("Dataset (a folder, or e.g. fashion-mnist:test, imagenet-v2:/data/v2):"),
+    QLineEdit::Normal,
+    QString(),
+    &ok);
+  if (!ok || spec.trimmed().isEmpty())
+  {
+    return;
+  }
+  QStringList specs;
+  for (const auto& dataset : Controller->datasets())
+  {
+    specs << QString::fromStdString(dataset->name());
+  }
+  specs << spec.trimmed();
+  Controller->openDatasets(specs);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+  if (event->mimeData()->hasUrls())
+  {
+    event->acceptProposedAction();
+  }
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (!urls.isEmpty() && urls.first().isLocalFile())
+  {
+    Controller->analyseFile(urls.first().toLocalFile());
+    event->acceptProposedAction();
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+  Controller->cancelEvaluation(); // a running evaluation stops after its batch
+  QMainWindow::closeEvent(event);
+}
+
 QString MainWindow::saveScreenshot(const QString& path)
 {
   const QImage image = grab().toImage();
@@ -253,19 +658,21 @@ void MainWindow::exportScreenshot()
 
 void MainWindow::updateStatus()
 {
-  if (const CorticalSurface* surface = Cortex->surface())
+  if (Surface)
   {
     SurfaceStatus->setText(tr("%1 %2 \u00b7 left %3 / right %4 vertices \u00b7 %5 view")
-                             .arg(QString::fromStdString(surface->templateName),
-                                  QString::fromLatin1(surfaceKindName(surface->kind)),
-                                  vertexCountText(surface->left.mesh.vertexCount()),
-                                  vertexCountText(surface->right.mesh.vertexCount()),
+                             .arg(QString::fromStdString(Surface->templateName),
+                                  QString::fromLatin1(surfaceKindName(Surface->kind)),
+                                  countText(Surface->left.mesh.vertexCount()),
+                                  countText(Surface->right.mesh.vertexCount()),
                                   CortexView::presetName(Cortex->viewPreset())));
   }
   else
   {
     SurfaceStatus->setText(tr("No surface loaded"));
   }
+  ModelStatus->setText(Controller->hasModel() ? tr("Model: %1").arg(Controller->modelDescription())
+                                              : tr("No model"));
   const RuntimeInfo runtime = runtimeInfo();
   const bool openBlas = runtime.blasLibrary.find("openblas") != std::string::npos;
   RuntimeStatus->setText(tr("LibTorch %1 \u00b7 %2 \u00b7 %3 threads \u00b7 %4")

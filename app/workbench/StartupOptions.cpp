@@ -72,9 +72,9 @@ std::optional<StartupOptions> parseStartupOptions(const QStringList& arguments, 
     QStringLiteral("FILE.png"));
   const QCommandLineOption size(
     QStringLiteral("size"),
-    QCoreApplication::translate("main", "Window size (default 1280x800)."),
+    QCoreApplication::translate("main", "Window size (default 1440x900)."),
     QStringLiteral("WxH"),
-    QStringLiteral("1280x800"));
+    QStringLiteral("1440x900"));
   const QCommandLineOption templateFolder(
     QStringLiteral("template"),
     QCoreApplication::translate("main",
@@ -96,7 +96,23 @@ std::optional<StartupOptions> parseStartupOptions(const QStringList& arguments, 
     QStringLiteral("lang"),
     QCoreApplication::translate("main", "User interface language, e.g. zh_CN."),
     QStringLiteral("LANG"));
-  parser.addOptions({ screenshot, size, templateFolder, surface, view, language });
+  const QCommandLineOption model(
+    QStringLiteral("model"),
+    QCoreApplication::translate(
+      "main", "Model bundle folder (default: the embedded demo; 'none': no model)."),
+    QStringLiteral("DIR"));
+  const QCommandLineOption dataset(
+    QStringLiteral("dataset"),
+    QCoreApplication::translate("main", "A dataset to open (repeatable), e.g. fashion-mnist:test."),
+    QStringLiteral("SPEC"));
+  const QCommandLineOption evaluationLimit(
+    QStringLiteral("evaluate-limit"),
+    QCoreApplication::translate(
+      "main", "Images per dataset evaluated at start-up (default 500; 0: none, -1: all)."),
+    QStringLiteral("N"),
+    QStringLiteral("500"));
+  parser.addOptions(
+    { screenshot, size, templateFolder, surface, view, language, model, dataset, evaluationLimit });
 
   if (!parser.parse(arguments))
   {
@@ -121,6 +137,16 @@ std::optional<StartupOptions> parseStartupOptions(const QStringList& arguments, 
   options.screenshotPath = parser.value(screenshot);
   options.templateFolder = parser.value(templateFolder);
   options.language = parser.value(language);
+  options.modelDir = parser.value(model);
+  options.datasets = parser.values(dataset);
+  bool limitOk = false;
+  options.evaluationLimit = parser.value(evaluationLimit).toInt(&limitOk);
+  if (!limitOk || options.evaluationLimit < -1)
+  {
+    error = QStringLiteral("--evaluate-limit: expected a number >= -1, got '%1'")
+              .arg(parser.value(evaluationLimit));
+    return std::nullopt;
+  }
   if (const std::optional<QSize> windowSize = sizeFromText(parser.value(size)))
   {
     options.windowSize = *windowSize;

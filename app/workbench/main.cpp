@@ -1,17 +1,20 @@
 #include "MainWindow.h"
 #include "StartupOptions.h"
 
+#include "bmfl/Corruptions.h"
 #include "bmfl/FileError.h"
+#include "bmfl/Resources.h"
 #include "bmfl/Runtime.h"
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
 #include <QApplication>
-#include <QLibraryInfo>
 #include <QLocale>
+#include <QStatusBar>
 #include <QTimer>
 #include <QTranslator>
 
 #include <cstdio>
+#include <limits>
 
 namespace
 {
@@ -27,9 +30,39 @@ void installTranslator(QApplication& app, const QString& language)
   }
 }
 
-// Renders the first frames, writes the PNG and quits: used by the rendering tests and by
-// figure scripts. The view must have painted at least once, or the grab would be blank.
-void scheduleScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
+// The demo's datasets: the Fashion-MNIST test split and its six OOD sets.
+QStringList demoDatasets()
+{
+  QStringList specs{ QStringLiteral("fashion-mnist:test") };
+  for (const bmfl::OodSetDefinition& set : bmfl::fashionMnistOodSets())
+  {
+    specs << QStringLiteral("fashion-mnist-ood:%1").arg(QString::fromStdString(set.key));
+  }
+  return specs;
+}
+
+void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
+{
+  // Let the event loop settle (status bar, docks, the last frame) before grabbing.
+  QTimer::singleShot(300,
+                     &window,
+                     [&window, path]()
+                     {
+                       const QString error = window.saveScreenshot(path);
+                       if (!error.isEmpty())
+                       {
+                         std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(error));
+                         QCoreApplication::exit(1);
+                         return;
+                       }
+                       QCoreApplication::exit(0);
+                     });
+}
+
+// Renders the window as it starts, writes the PNG and quits: used by the rendering tests and by
+// figure scripts. With a model it waits for the first analysed image; without, for the cortex's
+// first frame (a grab before it would be blank).
+void scheduleScreenshotAndQuit(bmfl::MainWindow& window, const QString& path, bool waitForAnalysis)
 {
   auto* timeout = new QTimer(&window);
   timeout->setSingleShot(true);
@@ -39,32 +72,30 @@ void scheduleScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
                    [path]()
                    {
                      std::fprintf(stderr,
-                                  "bmfl-workbench: %s: the view did not render within 60 s\n",
+                                  "bmfl-workbench: %s: nothing to capture after 120 s\n",
                                   qPrintable(path));
                      QCoreApplication::exit(1);
                    });
-  timeout->start(60000);
+  timeout->start(120000);
+  if (waitForAnalysis)
+  {
+    QObject::connect(window.controller(),
+                     &bmfl::WorkbenchController::failed,
+                     &window,
+                     [](const QString&) { QCoreApplication::exit(1); });
+    QObject::connect(
+      &window,
+      &bmfl::MainWindow::analysisShown,
+      &window,
+      [&window, path]() { writeScreenshotAndQuit(window, path); },
+      Qt::SingleShotConnection);
+    return;
+  }
   QObject::connect(
     window.cortexView(),
     &bmfl::CortexView::frameRendered,
     &window,
-    [&window, path]()
-    {
-      // Let the event loop settle (status bar, menus) before grabbing.
-      QTimer::singleShot(100,
-                         &window,
-                         [&window, path]()
-                         {
-                           const QString error = window.saveScreenshot(path);
-                           if (!error.isEmpty())
-                           {
-                             std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(error));
-                             QCoreApplication::exit(1);
-                             return;
-                           }
-                           QCoreApplication::exit(0);
-                         });
-    },
+    [&window, path]() { writeScreenshotAndQuit(window, path); },
     Qt::SingleShotConnection);
 }
 
@@ -117,9 +148,29 @@ int main(int argc, char** argv)
   window.resize(options->windowSize);
   window.showSurface(surface, options->templateFolder);
   window.setViewPreset(options->viewPreset);
-  if (!options->screenshotPath.isEmpty())
+
+  const QString modelDir = options->modelDir.isEmpty()
+                             ? QString::fromStdString(bmfl::demoModelDirectory())
+                             : options->modelDir;
+  const bool withModel = !modelDir.isEmpty() && modelDir != QLatin1String("none");
+  const bool screenshot = !options->screenshotPath.isEmpty();
+  if (withModel)
   {
-    scheduleScreenshotAndQuit(window, options->screenshotPath);
+    // A screenshot shows the start-up state: no evaluation runs behind it.
+    const int limit = screenshot ? 0 : options->evaluationLimit;
+    window.openSession(modelDir,
+                       options->datasets.isEmpty() ? demoDatasets() : options->datasets,
+                       limit < 0 ? std::numeric_limits<std::size_t>::max()
+                                 : static_cast<std::size_t>(limit));
+  }
+  else if (options->modelDir.isEmpty())
+  {
+    window.statusBar()->showMessage(
+      QObject::tr("No demo model yet: build it with `bmfl train-demo` (see README)"));
+  }
+  if (screenshot)
+  {
+    scheduleScreenshotAndQuit(window, options->screenshotPath, withModel);
   }
   window.show();
   return QApplication::exec();

@@ -39,4 +39,29 @@ std::string resourceDirectory()
   throw FileError("resources", "bundled resource folder not found (tried " + tried + ")");
 }
 
+std::string demoModelDirectory()
+{
+  std::vector<fs::path> candidates;
+  if (const char* fromEnvironment = std::getenv("BMFL_DEMO_MODEL"))
+  {
+    candidates.emplace_back(fromEnvironment);
+  }
+  std::error_code error;
+  const fs::path executable = fs::read_symlink("/proc/self/exe", error);
+  if (!error)
+  {
+    candidates.push_back(executable.parent_path().parent_path() / "share" / "bmfl" / "models" /
+                         "demo");
+  }
+  candidates.emplace_back(BMFL_SOURCE_MODELS_DIR "/demo");
+  for (const fs::path& candidate : candidates)
+  {
+    if (fs::is_regular_file(candidate / "manifest.json", error))
+    {
+      return candidate.string();
+    }
+  }
+  return {};
+}
+
 } // namespace bmfl

@@ -48,6 +48,33 @@ public:
   vtkTypeMacro(CortexInteractorStyle, vtkInteractorStyleTrackballCamera)
 
     std::function<void()> ResetRequested;
+  std::function<void()> InteractionStarted;
+
+  void StartRotate() override
+  {
+    notifyInteraction();
+    vtkInteractorStyleTrackballCamera::StartRotate();
+  }
+  void StartPan() override
+  {
+    notifyInteraction();
+    vtkInteractorStyleTrackballCamera::StartPan();
+  }
+  void StartDolly() override
+  {
+    notifyInteraction();
+    vtkInteractorStyleTrackballCamera::StartDolly();
+  }
+  void OnMouseWheelForward() override
+  {
+    notifyInteraction();
+    vtkInteractorStyleTrackballCamera::OnMouseWheelForward();
+  }
+  void OnMouseWheelBackward() override
+  {
+    notifyInteraction();
+    vtkInteractorStyleTrackballCamera::OnMouseWheelBackward();
+  }
 
   void OnChar() override
   {
@@ -72,6 +99,15 @@ public:
         return;
       default:
         vtkInteractorStyleTrackballCamera::OnChar();
+    }
+  }
+
+private:
+  void notifyInteraction()
+  {
+    if (InteractionStarted)
+    {
+      InteractionStarted();
     }
   }
 };
@@ -108,7 +144,7 @@ CameraPose poseFor(CortexView::ViewPreset preset, Hemisphere hemisphere)
 // Places the camera on its current direction so the actor's bounding box fills the viewport,
 // limited by whichever of width and height is tighter (VTK's ResetCamera fits a bounding
 // sphere, which leaves an elongated hemisphere small or, zoomed, cut off).
-void fitCameraToBounds(vtkRenderer* renderer, const double bounds[6])
+void fitCameraToBounds(vtkRenderer* renderer, const double bounds[6], double viewportAspect)
 {
   vtkCamera* camera = renderer->GetActiveCamera();
   const double centre[3] = { 0.5 * (bounds[0] + bounds[1]),
@@ -133,9 +169,6 @@ void fitCameraToBounds(vtkRenderer* renderer, const double bounds[6])
     halfHeight = std::max(halfHeight, std::abs(vtkMath::Dot(offset, up)));
     halfDepth = std::max(halfDepth, std::abs(vtkMath::Dot(offset, direction)));
   }
-  double aspect[2];
-  renderer->GetAspect(aspect);
-  const double viewportAspect = aspect[0] / aspect[1];
   const double tanHalfAngle = std::tan(vtkMath::RadiansFromDegrees(camera->GetViewAngle() / 2.0));
   constexpr double kMargin = 1.06;
   const double distance =
@@ -249,6 +282,7 @@ CortexView::CortexView(QWidget* parent)
 
   vtkNew<CortexInteractorStyle> style;
   style->ResetRequested = [this]() { resetView(); };
+  style->InteractionStarted = [this]() { CameraAtPreset = false; };
   Scene->widget->setInteractorStyle(style);
 }
 
@@ -392,8 +426,18 @@ QString CortexView::presetName(ViewPreset preset)
   return tr(presetKey(preset));
 }
 
+void CortexView::resizeEvent(QResizeEvent* event)
+{
+  QWidget::resizeEvent(event);
+  if (CameraAtPreset)
+  {
+    resetView(); // refit to the new shape unless the user has moved the camera
+  }
+}
+
 void CortexView::resetView()
 {
+  CameraAtPreset = true;
   for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
   {
     const QString side =
@@ -409,7 +453,11 @@ void CortexView::resetView()
     camera->SetPosition(pose.direction[0], pose.direction[1], pose.direction[2]);
     camera->SetViewUp(pose.viewUp[0], pose.viewUp[1], pose.viewUp[2]);
     camera->SetViewAngle(30.0);
-    fitCameraToBounds(scene.renderer, scene.actor->GetBounds());
+    // The viewport's aspect from the widget's size now: VTK's own is only updated by a render.
+    const double* viewport = scene.renderer->GetViewport();
+    const double aspect = (viewport[2] - viewport[0]) * std::max(1, Scene->widget->width()) /
+                          ((viewport[3] - viewport[1]) * std::max(1, Scene->widget->height()));
+    fitCameraToBounds(scene.renderer, scene.actor->GetBounds(), aspect);
   }
   Scene->widget->update();
 }

@@ -58,6 +58,9 @@ public:
 signals:
   void frameRendered();
 
+protected:
+  void resizeEvent(QResizeEvent* event) override;
+
 private:
   struct Pipeline;
   std::unique_ptr<Pipeline> Scene;
@@ -66,6 +69,7 @@ private:
   std::shared_ptr<const CorticalSurface> Surface;
   std::shared_ptr<const SurfaceOverlay> Overlay;
   ViewPreset Preset = ViewPreset::Lateral;
+  bool CameraAtPreset = true; ///< false once the user rotates, pans or zooms
 };
 
 } // namespace bmfl

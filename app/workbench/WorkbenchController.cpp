@@ -1,0 +1,336 @@
+#include "WorkbenchController.h"
+
+#include "bmfl/FileError.h"
+#include "bmfl/ImageTransform.h"
+
+#include <QMetaObject>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <stdexcept>
+
+namespace bmfl
+{
+
+namespace
+{
+
+QImage toQImage(const Image& image)
+{
+  const QImage::Format format =
+    image.channels == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888;
+  const QImage view(
+    image.pixels.data(), image.width, image.height, image.width * image.channels, format);
+  return view.copy(); // own the pixels: the Image goes away with the worker
+}
+
+// What the model sees: the bundle's resize and centre crop, without normalisation.
+QImage modelInputOf(const Image& image, const PreprocessConfig& preprocess)
+{
+  int width = 0;
+  int height = 0;
+  shortSideSize(image.width, image.height, preprocess.resizeShortSide, width, height);
+  const Image resized = resizeImage(image, width, height, preprocess.interpolation);
+  return toQImage(centerCrop(resized, preprocess.cropSize));
+}
+
+AnalysedImage analyseImage(InferenceEngine& engine,
+                           const Image& image,
+                           const QString& id,
+                           int trueLabel,
+                           const QString& trueName)
+{
+  const PreprocessConfig& preprocess = engine.manifest().preprocess;
+  const ImageTensor tensor = evaluationTransform(image, preprocess);
+  PreparedImage prepared;
+  prepared.id = id.toStdString();
+  prepared.channels = tensor.channels;
+  prepared.height = tensor.height;
+  prepared.width = tensor.width;
+  prepared.pixels = tensor.values;
+  std::vector<ImageResult> results = engine.run({ prepared });
+  AnalysedImage analysed;
+  analysed.id = id;
+  analysed.modelInput = modelInputOf(image, preprocess);
+  analysed.result = std::make_shared<const ImageResult>(std::move(results.at(0)));
+  analysed.trueLabel = trueLabel;
+  analysed.trueName = trueName;
+  return analysed;
+}
+
+} // namespace
+
+WorkbenchController::WorkbenchController(QObject* parent)
+  : QObject(parent)
+{
+  qRegisterMetaType<AnalysedImage>();
+  qRegisterMetaType<DatasetAccuracy>();
+
+  connect(&ModelLoad,
+          &QFutureWatcherBase::finished,
+          this,
+          [this]()
+          {
+            emit busyChanged({});
+            ModelOutcome outcome = ModelLoad.result();
+            if (!outcome.engine)
+            {
+              emit failed(outcome.error);
+              return;
+            }
+            Engine = std::move(outcome.engine);
+            Space = std::make_shared<const VertexSpace>(Engine->manifest().vertexSpace);
+            emit modelOpened();
+          });
+  connect(&DatasetLoad,
+          &QFutureWatcherBase::finished,
+          this,
+          [this]()
+          {
+            emit busyChanged({});
+            DatasetsOutcome outcome = DatasetLoad.result();
+            Datasets = std::move(outcome.datasets);
+            for (const QString& error : outcome.errors)
+            {
+              emit failed(error);
+            }
+            emit datasetsOpened();
+          });
+  connect(&Analysis,
+          &QFutureWatcherBase::finished,
+          this,
+          [this]()
+          {
+            const AnalysedImage image = Analysis.result();
+            if (image.result)
+            {
+              emit analysed(image);
+            }
+            else
+            {
+              emit failed(image.error);
+            }
+            startNextAnalysis();
+          });
+  connect(&Evaluation,
+          &QFutureWatcherBase::finished,
+          this,
+          [this]()
+          {
+            emit busyChanged({});
+            const QString error = Evaluation.result();
+            if (!error.isEmpty())
+            {
+              emit failed(error);
+            }
+            emit evaluationFinished(CancelEvaluation && CancelEvaluation->load());
+          });
+}
+
+WorkbenchController::~WorkbenchController()
+{
+  cancelEvaluation();
+  waitForIdle();
+}
+
+void WorkbenchController::waitForIdle()
+{
+  ModelLoad.waitForFinished();
+  DatasetLoad.waitForFinished();
+  Analysis.waitForFinished();
+  Evaluation.waitForFinished();
+}
+
+const BundleManifest* WorkbenchController::manifest() const
+{
+  return Engine ? &Engine->manifest() : nullptr;
+}
+
+QString WorkbenchController::modelDescription() const
+{
+  if (!Engine)
+  {
+    return tr("no model");
+  }
+  const BundleManifest& manifest = Engine->manifest();
+  return tr("%1 classes \u00b7 %2 (%3 vertices) \u00b7 %4")
+    .arg(manifest.classNames.size())
+    .arg(QString::fromStdString(manifest.vertexSpace.name))
+    .arg(manifest.vertexSpace.size())
+    .arg(QString::fromStdString(Engine->deviceName()));
+}
+
+void WorkbenchController::openModel(const QString& bundleDir)
+{
+  ModelLoad.waitForFinished();
+  emit busyChanged(tr("Opening model %1...").arg(bundleDir));
+  ModelLoad.setFuture(QtConcurrent::run(
+    [bundleDir]()
+    {
+      ModelOutcome outcome;
+      try
+      {
+        outcome.engine = InferenceEngine::open(bundleDir.toStdString());
+      }
+      catch (const std::exception& error)
+      {
+        outcome.error = QString::fromStdString(error.what());
+      }
+      return outcome;
+    }));
+}
+
+void WorkbenchController::openDatasets(const QStringList& specs)
+{
+  DatasetLoad.waitForFinished();
+  emit busyChanged(tr("Opening %n dataset(s)...", nullptr, static_cast<int>(specs.size())));
+  DatasetOptions options;
+  if (Engine)
+  {
+    options.classNames = Engine->manifest().classNames;
+  }
+  DatasetLoad.setFuture(QtConcurrent::run(
+    [specs, options]()
+    {
+      DatasetsOutcome outcome;
+      for (const QString& spec : specs)
+      {
+        try
+        {
+          outcome.datasets.push_back(openImageDataset(spec.toStdString(), options));
+        }
+        catch (const std::exception& error)
+        {
+          outcome.errors << QString::fromStdString(error.what()); // the rest still open
+        }
+      }
+      return outcome;
+    }));
+}
+
+void WorkbenchController::analyse(std::function<AnalysedImage()> job)
+{
+  if (Analysis.isRunning())
+  {
+    PendingAnalysis = std::move(job); // only the latest click matters
+    return;
+  }
+  Analysis.setFuture(QtConcurrent::run(
+    [job]()
+    {
+      try
+      {
+        return job();
+      }
+      catch (const std::exception& error)
+      {
+        AnalysedImage failure;
+        failure.error = QString::fromStdString(error.what());
+        return failure;
+      }
+    }));
+}
+
+void WorkbenchController::startNextAnalysis()
+{
+  if (PendingAnalysis)
+  {
+    std::function<AnalysedImage()> next = std::move(PendingAnalysis);
+    PendingAnalysis = nullptr;
+    analyse(std::move(next));
+  }
+}
+
+void WorkbenchController::analyseItem(int datasetIndex, std::size_t itemIndex)
+{
+  if (!Engine || datasetIndex < 0 || static_cast<std::size_t>(datasetIndex) >= Datasets.size())
+  {
+    return;
+  }
+  std::shared_ptr<InferenceEngine> engine = Engine;
+  std::shared_ptr<const ImageDataset> dataset = Datasets[static_cast<std::size_t>(datasetIndex)];
+  analyse(
+    [engine, dataset, itemIndex]()
+    {
+      const int label = dataset->label(itemIndex);
+      const QString name =
+        label >= 0 && static_cast<std::size_t>(label) < dataset->classNames().size()
+          ? QString::fromStdString(dataset->classNames()[static_cast<std::size_t>(label)])
+          : QString();
+      const QString id = QString::fromStdString(dataset->name() + " " + dataset->itemId(itemIndex));
+      // Datasets over a subset of the model's classes (ImageNet-A/R) label within the subset.
+      const std::vector<int> columns = dataset->outputIndices();
+      const int modelLabel =
+        label >= 0 && !columns.empty() ? columns.at(static_cast<std::size_t>(label)) : label;
+      return analyseImage(*engine, dataset->loadImage(itemIndex), id, modelLabel, name);
+    });
+}
+
+void WorkbenchController::analyseFile(const QString& path)
+{
+  if (!Engine)
+  {
+    emit failed(tr("%1: open a model first").arg(path));
+    return;
+  }
+  std::shared_ptr<InferenceEngine> engine = Engine;
+  analyse([engine, path]()
+          { return analyseImage(*engine, decodeImageFile(path.toStdString()), path, -1, {}); });
+}
+
+void WorkbenchController::evaluateAll(std::size_t limit)
+{
+  if (!Engine || Datasets.empty())
+  {
+    return;
+  }
+  cancelEvaluation();
+  Evaluation.waitForFinished();
+  CancelEvaluation = std::make_shared<std::atomic<bool>>(false);
+  emit busyChanged(tr("Evaluating %n dataset(s)...", nullptr, static_cast<int>(Datasets.size())));
+  std::shared_ptr<InferenceEngine> engine = Engine;
+  std::vector<std::shared_ptr<const ImageDataset>> datasets = Datasets;
+  std::shared_ptr<std::atomic<bool>> cancel = CancelEvaluation;
+  Evaluation.setFuture(QtConcurrent::run(
+    [this, engine, datasets, cancel, limit]() -> QString
+    {
+      EvaluationOptions options;
+      options.limit = limit;
+      options.batchSize = 64;
+      try
+      {
+        // One dataset at a time, so a dataset that fails does not hide the others' results.
+        for (std::size_t d = 0; d < datasets.size() && !cancel->load(); ++d)
+        {
+          evaluateDatasets(
+            *engine,
+            { datasets[d] },
+            options,
+            [this,
+             d](std::size_t, std::size_t done, std::size_t total, const DatasetAccuracy& running)
+            {
+              QMetaObject::invokeMethod(
+                this,
+                [this, d, done, total, running]()
+                { emit evaluationProgress(static_cast<int>(d), done, total, running); },
+                Qt::QueuedConnection);
+            },
+            cancel.get());
+        }
+      }
+      catch (const std::exception& error)
+      {
+        return QString::fromStdString(error.what());
+      }
+      return {};
+    }));
+}
+
+void WorkbenchController::cancelEvaluation()
+{
+  if (CancelEvaluation)
+  {
+    CancelEvaluation->store(true);
+  }
+}
+
+} // namespace bmfl

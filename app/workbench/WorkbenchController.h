@@ -1,0 +1,102 @@
+#pragma once
+
+#include "bmfl/Evaluation.h"
+#include "bmfl/ImageDataset.h"
+#include "bmfl/ImageResult.h"
+#include "bmfl/InferenceEngine.h"
+
+#include <QFutureWatcher>
+#include <QImage>
+#include <QObject>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace bmfl
+{
+
+/// One analysed image: what the model saw and what it said.
+struct AnalysedImage
+{
+  QString id;
+  QImage modelInput; ///< the centre crop the model saw, for display under its attention
+  std::shared_ptr<const ImageResult> result;
+  int trueLabel = -1; ///< -1 for an image without a label (dropped in)
+  QString trueName;
+  QString error; ///< one line when the analysis failed
+};
+
+/// The workbench's one path from data to results: opens a model bundle and datasets, analyses
+/// single images and evaluates datasets, each on a worker thread, and reports back through
+/// queued signals. Owns the engine and the opened datasets; views observe what it emits.
+class WorkbenchController : public QObject
+{
+  Q_OBJECT
+
+public:
+  explicit WorkbenchController(QObject* parent = nullptr);
+  ~WorkbenchController() override;
+
+  void openModel(const QString& bundleDir);
+  void openDatasets(const QStringList& specs);
+  void analyseItem(int datasetIndex, std::size_t itemIndex);
+  void analyseFile(const QString& path);
+  /// Evaluates every opened dataset (at most `limit` images each, 0: all); progress arrives as
+  /// evaluationProgress. A running evaluation is cancelled first.
+  void evaluateAll(std::size_t limit);
+  void cancelEvaluation();
+  bool evaluating() const { return Evaluation.isRunning(); }
+
+  bool hasModel() const { return Engine != nullptr; }
+  const BundleManifest* manifest() const;
+  std::shared_ptr<const VertexSpace> vertexSpace() const { return Space; }
+  const std::vector<std::shared_ptr<const ImageDataset>>& datasets() const { return Datasets; }
+  QString modelDescription() const;
+
+  /// Waits for background work to finish (tests, shutdown).
+  void waitForIdle();
+
+signals:
+  void modelOpened();
+  void datasetsOpened();
+  void analysed(const bmfl::AnalysedImage& image);
+  void evaluationProgress(int datasetIndex,
+                          qulonglong done,
+                          qulonglong total,
+                          const bmfl::DatasetAccuracy& running);
+  void evaluationFinished(bool cancelled);
+  void failed(const QString& oneLineMessage);
+  void busyChanged(const QString& whatIsRunning); ///< empty when idle
+
+private:
+  void analyse(std::function<AnalysedImage()> job);
+  void startNextAnalysis();
+
+  std::shared_ptr<InferenceEngine> Engine;
+  std::shared_ptr<const VertexSpace> Space;
+  std::vector<std::shared_ptr<const ImageDataset>> Datasets;
+  // Each job returns its own outcome, errors included: nothing is shared with the workers.
+  struct ModelOutcome
+  {
+    std::shared_ptr<InferenceEngine> engine;
+    QString error;
+  };
+  struct DatasetsOutcome
+  {
+    std::vector<std::shared_ptr<const ImageDataset>> datasets;
+    QStringList errors;
+  };
+  QFutureWatcher<ModelOutcome> ModelLoad;
+  QFutureWatcher<DatasetsOutcome> DatasetLoad;
+  QFutureWatcher<AnalysedImage> Analysis;
+  std::function<AnalysedImage()> PendingAnalysis; ///< the latest request while one runs
+  QFutureWatcher<QString> Evaluation;             ///< the error, or empty
+  std::shared_ptr<std::atomic<bool>> CancelEvaluation;
+};
+
+} // namespace bmfl
+
+Q_DECLARE_METATYPE(bmfl::AnalysedImage)
+Q_DECLARE_METATYPE(bmfl::DatasetAccuracy)

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "bmfl/Evaluation.h"
+
+#include <QWidget>
+
+class QTableWidget;
+
+namespace bmfl
+{
+
+/// Baseline versus BMFL accuracy per dataset, updated live while an evaluation runs: images
+/// done, both accuracies with 95% Wilson intervals, the difference and McNemar's p.
+class AccuracyTable : public QWidget
+{
+  Q_OBJECT
+
+public:
+  explicit AccuracyTable(QWidget* parent = nullptr);
+
+  void setDatasetNames(const QStringList& names);
+  void updateRow(int row, std::size_t done, std::size_t total, const DatasetAccuracy& accuracy);
+  /// The table as tab-separated text (copy-paste into a spreadsheet or a paper's table).
+  QString toTsv() const;
+  /// The text of one cell, for tests.
+  QString cell(int row, int column) const;
+
+private:
+  QTableWidget* Table = nullptr;
+};
+
+} // namespace bmfl
