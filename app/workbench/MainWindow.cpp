@@ -276,6 +276,11 @@ void MainWindow::connectController()
           { Accuracy->updateRow(row, done, total, running); });
 }
 
+bool MainWindow::loadingThumbnails()
+{
+  return Browser->pendingThumbnails() > 0;
+}
+
 void MainWindow::openSession(const QString& bundleDir,
                              const QStringList& datasetSpecs,
                              std::size_t evaluationLimit)

@@ -55,6 +55,8 @@ public:
 
   CortexView* cortexView() const { return Cortex; }
   WorkbenchController* controller() const { return Controller; }
+  /// Whether thumbnails are still being decoded (a screenshot waits until none are).
+  bool loadingThumbnails();
 
   /// Sets the camera preset and keeps the View menu in step.
   void setViewPreset(CortexView::ViewPreset preset);

@@ -20,8 +20,8 @@ struct StartupOptions
   QString templateFolder; ///< empty: the bundled fsaverage5
   SurfaceKind surfaceKind = SurfaceKind::Inflated;
   CortexView::ViewPreset viewPreset = CortexView::ViewPreset::Lateral;
-  QString language; ///< e.g. "zh_CN"; empty: the system's
-  QString modelDir; ///< empty: the embedded demo when there is one; "none": no model
+  QString language;          ///< e.g. "zh_CN"; empty: the system's
+  QString modelDir;          ///< empty: the embedded demo when there is one; "none": no model
   QStringList datasets;      ///< dataset specs; empty: the demo's (Fashion-MNIST test + OOD sets)
   int evaluationLimit = 500; ///< images per dataset evaluated at start-up (0: none, -1: all)
 };

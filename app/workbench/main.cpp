@@ -43,20 +43,29 @@ QStringList demoDatasets()
 
 void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
 {
-  // Let the event loop settle (status bar, docks, the last frame) before grabbing.
-  QTimer::singleShot(300,
-                     &window,
-                     [&window, path]()
+  // Let the event loop settle (status bar, docks, the last frame) and the visible thumbnails
+  // arrive before grabbing, so the image depends on nothing but the inputs.
+  auto* poll = new QTimer(&window);
+  QObject::connect(poll,
+                   &QTimer::timeout,
+                   &window,
+                   [&window, path, poll]()
+                   {
+                     if (window.loadingThumbnails())
                      {
-                       const QString error = window.saveScreenshot(path);
-                       if (!error.isEmpty())
-                       {
-                         std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(error));
-                         QCoreApplication::exit(1);
-                         return;
-                       }
-                       QCoreApplication::exit(0);
-                     });
+                       return;
+                     }
+                     poll->stop();
+                     const QString error = window.saveScreenshot(path);
+                     if (!error.isEmpty())
+                     {
+                       std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(error));
+                       QCoreApplication::exit(1);
+                       return;
+                     }
+                     QCoreApplication::exit(0);
+                   });
+  poll->start(300);
 }
 
 // Renders the window as it starts, writes the PNG and quits: used by the rendering tests and by

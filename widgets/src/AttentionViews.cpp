@@ -67,14 +67,19 @@ QImage ImageAttentionView::heatMap() const
   {
     return {};
   }
+  // Attention spread evenly would give every patch 1/N. Show how far a patch rises above that,
+  // scaled so a patch at twice the uniform level (or the peak, if higher) is fully coloured:
+  // near-uniform attention then stays faint instead of colouring the whole image.
+  const float uniform = 1.0F / static_cast<float>(Weights.size());
   const float maximum = *std::max_element(Weights.begin(), Weights.end());
+  const float scale = std::max(maximum - uniform, uniform);
   QImage map(GridWidth, GridHeight, QImage::Format_ARGB32);
   for (int row = 0; row < GridHeight; ++row)
   {
     for (int column = 0; column < GridWidth; ++column)
     {
       const float weight = Weights[static_cast<std::size_t>(row * GridWidth + column)];
-      const float t = maximum > 0.0F ? weight / maximum : 0.0F;
+      const float t = std::clamp((weight - uniform) / scale, 0.0F, 1.0F);
       QColor colour = sequentialColour(t);
       // Weak attention stays transparent so the image shows through where the brain branch
       // does not look.

@@ -58,6 +58,12 @@ public:
     endResetModel();
   }
 
+  /// Thumbnails requested and not yet stored.
+  int pending() const
+  {
+    return static_cast<int>(Requested.size()) - static_cast<int>(Thumbnails.size());
+  }
+
   int rowCount(const QModelIndex& parent = {}) const override
   {
     return parent.isValid() || !Dataset ? 0 : static_cast<int>(Dataset->size());
@@ -120,7 +126,7 @@ private:
         }
         catch (const std::exception&)
         {
-          return; // an unreadable item keeps its empty icon; analysing it reports the error
+          // An unreadable item keeps an empty icon; analysing it reports the error.
         }
         QMetaObject::invokeMethod(
           guard,
@@ -168,7 +174,8 @@ DatasetBrowser::DatasetBrowser(QWidget* parent)
   Grid->setGridSize(QSize(kThumbnailSize + 8, kThumbnailSize + 8));
   Grid->setResizeMode(QListView::Adjust);
   Grid->setMovement(QListView::Static);
-  Grid->setLayoutMode(QListView::Batched); // lays out 60,000 items without a pause
+  // Uniform item sizes make a single layout pass cheap even for 60,000 items.
+  Grid->setLayoutMode(QListView::SinglePass);
   Model = new DatasetThumbnailModel(this);
   Grid->setModel(Model);
   layout->addWidget(Chooser);
@@ -200,6 +207,15 @@ void DatasetBrowser::setDatasets(std::vector<std::shared_ptr<const ImageDataset>
     Chooser->addItem(QString::fromStdString(dataset->name()));
   }
   showDataset(Datasets.empty() ? -1 : 0);
+}
+
+int DatasetBrowser::pendingThumbnails()
+{
+  // The view lays items out and requests the visible thumbnails lazily; do both now so that
+  // what is pending is everything the user will see.
+  Grid->doItemsLayout();
+  Grid->viewport()->repaint();
+  return Model->pending();
 }
 
 int DatasetBrowser::currentDataset() const

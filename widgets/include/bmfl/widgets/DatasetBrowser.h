@@ -28,6 +28,9 @@ public:
 
   void setDatasets(std::vector<std::shared_ptr<const ImageDataset>> datasets);
   int currentDataset() const;
+  /// Thumbnails of the visible items still being decoded, after laying out and painting the
+  /// grid now (screenshots wait for none).
+  int pendingThumbnails();
   /// Selects an item (and emits itemActivated), e.g. the first image at start-up.
   void selectItem(int datasetIndex, std::size_t itemIndex);
 
