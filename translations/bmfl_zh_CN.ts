@@ -2,225 +2,497 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>bmfl::AccuracyTable</name>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="38"/>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="39"/>
+        <source>Images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="40"/>
+        <source>Baseline [95% CI]</source>
+        <translation>基线 [95% 置信区间]</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="41"/>
+        <source>BMFL [95% CI]</source>
+        <translation>BMFL [95% 置信区间]</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="42"/>
+        <source>Δ (points)</source>
+        <translation>差值（百分点）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="43"/>
+        <source>McNemar p</source>
+        <translation>McNemar p 值</translation>
+    </message>
+</context>
+<context>
+    <name>bmfl::BrainTokenAttentionChart</name>
+    <message>
+        <location filename="../widgets/src/AttentionViews.cpp" line="170"/>
+        <source>Image [CLS] → brain tokens</source>
+        <translation>图像 [CLS] → 脑令牌</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AttentionViews.cpp" line="174"/>
+        <source>No attention to show</source>
+        <translation>无注意力可显示</translation>
+    </message>
+</context>
+<context>
     <name>bmfl::CortexView</name>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="254"/>
+        <location filename="../widgets/src/CortexView.cpp" line="409"/>
         <source>lateral</source>
         <translation>外侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="256"/>
+        <location filename="../widgets/src/CortexView.cpp" line="411"/>
         <source>medial</source>
         <translation>内侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="258"/>
+        <location filename="../widgets/src/CortexView.cpp" line="413"/>
         <source>dorsal</source>
         <translation>背侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="260"/>
+        <location filename="../widgets/src/CortexView.cpp" line="415"/>
         <source>ventral</source>
         <translation>腹侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="262"/>
+        <location filename="../widgets/src/CortexView.cpp" line="417"/>
         <source>anterior</source>
         <translation>前侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="264"/>
+        <location filename="../widgets/src/CortexView.cpp" line="419"/>
         <source>posterior</source>
         <translation>后侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="279"/>
+        <location filename="../widgets/src/CortexView.cpp" line="444"/>
         <source>Left hemisphere</source>
         <translation>左半球</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="279"/>
+        <location filename="../widgets/src/CortexView.cpp" line="444"/>
         <source>Right hemisphere</source>
         <translation>右半球</translation>
     </message>
 </context>
 <context>
+    <name>bmfl::DatasetBrowser</name>
+    <message>
+        <location filename="../widgets/src/DatasetBrowser.cpp" line="231"/>
+        <source>No dataset</source>
+        <translation>无数据集</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/DatasetBrowser.cpp" line="236"/>
+        <source>%1 images · %2 classes</source>
+        <translation>%1 张图像 · %2 个类别</translation>
+    </message>
+</context>
+<context>
+    <name>bmfl::ImageAttentionView</name>
+    <message>
+        <location filename="../widgets/src/AttentionViews.cpp" line="100"/>
+        <source>Brain [CLS] → image patches</source>
+        <translation>脑 [CLS] → 图像块</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AttentionViews.cpp" line="106"/>
+        <source>No image</source>
+        <translation>无图像</translation>
+    </message>
+</context>
+<context>
     <name>bmfl::MainWindow</name>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="45"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="127"/>
         <source>BMFL Workbench</source>
         <translation>BMFL 工作台</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="61"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="161"/>
+        <source>Datasets</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="175"/>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="185"/>
+        <source>Evaluate all</source>
+        <translation>全部评估</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="186"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="187"/>
+        <source>Copy table</source>
+        <translation>复制表格</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="194"/>
+        <source>Out-of-distribution accuracy</source>
+        <translation>分布外准确率</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="296"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="62"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="297"/>
+        <source>Open &amp;Model Bundle...</source>
+        <translation>打开模型包(&amp;M)...</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="300"/>
+        <source>Open &amp;Image...</source>
+        <translation>打开图像(&amp;I)...</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="304"/>
         <source>Open &amp;Template Surface Folder...</source>
         <translation>打开模板皮层文件夹(&amp;T)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="64"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="306"/>
         <source>Use &amp;Bundled fsaverage5</source>
         <translation>使用内置 fsaverage5(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="72"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="316"/>
         <source>&amp;Export View as PNG...</source>
         <translation>导出视图为 PNG(&amp;E)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="76"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="320"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="80"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="324"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="100"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="344"/>
         <source>&amp;Reset View</source>
         <translation>重置视图(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="104"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="348"/>
         <source>&amp;Surface</source>
         <translation>皮层表面(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="121"/>
-        <source>&amp;Model</source>
-        <translation>模型(&amp;M)</translation>
-    </message>
-    <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="122"/>
-        <source>No model loaded</source>
-        <translation>未加载模型</translation>
-    </message>
-    <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="123"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="382"/>
         <source>&amp;Data</source>
         <translation>数据(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="124"/>
-        <source>No dataset loaded</source>
-        <translation>未加载数据集</translation>
+        <location filename="../app/workbench/MainWindow.cpp" line="365"/>
+        <source>Cortex &amp;Overlay</source>
+        <translation>皮层叠加(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="126"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="368"/>
+        <source>Predicted fMRI</source>
+        <translation>预测 fMRI</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="369"/>
+        <source>Brain-Token Attention</source>
+        <translation>脑令牌注意力</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="370"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="383"/>
+        <source>&amp;Add Dataset...</source>
+        <translation>添加数据集(&amp;A)...</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="387"/>
+        <source>&amp;Evaluate All Datasets</source>
+        <translation>评估全部数据集(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="391"/>
+        <source>&amp;Cancel Evaluation</source>
+        <translation>取消评估(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="396"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="127"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="397"/>
         <source>&amp;About BMFL Workbench</source>
         <translation>关于 BMFL 工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="129"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="401"/>
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="161"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="474"/>
+        <source>predicted response, %1</source>
+        <translation>预测响应，%1</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="488"/>
+        <source>image [CLS] → brain token attention</source>
+        <translation>图像 [CLS] → 脑令牌注意力</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="505"/>
         <source>Still loading the previous surface...</source>
         <translation>仍在加载上一个皮层表面...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="164"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="509"/>
         <source>Loading %1 surface...</source>
         <translation>正在加载 %1 表面...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="188"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="533"/>
         <source>Cannot load surface</source>
         <translation>无法加载皮层表面</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="198"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="543"/>
         <source>Template surface folder (e.g. fsaverage)</source>
         <translation>模板皮层文件夹（如 fsaverage）</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="212"/>
-        <location filename="../app/workbench/MainWindow.cpp" line="222"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="553"/>
+        <source>Model bundle folder</source>
+        <translation>模型包文件夹</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="568"/>
+        <source>Open image</source>
+        <translation>打开图像</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="568"/>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="580"/>
+        <source>Add dataset</source>
+        <translation>添加数据集</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="581"/>
+        <source>Dataset (a folder, or e.g. fashion-mnist:test, imagenet-v2:/data/v2):</source>
+        <translation>数据集（文件夹，或如 fashion-mnist:test、imagenet-v2:/data/v2）：</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="628"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="638"/>
         <source>%1: cannot write: %2</source>
         <translation>%1：无法写入：%2</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="218"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="634"/>
         <source>%1: cannot encode PNG: %2</source>
         <translation>%1：无法编码 PNG：%2</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="229"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="646"/>
         <source>Export view</source>
         <translation>导出视图</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="230"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="646"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="242"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="658"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="245"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="661"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="252"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="668"/>
         <source>%1 %2 · left %3 / right %4 vertices · %5 view</source>
         <translation>%1 %2 · 左 %3 / 右 %4 个顶点 · %5视图</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="261"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="677"/>
         <source>No surface loaded</source>
         <translation>未加载皮层表面</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="265"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="679"/>
+        <source>Model: %1</source>
+        <translation>模型：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="680"/>
+        <source>No model</source>
+        <translation>无模型</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="683"/>
         <source>LibTorch %1 · %2 · %3 threads · %4</source>
         <translation>LibTorch %1 · %2 · %3 线程 · %4</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="267"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="685"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="267"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="685"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="269"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="687"/>
         <source>OpenBLAS</source>
         <translation>OpenBLAS</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="269"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="687"/>
         <source>reference BLAS (slow)</source>
         <translation>参考 BLAS（慢）</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="275"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="694"/>
         <source>About BMFL Workbench</source>
         <translation>关于 BMFL 工作台</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="276"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="695"/>
         <source>&lt;h3&gt;BMFL Workbench %1&lt;/h3&gt;&lt;p&gt;Brain-machine fusion learning (NeuralOOD, Zhao et al. 2024): predicted fMRI on the cortical surface, fusion attention, and baseline versus BMFL accuracy out of distribution.&lt;/p&gt;&lt;p&gt;fsaverage5 is part of FreeSurfer (Fischl 2012), distributed under the FreeSurfer Software License.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;BMFL 工作台 %1&lt;/h3&gt;&lt;p&gt;脑机融合学习（NeuralOOD，Zhao 等，2024）：皮层表面上的预测 fMRI、融合注意力，以及基线与 BMFL 在分布外数据上的准确率比较。&lt;/p&gt;&lt;p&gt;fsaverage5 属于 FreeSurfer（Fischl 2012），依据 FreeSurfer 软件许可分发。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>bmfl::PredictionPanel</name>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="35"/>
+        <source> (correct)</source>
+        <translation>（正确）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="36"/>
+        <source> (wrong)</source>
+        <translation>（错误）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="45"/>
+        <source>Baseline: the frozen image encoder with a linear head on [CLS] and the mean patch token. BMFL: the same encoder fused with predicted fMRI by cross-attention.</source>
+        <translation>基线：冻结的图像编码器，在 [CLS] 与平均图像块令牌上接线性分类头。BMFL：同一编码器通过交叉注意力与预测 fMRI 融合。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="70"/>
+        <source>No image</source>
+        <translation>无图像</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="72"/>
+        <source>baseline: %1 · BMFL: %2</source>
+        <translation>基线：%1 · BMFL：%2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="94"/>
+        <source>Select or drop an image</source>
+        <translation>选择或拖入一张图像</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="106"/>
+        <source>Baseline</source>
+        <translation>基线</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="107"/>
+        <source>BMFL</source>
+        <translation>BMFL</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="128"/>
+        <source>✓ top-1 correct</source>
+        <translation>✓ top-1 正确</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="128"/>
+        <source>✗ top-1 wrong</source>
+        <translation>✗ top-1 错误</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="165"/>
+        <source>True class: %1</source>
+        <translation>真实类别：%1</translation>
+    </message>
+</context>
+<context>
+    <name>bmfl::WorkbenchController</name>
+    <message>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="152"/>
+        <source>no model</source>
+        <translation>无模型</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="155"/>
+        <source>%1 classes · %2 (%3 vertices) · %4</source>
+        <translation>%1 个类别 · %2（%3 个顶点）· %4</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="165"/>
+        <source>Opening model %1...</source>
+        <translation>正在打开模型 %1...</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/workbench/WorkbenchController.cpp" line="185"/>
+        <source>Opening %n dataset(s)...</source>
+        <translation>
+            <numerusform>正在打开 %n 个数据集...</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="272"/>
+        <source>%1: open a model first</source>
+        <translation>%1：请先打开模型</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/workbench/WorkbenchController.cpp" line="289"/>
+        <source>Evaluating %n dataset(s)...</source>
+        <translation>
+            <numerusform>正在评估 %n 个数据集...</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

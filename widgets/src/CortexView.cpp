@@ -180,14 +180,13 @@ void fitCameraToBounds(vtkRenderer* renderer, const double bounds[6], double vie
   renderer->ResetCameraClippingRange(bounds);
 }
 
-// VTK draws text with its built-in Latin fonts unless given a font file. For captions in
-// other scripts (the Chinese translation) use a CJK font that the dependency script installs.
-void setCaption(vtkTextActor* caption, const QString& text)
+// VTK draws text with its built-in Latin fonts unless given a font file. For text in other
+// scripts (the Chinese translation) use a CJK font that the dependency script installs.
+void chooseFontFor(vtkTextProperty* property, const QString& text)
 {
   static const char* const kCjkFont = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
   const bool latin = std::all_of(
     text.begin(), text.end(), [](QChar c) { return c.unicode() < 0x0250 || c == QChar(0x00b7); });
-  vtkTextProperty* property = caption->GetTextProperty();
   if (!latin && QFileInfo::exists(QString::fromLatin1(kCjkFont)))
   {
     property->SetFontFamily(VTK_FONT_FILE);
@@ -197,6 +196,11 @@ void setCaption(vtkTextActor* caption, const QString& text)
   {
     property->SetFontFamilyToArial();
   }
+}
+
+void setCaption(vtkTextActor* caption, const QString& text)
+{
+  chooseFontFor(caption->GetTextProperty(), text);
   caption->SetInput(text.toUtf8().constData());
 }
 
@@ -376,6 +380,7 @@ void CortexView::updateColours()
   if (Overlay)
   {
     Scene->colourBar->SetLookupTable(makeLookupTable(*Overlay));
+    chooseFontFor(Scene->colourBar->GetTitleTextProperty(), QString::fromStdString(Overlay->title));
     Scene->colourBar->SetTitle(Overlay->title.c_str());
     Scene->colourBar->VisibilityOn();
   }
