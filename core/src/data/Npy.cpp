@@ -1,7 +1,7 @@
 #include "bmfl/Npy.h"
 
 #include "bmfl/FileError.h"
-#include "data/AtomicWrite.h"
+#include "bmfl/AtomicFile.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -941,7 +941,7 @@ void writeNpy(const std::string& path, const NpyArray& array)
       }
     },
     array.values);
-  data::writeFileAtomically(path, bytes);
+  writeFileAtomically(path, bytes);
 }
 
 } // namespace bmfl
