@@ -187,8 +187,9 @@ int runPredict(const std::vector<std::string>& arguments)
     {
       try
       {
-        const ImageTensor tensor =
-          evaluationTransform(decodeImageFile(path), engine->manifest().preprocess);
+        const ImageTensor tensor = evaluationTransform(
+          convertChannels(decodeImageFile(path), engine->manifest().model.encoder.inChannels),
+          engine->manifest().preprocess);
         prepared.push_back({ path, tensor.channels, tensor.height, tensor.width, tensor.values });
       }
       catch (const FileError& error)

@@ -40,7 +40,8 @@ AnalysedImage analyseImage(InferenceEngine& engine,
                            const QString& trueName)
 {
   const PreprocessConfig& preprocess = engine.manifest().preprocess;
-  const ImageTensor tensor = evaluationTransform(image, preprocess);
+  const ImageTensor tensor = evaluationTransform(
+    convertChannels(image, engine.manifest().model.encoder.inChannels), preprocess);
   PreparedImage prepared;
   prepared.id = id.toStdString();
   prepared.channels = tensor.channels;

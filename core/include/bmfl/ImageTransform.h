@@ -86,6 +86,12 @@ Image centerCrop(const Image& image, int size);
 /// Throws std::invalid_argument when the configuration is unusable (sizes < 1, mean/std sizes).
 ImageTensor evaluationTransform(const Image& image, const PreprocessConfig& config);
 
+/// The image with `channels` channels (1 or 3): RGB to grey by ITU-R BT.601 luma (as PIL's
+/// convert("L")), grey to RGB by replication; unchanged when it has them already. For a model
+/// that takes another channel count than an image has (a colour photo dropped on a greyscale
+/// model). Throws std::invalid_argument for another channel count.
+Image convertChannels(const Image& image, int channels);
+
 /// Checks a transform configuration; throws std::invalid_argument saying what is wrong.
 void validatePreprocessConfig(const PreprocessConfig& config);
 

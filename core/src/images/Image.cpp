@@ -584,6 +584,42 @@ Image centerCrop(const Image& image, int size)
   return result;
 }
 
+Image convertChannels(const Image& image, int channels)
+{
+  checkImage(image);
+  if (channels != 1 && channels != 3)
+  {
+    throw std::invalid_argument("convertChannels: channels must be 1 or 3");
+  }
+  if (image.channels == channels)
+  {
+    return image;
+  }
+  Image converted;
+  converted.width = image.width;
+  converted.height = image.height;
+  converted.channels = channels;
+  converted.pixels.resize(converted.byteCount());
+  const std::size_t pixels =
+    static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
+  for (std::size_t i = 0; i < pixels; ++i)
+  {
+    if (channels == 1)
+    {
+      // PIL's integer luma: (R * 299 + G * 587 + B * 114) / 1000, rounded.
+      const unsigned sum = 299U * image.pixels[3 * i] + 587U * image.pixels[3 * i + 1] +
+                           114U * image.pixels[3 * i + 2];
+      converted.pixels[i] = static_cast<std::uint8_t>((sum + 500U) / 1000U);
+    }
+    else
+    {
+      converted.pixels[3 * i] = converted.pixels[3 * i + 1] = converted.pixels[3 * i + 2] =
+        image.pixels[i];
+    }
+  }
+  return converted;
+}
+
 void validatePreprocessConfig(const PreprocessConfig& config)
 {
   if (config.resizeShortSide < 1 || config.cropSize < 1)

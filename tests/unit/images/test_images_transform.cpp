@@ -227,3 +227,20 @@ TEST(ImageTransform, RejectsUnusableConfigurations)
 }
 
 } // namespace
+
+TEST(ImageTransform, ConvertChannelsUsesPilLumaAndReplication)
+{
+  bmfl::Image colour;
+  colour.width = 2;
+  colour.height = 1;
+  colour.channels = 3;
+  colour.pixels = { 255, 0, 0, 10, 200, 30 };
+  const bmfl::Image grey = bmfl::convertChannels(colour, 1);
+  ASSERT_EQ(grey.channels, 1);
+  // PIL: L = (299 R + 587 G + 114 B) / 1000 -> 76 for pure red, 124 for (10, 200, 30).
+  EXPECT_EQ(grey.pixels, (std::vector<std::uint8_t>{ 76, 124 }));
+  const bmfl::Image back = bmfl::convertChannels(grey, 3);
+  EXPECT_EQ(back.pixels, (std::vector<std::uint8_t>{ 76, 76, 76, 124, 124, 124 }));
+  EXPECT_EQ(bmfl::convertChannels(colour, 3).pixels, colour.pixels);
+  EXPECT_THROW(bmfl::convertChannels(colour, 2), std::invalid_argument);
+}
