@@ -2,6 +2,7 @@
 // (compared with a baseline image by SSIM).
 #include "ImageComparison.h"
 
+#include "bmfl/widgets/AccuracyTable.h"
 #include "bmfl/widgets/AttentionViews.h"
 #include "bmfl/widgets/PredictionPanel.h"
 
@@ -104,6 +105,31 @@ private slots:
     QCOMPARE(chart.strongestToken(), 0);
     chart.setAttention({ 1.0F }, result->brainTokens); // sizes disagree: cleared
     QCOMPARE(chart.strongestToken(), -1);
+  }
+
+  void accuracyTableShowsPairedAccuracy()
+  {
+    bmfl::AccuracyTable table;
+    table.setDatasetNames(
+      { QStringLiteral("fashion-mnist:test"), QStringLiteral("fashion-mnist-ood:noise") });
+    QCOMPARE(table.cell(1, 2), QStringLiteral("\u2013")); // nothing measured yet
+    bmfl::DatasetAccuracy accuracy;
+    for (int i = 0; i < 100; ++i)
+    {
+      // 80 right for the baseline, 90 for BMFL; 12 pairs only BMFL got, 2 only the baseline.
+      accuracy.add(i < 80, i < 78 || (i >= 80 && i < 92));
+    }
+    table.updateRow(0, 100, 400, accuracy);
+    QCOMPARE(table.cell(0, 1), QStringLiteral("100 / 400"));
+    QCOMPARE(table.cell(0, 2), QStringLiteral("80.0% [71.1, 86.7]"));
+    QCOMPARE(table.cell(0, 3), QStringLiteral("90.0% [82.6, 94.5]"));
+    QCOMPARE(table.cell(0, 4), QStringLiteral("+10.0"));
+    QCOMPARE(table.cell(0, 5), QString::number(bmfl::mcNemarExactP(2, 12), 'g', 3));
+    table.updateRow(0, 400, 400, accuracy);
+    QCOMPARE(table.cell(0, 1), QStringLiteral("400"));
+    const QStringList lines = table.toTsv().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[1].startsWith(QStringLiteral("fashion-mnist:test\t400\t80.0%")));
   }
 
   void viewsLookAsTheBaselineShows()
