@@ -1,5 +1,7 @@
 #include "Commands.h"
 
+#ifdef BMFL_HAVE_IMAGES
+
 #include "bmfl/Evaluation.h"
 #include "bmfl/FileError.h"
 
@@ -200,3 +202,26 @@ BMFL_REGISTER_COMMAND(evaluate,
                       runEvaluate);
 
 } // namespace bmfl::cli
+
+#else // built without OpenCV (a headless GPU machine): the command exists and says why
+
+#include <iostream>
+
+namespace bmfl::cli
+{
+namespace
+{
+int runEvaluate(const std::vector<std::string>&)
+{
+  std::cerr << "bmfl evaluate: this build has no image support (OpenCV was not found)\n";
+  return 1;
+}
+} // namespace
+BMFL_REGISTER_COMMAND(evaluate,
+                      "evaluate",
+                      "baseline vs BMFL accuracy of a model bundle on datasets (needs OpenCV)",
+                      "bmfl evaluate --model DIR --dataset SPEC [--dataset SPEC ...]",
+                      runEvaluate);
+} // namespace bmfl::cli
+
+#endif
