@@ -27,7 +27,7 @@ QColor sequentialColour(float t)
 ImageAttentionView::ImageAttentionView(QWidget* parent)
   : QWidget(parent)
 {
-  setMinimumSize(160, 180);
+  setMinimumSize(160, 120);
 }
 
 void ImageAttentionView::setImage(const QImage& modelInput)
@@ -123,7 +123,7 @@ void ImageAttentionView::paintEvent(QPaintEvent* /*event*/)
 BrainTokenAttentionChart::BrainTokenAttentionChart(QWidget* parent)
   : QWidget(parent)
 {
-  setMinimumSize(200, 120);
+  setMinimumSize(200, 60);
 }
 
 void BrainTokenAttentionChart::setAttention(std::vector<float> weights,

@@ -42,6 +42,8 @@ PredictionPanel::PredictionPanel(QWidget* parent)
   : QWidget(parent)
 {
   setAttribute(Qt::WA_OpaquePaintEvent);
+  // The predictions keep their natural height; the attention views beside them give way.
+  setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
   setWhatsThis(tr("Baseline: the frozen image encoder with a linear head on [CLS] and the mean "
                   "patch token. BMFL: the same encoder fused with predicted fMRI by "
                   "cross-attention."));

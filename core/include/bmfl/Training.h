@@ -58,8 +58,9 @@ private:
 
 struct TrainingProgress
 {
-  /// "brain encoder", "bmfl head", "baseline head"; or, with epoch 0 and no loss, a caching
-  /// pass: "image features" (the frozen encoder) or "predicted fMRI" (the brain encoder)
+  /// "image encoder", "brain encoder", "bmfl head", "baseline head"; or, with epoch 0 and no loss,
+  /// a caching pass: "encoder images" (the image encoder's stage reading its images), "image
+  /// features" (the frozen encoder) or "predicted fMRI" (the brain encoder)
   std::string stage;
   int epoch = 0; ///< 1-based
   int epochs = 0;
@@ -89,6 +90,26 @@ struct BrainEncoderTrainingOptions
   double gradientClipNorm = 0.1;
   double validationFraction = 0.1; ///< random split from seed
   std::uint64_t seed = 0;
+};
+
+/// Supervised training of the image encoder with a temporary linear head on
+/// concat([CLS], mean patch token) and cross-entropy. Where no pretrained DINOv2 weights can be had
+/// (offline demo), this is the stand-in: the encoder then knows only the training labels.
+struct EncoderTrainingOptions
+{
+  int epochs = 10;
+  int batchSize = 128;
+  double learningRate = 1e-3; ///< AdamW, the peak of the schedule
+  double weightDecay = 0.05;
+  double gradientClipNorm = 1.0;
+  /// "cosine": from learningRate to 0 over all steps; "step": times stepFactor every stepEpochs.
+  std::string schedule = "cosine";
+  int stepEpochs = 5;
+  double stepFactor = 0.1;
+  bool horizontalFlip = false; ///< flip each training image with probability 1/2
+  int maxTranslation = 0;      ///< shift each training image by up to this many pixels (x and y)
+  double validationFraction = 0.1;
+  std::uint64_t seed = 0; ///< split, shuffles, augmentation and the head's initial weights
 };
 
 struct HeadTrainingOptions
@@ -138,7 +159,8 @@ struct TrainerOptions
   std::string featureCacheDir;
 };
 
-/// Trains a BMFL model in stages: the brain encoder on (image, fMRI) pairs against the frozen
+/// Trains a BMFL model in stages: optionally the image encoder (supervised, where no DINOv2
+/// weights exist), then the brain encoder on (image, fMRI) pairs against the frozen
 /// image encoder, then the BMFL head and the baseline linear probe on (image, label) pairs with
 /// both encoders frozen. Every stage is deterministic for a seed. Torch-free facade.
 /// Seeding goes through LibTorch's global generator (dropout draws from it): run one Trainer at
@@ -161,6 +183,15 @@ public:
   /// Loads DINOv2 weights into the image encoder (checked against the architecture).
   void loadEncoderWeights(const std::string& checkpointPath);
 
+  /// Supervised training of the image encoder (see EncoderTrainingOptions); keeps the weights of
+  /// the epoch with the best validation accuracy (the starting weights when cancelled before an
+  /// epoch ends), then freezes the encoder for the later stages. Features cached before this
+  /// stage are keyed by the old weights and never reused. Throws std::invalid_argument for bad
+  /// options or an example without a fitting image or label.
+  TrainingReport trainImageEncoder(const ExampleSource& examples,
+                                   const EncoderTrainingOptions& options,
+                                   const TrainingControl& control = {});
+
   /// MSE against each example's fmri; keeps the weights of the epoch with the best validation
   /// mean per-vertex Pearson r. Throws std::invalid_argument for an example without a fitting
   /// image or fMRI.
@@ -175,6 +206,15 @@ public:
   TrainingReport trainBaselineHead(const ExampleSource& examples,
                                    const HeadTrainingOptions& options,
                                    const TrainingControl& control = {});
+
+  /// Replaces the BMFL head by a freshly initialised one (from seed) for another fusion
+  /// configuration and PCC weight, keeping both encoders and the baseline head: an ablation then
+  /// trains its own head on the same frozen encoders and is saved as its own bundle. Throws
+  /// FileError("fusion configuration", problem) for a configuration no head can be built from.
+  void resetBmflHead(const FusionConfig& fusion, double pccWeight, std::uint64_t seed);
+
+  /// The architecture the trainer builds and saves (with the last resetBmflHead applied).
+  const BmflModelConfig& config() const;
 
   /// Writes the model as a bundle (atomically), with this provenance.
   void saveBundle(const std::string& bundleDir, const TrainingProvenance& provenance) const;

@@ -190,14 +190,19 @@ struct Trainer::State
 
   void recordDataset(const ExampleSource& source)
   {
+    recordDataset(source.name(), static_cast<std::int64_t>(source.size()));
+  }
+
+  void recordDataset(const std::string& name, std::int64_t size)
+  {
     for (const DatasetRecord& record : datasets)
     {
-      if (record.name == source.name())
+      if (record.name == name)
       {
         return;
       }
     }
-    datasets.push_back({ source.name(), static_cast<std::int64_t>(source.size()) });
+    datasets.push_back({ name, size });
   }
 
   void recordMetric(const std::string& name, double value)
@@ -471,6 +476,280 @@ void Trainer::loadEncoderWeights(const std::string& checkpointPath)
   }
   Impl->modules.encoder->to(Impl->device);
   Impl->refreshEncoderKey();
+}
+
+namespace
+{
+
+// The stand-in encoder is trained on images in memory, so the augmentation works on tensors: a
+// flip of the width axis and an integer shift that repeats the border pixels (the background of
+// a centred object) rather than wrapping the image around.
+torch::Tensor augmentImage(const torch::Tensor& image,
+                           const EncoderTrainingOptions& options,
+                           std::mt19937_64& random)
+{
+  torch::Tensor result = image;
+  if (options.horizontalFlip && std::bernoulli_distribution(0.5)(random))
+  {
+    result = result.flip({ 2 });
+  }
+  if (options.maxTranslation > 0)
+  {
+    std::uniform_int_distribution<std::int64_t> shift(-options.maxTranslation,
+                                                      options.maxTranslation);
+    const std::int64_t dx = shift(random);
+    const std::int64_t dy = shift(random);
+    const std::int64_t pad = options.maxTranslation;
+    const std::int64_t height = image.size(1);
+    const std::int64_t width = image.size(2);
+    const torch::Tensor padded = torch::nn::functional::pad(
+      result.unsqueeze(0),
+      torch::nn::functional::PadFuncOptions({ pad, pad, pad, pad }).mode(torch::kReplicate));
+    result = padded[0].narrow(1, pad - dy, height).narrow(2, pad - dx, width).contiguous();
+  }
+  return result;
+}
+
+double scheduledLearningRate(const EncoderTrainingOptions& options,
+                             int epoch,
+                             std::int64_t stepsDone,
+                             std::int64_t totalSteps)
+{
+  if (options.schedule == "step")
+  {
+    return options.learningRate * std::pow(options.stepFactor, (epoch - 1) / options.stepEpochs);
+  }
+  const double progress = static_cast<double>(stepsDone) / static_cast<double>(totalSteps);
+  return 0.5 * options.learningRate * (1.0 + std::cos(M_PI * progress));
+}
+
+void setEncoderTrainable(DinoVisionTransformer& encoder, bool trainable)
+{
+  for (torch::Tensor& parameter : encoder->parameters())
+  {
+    parameter.set_requires_grad(trainable);
+  }
+}
+
+} // namespace
+
+TrainingReport Trainer::trainImageEncoder(const ExampleSource& source,
+                                          const EncoderTrainingOptions& options,
+                                          const TrainingControl& control)
+{
+  if (options.epochs <= 0 || options.batchSize <= 0)
+  {
+    throw std::invalid_argument("epochs and batch size must be positive");
+  }
+  if (options.schedule != "cosine" && options.schedule != "step")
+  {
+    throw std::invalid_argument(
+      "the learning-rate schedule must be \"cosine\" or \"step\", not \"" + options.schedule +
+      "\"");
+  }
+  if (options.schedule == "step" && (options.stepEpochs <= 0 || options.stepFactor <= 0.0))
+  {
+    throw std::invalid_argument("a step schedule needs positive stepEpochs and stepFactor");
+  }
+  if (options.maxTranslation < 0 || options.maxTranslation >= Impl->config.encoder.imageSize)
+  {
+    throw std::invalid_argument("maxTranslation must lie in [0, imageSize)");
+  }
+  State& state = *Impl;
+  const ImageEncoderConfig& encoderConfig = state.config.encoder;
+  TrainingReport report;
+  report.bestMetric = NotYet;
+
+  // Every image in memory once: epochs revisit them in new orders and augmentations.
+  const auto count = static_cast<std::int64_t>(source.size());
+  const std::int64_t side = encoderConfig.imageSize;
+  torch::Tensor images = torch::empty({ count, encoderConfig.inChannels, side, side });
+  std::vector<std::int64_t> labels(source.size());
+  for (std::size_t i = 0; i < source.size(); ++i)
+  {
+    if (control.cancel != nullptr && control.cancel->load())
+    {
+      report.cancelled = true;
+      return report;
+    }
+    State::reportPass("encoder images", i, source.size(), control);
+    const TrainingExample example = source.example(i);
+    state.checkImage(example);
+    if (example.label < 0 || example.label >= state.config.numClasses)
+    {
+      throw std::invalid_argument("training example " + example.id + " has label " +
+                                  std::to_string(example.label) + " but the model has " +
+                                  std::to_string(state.config.numClasses) + " classes");
+    }
+    labels[i] = example.label;
+    std::memcpy(images[static_cast<std::int64_t>(i)].data_ptr<float>(),
+                example.image.data(),
+                example.image.size() * sizeof(float));
+  }
+  std::vector<std::size_t> trainIndices;
+  std::vector<std::size_t> validationIndices;
+  splitIndices(
+    source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+  report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
+  report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
+  if (trainIndices.empty())
+  {
+    throw std::invalid_argument("no training examples");
+  }
+
+  DinoVisionTransformer& encoder = state.modules.encoder;
+  torch::manual_seed(options.seed);
+  std::mt19937_64 random(options.seed);
+  // The head sees what the later stages use: the [CLS] token and the patch tokens (pooled).
+  torch::nn::Linear head(2 * encoderConfig.embedDim, state.config.numClasses);
+  head->to(state.device);
+  setEncoderTrainable(encoder, true);
+  std::vector<torch::Tensor> parameters = encoder->parameters();
+  for (const torch::Tensor& parameter : head->parameters())
+  {
+    parameters.push_back(parameter);
+  }
+  torch::optim::AdamW optimizer(
+    parameters, torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
+  const auto logitsOf = [&](const torch::Tensor& batch)
+  {
+    const ImageFeatures features = encoder->forward(batch.to(state.device));
+    return head->forward(torch::cat({ features.cls, features.patches.mean(1) }, 1));
+  };
+  const auto batchOf = [&](const std::vector<std::size_t>& indices,
+                           std::size_t first,
+                           std::size_t size,
+                           bool augment,
+                           torch::Tensor& targets)
+  {
+    std::vector<torch::Tensor> rows;
+    std::vector<std::int64_t> batchLabels;
+    for (std::size_t i = first; i < first + size; ++i)
+    {
+      const torch::Tensor image = images[static_cast<std::int64_t>(indices[i])];
+      rows.push_back(augment ? augmentImage(image, options, random) : image);
+      batchLabels.push_back(labels[indices[i]]);
+    }
+    targets = torch::tensor(batchLabels, torch::kLong).to(state.device);
+    return torch::stack(rows);
+  };
+
+  // The starting weights are the fallback: a stage cancelled before its first epoch ends leaves
+  // the encoder as it was.
+  StateCopy best = copyState(*encoder);
+  const auto batchSize = static_cast<std::size_t>(options.batchSize);
+  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
+  const std::int64_t totalSteps = steps * options.epochs;
+  std::int64_t stepsDone = 0;
+  for (int epoch = 1; epoch <= options.epochs && !report.cancelled; ++epoch)
+  {
+    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
+    encoder->train();
+    head->train();
+    double lossSum = 0.0;
+    std::int64_t step = 0;
+    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    {
+      if (control.cancel != nullptr && control.cancel->load())
+      {
+        report.cancelled = true;
+        break;
+      }
+      const double learningRate = scheduledLearningRate(options, epoch, stepsDone, totalSteps);
+      for (auto& group : optimizer.param_groups())
+      {
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate);
+      }
+      torch::Tensor targets;
+      const torch::Tensor batch = batchOf(
+        trainIndices, first, std::min(batchSize, trainIndices.size() - first), true, targets);
+      const torch::Tensor loss = torch::nn::functional::cross_entropy(logitsOf(batch), targets);
+      optimizer.zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(parameters, options.gradientClipNorm);
+      optimizer.step();
+      const double lossValue = loss.item<double>();
+      lossSum += lossValue;
+      ++step;
+      ++stepsDone;
+      if (control.progress && step < steps)
+      {
+        control.progress({ "image encoder",
+                           epoch,
+                           options.epochs,
+                           step,
+                           steps,
+                           lossValue,
+                           NotYet,
+                           "val accuracy" });
+      }
+    }
+    if (report.cancelled)
+    {
+      break;
+    }
+    EpochReport epochReport;
+    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
+    epochReport.validationLoss = NotYet;
+    epochReport.validationMetric = NotYet;
+    if (!validationIndices.empty())
+    {
+      torch::NoGradGuard noGrad;
+      encoder->eval();
+      head->eval();
+      double lossTotal = 0.0;
+      std::int64_t correct = 0;
+      for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
+      {
+        const std::size_t size = std::min(batchSize, validationIndices.size() - first);
+        torch::Tensor targets;
+        const torch::Tensor logits =
+          logitsOf(batchOf(validationIndices, first, size, false, targets));
+        lossTotal += torch::nn::functional::cross_entropy(logits, targets).item<double>() *
+                     static_cast<double>(size);
+        correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
+      }
+      const auto total = static_cast<double>(validationIndices.size());
+      epochReport.validationLoss = lossTotal / total;
+      epochReport.validationMetric = static_cast<double>(correct) / total;
+    }
+    report.epochs.push_back(epochReport);
+    const double metric = epochReport.validationMetric;
+    const bool better =
+      report.bestEpoch == 0 ||
+      (std::isfinite(metric) && (!std::isfinite(report.bestMetric) || metric > report.bestMetric));
+    if (better)
+    {
+      report.bestEpoch = epoch;
+      report.bestMetric = metric;
+      best = copyState(*encoder);
+    }
+    if (control.progress)
+    {
+      control.progress({ "image encoder",
+                         epoch,
+                         options.epochs,
+                         steps,
+                         steps,
+                         epochReport.trainLoss,
+                         metric,
+                         "val accuracy" });
+    }
+  }
+  restoreState(*encoder, best);
+  setEncoderTrainable(encoder, false);
+  encoder->eval();
+  // New weights, new key: features cached under the old encoder are never read again.
+  state.refreshEncoderKey();
+  if (!report.epochs.empty())
+  {
+    state.recordDataset("image encoder (supervised stand-in for DINOv2, not pretrained): " +
+                          source.name(),
+                        static_cast<std::int64_t>(source.size()));
+    state.recordMetric("image_encoder_val_accuracy", report.bestMetric);
+  }
+  state.epochs = std::max(state.epochs, static_cast<int>(report.epochs.size()));
+  return report;
 }
 
 TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
@@ -822,6 +1101,24 @@ TrainingReport Trainer::trainBaselineHead(const ExampleSource& examples,
                                           const TrainingControl& control)
 {
   return Impl->trainHead(State::HeadKind::Baseline, examples, options, control);
+}
+
+void Trainer::resetBmflHead(const FusionConfig& fusion, double pccWeight, std::uint64_t seed)
+{
+  BmflModelConfig changed = Impl->config;
+  changed.fusion = fusion;
+  changed.pccWeight = pccWeight;
+  validateModelConfig(changed, Impl->space, "fusion configuration");
+  torch::manual_seed(seed);
+  BmflHead head(changed, changed.encoder.embedDim, Impl->space);
+  head->to(Impl->device);
+  Impl->modules.bmflHead = head;
+  Impl->config = changed;
+}
+
+const BmflModelConfig& Trainer::config() const
+{
+  return Impl->config;
 }
 
 void Trainer::saveBundle(const std::string& bundleDir, const TrainingProvenance& provenance) const

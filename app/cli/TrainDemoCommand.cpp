@@ -1,0 +1,937 @@
+#include "Commands.h"
+
+#ifdef BMFL_HAVE_IMAGES
+
+#include "bmfl/AtomicFile.h"
+#include "bmfl/Corruptions.h"
+#include "bmfl/Evaluation.h"
+#include "bmfl/FileError.h"
+#include "bmfl/ImageDataset.h"
+#include "bmfl/InferenceEngine.h"
+#include "bmfl/ModelBundle.h"
+#include "bmfl/Resources.h"
+#include "bmfl/SimulatedSubject.h"
+#include "bmfl/Training.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace bmfl::cli
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> interrupted{ false };
+
+void onInterrupt(int)
+{
+  interrupted.store(true);
+}
+
+/// Thrown when Ctrl-C stops a stage: nothing of the bundle is kept.
+struct Interrupted
+{
+};
+
+void stopIfInterrupted()
+{
+  if (interrupted.load())
+  {
+    throw Interrupted{};
+  }
+}
+
+/// The sizes of one run; --quick shrinks every one of them so a test finishes in seconds.
+struct DemoSizes
+{
+  std::size_t trainImages = 0; ///< 0: all of fashion-mnist:train
+  std::size_t calibrationImages = 1000;
+  std::size_t brainTrainImages = 12000;
+  std::size_t brainHeldOutImages = 2000;
+  std::size_t evaluationImages = 0; ///< per dataset; 0: all
+  int encoderEpochs = 8;
+  int brainEpochs = 10;
+  int headEpochs = 4;
+};
+
+struct DemoArguments
+{
+  std::string out;
+  std::uint64_t seed = 1;
+  bool quick = false;
+  int epochs = 0; ///< overrides every stage's epochs when positive
+  long evaluationImages = -1;
+  std::string device = "cpu";
+  std::string commandLine;
+};
+
+bool parse(const std::vector<std::string>& arguments, DemoArguments& parsed)
+{
+  parsed.commandLine = "bmfl train-demo";
+  for (const std::string& argument : arguments)
+  {
+    parsed.commandLine += " " + argument;
+  }
+  for (std::size_t i = 0; i < arguments.size(); ++i)
+  {
+    const std::string& option = arguments[i];
+    if (option == "--quick")
+    {
+      parsed.quick = true;
+      continue;
+    }
+    if (i + 1 >= arguments.size())
+    {
+      std::cerr << "bmfl train-demo: " << option << " needs a value\n";
+      return false;
+    }
+    const std::string& value = arguments[++i];
+    try
+    {
+      if (option == "--out")
+        parsed.out = value;
+      else if (option == "--seed")
+        parsed.seed = std::stoull(value);
+      else if (option == "--epochs")
+        parsed.epochs = std::stoi(value);
+      else if (option == "--eval-images")
+        parsed.evaluationImages = std::stol(value);
+      else if (option == "--device")
+        parsed.device = value;
+      else
+      {
+        std::cerr << "bmfl train-demo: unknown option " << option << "\n";
+        return false;
+      }
+    }
+    catch (const std::logic_error&)
+    {
+      std::cerr << "bmfl train-demo: " << option << ": not a number: " << value << "\n";
+      return false;
+    }
+  }
+  if (parsed.out.empty())
+  {
+    parsed.out = (fs::path(BMFL_SOURCE_MODELS_DIR) / "demo").string();
+  }
+  return true;
+}
+
+DemoSizes demoSizes(const DemoArguments& arguments)
+{
+  DemoSizes sizes;
+  if (arguments.quick)
+  {
+    sizes.trainImages = 800;
+    sizes.calibrationImages = 200;
+    sizes.brainTrainImages = 400;
+    sizes.brainHeldOutImages = 100;
+    sizes.evaluationImages = 200;
+    sizes.encoderEpochs = 1;
+    sizes.brainEpochs = 1;
+    sizes.headEpochs = 1;
+  }
+  if (arguments.epochs > 0)
+  {
+    sizes.encoderEpochs = arguments.epochs;
+    sizes.brainEpochs = arguments.epochs;
+    sizes.headEpochs = arguments.epochs;
+  }
+  if (arguments.evaluationImages >= 0)
+  {
+    sizes.evaluationImages = static_cast<std::size_t>(arguments.evaluationImages);
+  }
+  return sizes;
+}
+
+/// The demo architecture: every value a config field, none in the model code.
+BmflModelConfig demoConfig()
+{
+  BmflModelConfig config;
+  config.encoder.imageSize = 28;
+  config.encoder.patchSize = 4;
+  config.encoder.inChannels = 1;
+  config.encoder.embedDim = 64;
+  config.encoder.depth = 4;
+  config.encoder.heads = 4;
+  config.encoder.mlpRatio = 4.0;
+  config.encoder.positionGrid = 7;
+  config.brainEncoder.width = 64;
+  config.brainEncoder.heads = 4;
+  config.brainEncoder.feedForward = 128;
+  config.brainEncoder.decoderLayers = 1;
+  config.brainEncoder.queryLabelSet = "streams";
+  config.brainTransformer.tokenizer = "conv_slices";
+  config.brainTransformer.sliceLength = 64;
+  config.brainTransformer.width = 64;
+  config.brainTransformer.depth = 2;
+  config.brainTransformer.heads = 4;
+  config.fusion.heads = 4;
+  config.numClasses = 10;
+  config.pccWeight = 0.5;
+  return config;
+}
+
+PreprocessConfig demoPreprocess()
+{
+  PreprocessConfig preprocess;
+  preprocess.resizeShortSide = 28;
+  preprocess.cropSize = 28;
+  preprocess.interpolation = "bilinear";
+  preprocess.grayscaleToRgb = false;
+  preprocess.mean = { 0.2860 };
+  preprocess.std = { 0.3530 };
+  return preprocess;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start)
+{
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string utcNow()
+{
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+std::string formatted(const char* format, double value)
+{
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+/// One image of the demo data: the model's input and what the simulated subject sees.
+struct DemoImage
+{
+  std::string id;
+  int label = -1;
+  std::vector<float> normalised; ///< the bundle's evaluation transform
+  std::vector<float> grey;       ///< 28 x 28, values in [0, 1]
+};
+
+/// Reads every wanted item of a dataset (decoded on worker threads) in index order.
+std::vector<DemoImage> readImages(const std::shared_ptr<const ImageDataset>& dataset,
+                                  const std::vector<std::size_t>& wanted,
+                                  const PreprocessConfig& preprocess)
+{
+  std::vector<bool> keep(dataset->size(), false);
+  for (std::size_t index : wanted)
+  {
+    keep[index] = true;
+  }
+  StreamOptions options;
+  options.transform.reset();
+  options.cancel = &interrupted;
+  DatasetStream stream(dataset, options);
+  std::map<std::size_t, DemoImage> byIndex;
+  DatasetItem item;
+  while (stream.next(item))
+  {
+    if (!keep[item.index])
+    {
+      continue;
+    }
+    const Image grey = item.image.channels == 1 ? item.image : convertChannels(item.image, 1);
+    DemoImage image;
+    image.id = dataset->name() + "/" + item.id;
+    image.label = item.label;
+    image.normalised = evaluationTransform(grey, preprocess).values;
+    image.grey.resize(grey.pixels.size());
+    std::transform(grey.pixels.begin(),
+                   grey.pixels.end(),
+                   image.grey.begin(),
+                   [](std::uint8_t value) { return static_cast<float>(value) / 255.0f; });
+    byIndex.emplace(item.index, std::move(image));
+  }
+  stopIfInterrupted();
+  std::vector<DemoImage> images;
+  for (std::size_t index : wanted)
+  {
+    images.push_back(std::move(byIndex.at(index)));
+  }
+  return images;
+}
+
+/// The first `count` of a seeded permutation of [0, size), or all of it in order for 0.
+std::vector<std::size_t> seededSelection(std::size_t size, std::size_t count, std::uint64_t seed)
+{
+  std::vector<std::size_t> order(size);
+  std::iota(order.begin(), order.end(), std::size_t{ 0 });
+  if (count == 0 || count >= size)
+  {
+    return order;
+  }
+  std::mt19937_64 random(seed);
+  std::shuffle(order.begin(), order.end(), random);
+  order.resize(count);
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+/// Noise-free responses of the subject to images, on two threads (the SOC model is the slow
+/// part of the brain stage).
+std::vector<std::vector<float>> noiselessResponses(const SimulatedSubject& subject,
+                                                   const std::vector<const DemoImage*>& images,
+                                                   const char* what)
+{
+  std::vector<std::vector<float>> responses(images.size());
+  std::atomic<std::size_t> next{ 0 };
+  std::atomic<std::size_t> done{ 0 };
+  const auto work = [&]()
+  {
+    for (std::size_t i = next++; i < images.size() && !interrupted.load(); i = next++)
+    {
+      responses[i] = subject.noiselessResponse(images[i]->grey.data(), 28, 28);
+      ++done;
+    }
+  };
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t)
+  {
+    workers.emplace_back(work);
+  }
+  const bool interactive = isatty(STDERR_FILENO) != 0;
+  std::thread reporter(
+    [&]()
+    {
+      while (done.load() < images.size() && !interrupted.load())
+      {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        std::fprintf(stderr,
+                     "%s  sim01 %s responses %zu/%zu%s",
+                     interactive ? "\r" : "",
+                     what,
+                     done.load(),
+                     images.size(),
+                     interactive ? "" : "\n");
+      }
+    });
+  work();
+  for (std::thread& worker : workers)
+  {
+    worker.join();
+  }
+  reporter.join();
+  if (interactive)
+  {
+    std::fprintf(stderr, "\n");
+  }
+  stopIfInterrupted();
+  return responses;
+}
+
+/// Stage progress on stderr: a line per epoch, and the running step where a terminal shows it.
+TrainingControl progressControl()
+{
+  TrainingControl control;
+  control.cancel = &interrupted;
+  const bool interactive = isatty(STDERR_FILENO) != 0;
+  control.progress = [interactive](const TrainingProgress& progress)
+  {
+    if (progress.epoch == 0)
+    {
+      if (interactive || progress.step % 4096 == 0)
+      {
+        std::fprintf(stderr,
+                     "%s  caching %s %lld/%lld%s",
+                     interactive ? "\r" : "",
+                     progress.stage.c_str(),
+                     static_cast<long long>(progress.step),
+                     static_cast<long long>(progress.steps),
+                     interactive ? "" : "\n");
+      }
+      return;
+    }
+    const bool epochEnd = progress.step == progress.steps;
+    if (epochEnd || interactive || progress.step % 100 == 0)
+    {
+      std::fprintf(stderr,
+                   "%s  %s epoch %d/%d step %lld/%lld loss %.4f",
+                   interactive ? "\r" : "",
+                   progress.stage.c_str(),
+                   progress.epoch,
+                   progress.epochs,
+                   static_cast<long long>(progress.step),
+                   static_cast<long long>(progress.steps),
+                   progress.loss);
+      if (epochEnd)
+      {
+        std::fprintf(stderr, "  %s %.4f", progress.metricName.c_str(), progress.metric);
+      }
+      std::fprintf(stderr, "%s", interactive && !epochEnd ? "" : "\n");
+    }
+  };
+  return control;
+}
+
+void checkFinished(const TrainingReport& report)
+{
+  if (report.cancelled)
+  {
+    throw Interrupted{};
+  }
+}
+
+/// Mean over vertices of each label's Pearson r between predicted and measured responses.
+struct RegionScore
+{
+  std::string labelSet;
+  std::string region;
+  std::size_t vertices = 0;
+  double meanR = 0.0;
+};
+
+std::vector<RegionScore> regionCorrelations(const VertexSpace& space,
+                                            const std::vector<std::vector<float>>& predicted,
+                                            const std::vector<std::vector<float>>& measured)
+{
+  const std::size_t vertexCount = space.size();
+  std::vector<double> vertexR(vertexCount, std::nan(""));
+  const auto n = static_cast<double>(predicted.size());
+  for (std::size_t v = 0; v < vertexCount; ++v)
+  {
+    double meanP = 0.0;
+    double meanM = 0.0;
+    for (std::size_t i = 0; i < predicted.size(); ++i)
+    {
+      meanP += predicted[i][v];
+      meanM += measured[i][v];
+    }
+    meanP /= n;
+    meanM /= n;
+    double covariance = 0.0;
+    double varianceP = 0.0;
+    double varianceM = 0.0;
+    for (std::size_t i = 0; i < predicted.size(); ++i)
+    {
+      const double p = predicted[i][v] - meanP;
+      const double m = measured[i][v] - meanM;
+      covariance += p * m;
+      varianceP += p * p;
+      varianceM += m * m;
+    }
+    if (varianceP > 0.0 && varianceM > 0.0)
+    {
+      vertexR[v] = covariance / std::sqrt(varianceP * varianceM);
+    }
+  }
+  std::vector<RegionScore> scores;
+  RegionScore all{ "all", "all simulated vertices", 0, 0.0 };
+  for (double r : vertexR)
+  {
+    if (std::isfinite(r))
+    {
+      all.meanR += r;
+      ++all.vertices;
+    }
+  }
+  all.meanR /= static_cast<double>(std::max<std::size_t>(all.vertices, 1));
+  scores.push_back(all);
+  for (const char* setName : { "visual-areas", "streams" })
+  {
+    const VertexLabels* labels = space.labels(setName);
+    if (labels == nullptr)
+    {
+      continue;
+    }
+    for (std::size_t label = 1; label < labels->names.size(); ++label)
+    {
+      RegionScore score{ setName, labels->names[label], 0, 0.0 };
+      for (std::size_t v = 0; v < vertexCount; ++v)
+      {
+        const std::int32_t vertexLabel =
+          v < space.left.size() ? labels->left[v] : labels->right[v - space.left.size()];
+        if (vertexLabel == static_cast<std::int32_t>(label) && std::isfinite(vertexR[v]))
+        {
+          score.meanR += vertexR[v];
+          ++score.vertices;
+        }
+      }
+      if (score.vertices > 0)
+      {
+        score.meanR /= static_cast<double>(score.vertices);
+        scores.push_back(score);
+      }
+    }
+  }
+  return scores;
+}
+
+struct StageTiming
+{
+  std::string stage;
+  double seconds = 0.0;
+};
+
+struct VariantResult
+{
+  std::string name;        ///< "BMFL", "no PCC", ...
+  std::string description; ///< what differs from the BMFL model
+  std::string folder;      ///< relative to the bundle folder
+  std::vector<DatasetAccuracy> rows;
+};
+
+std::string percentWithInterval(double accuracy, const Interval& interval)
+{
+  char text[64];
+  std::snprintf(text,
+                sizeof text,
+                "%.1f%% [%.1f, %.1f]",
+                100.0 * accuracy,
+                100.0 * interval.low,
+                100.0 * interval.high);
+  return text;
+}
+
+std::uintmax_t folderBytes(const std::string& folder)
+{
+  std::uintmax_t bytes = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(folder))
+  {
+    if (entry.is_regular_file())
+    {
+      bytes += entry.file_size();
+    }
+  }
+  return bytes;
+}
+
+struct ReportInputs
+{
+  const DemoArguments* arguments = nullptr;
+  const DemoSizes* sizes = nullptr;
+  std::string date;
+  std::vector<StageTiming> timings;
+  std::vector<DatasetRecord> datasetSizes;
+  TrainingReport encoderReport;
+  TrainingReport brainReport;
+  std::vector<RegionScore> regions;
+  double noiseCeiling = 0.0;
+  std::size_t heldOutImages = 0;
+  std::vector<VariantResult> variants;
+  std::uintmax_t totalBytes = 0;
+};
+
+std::string reportMarkdown(const ReportInputs& in)
+{
+  std::ostringstream md;
+  md << "# BMFL demo bundle: training report\n\n"
+     << "Written by `bmfl train-demo` from what it measured in this run; nothing here is typed "
+        "in by hand.\n\n"
+     << "- Command: `" << in.arguments->commandLine << "`\n"
+     << "- Seed: " << in.arguments->seed << "\n"
+     << "- Date (UTC): " << in.date << "\n"
+     << "- Mode: " << (in.arguments->quick ? "--quick (tiny sizes, for tests only)" : "full")
+     << "\n"
+     << "- Bundle size on disk (all weights, every variant): "
+     << formatted("%.2f", static_cast<double>(in.totalBytes) / (1024.0 * 1024.0)) << " MiB\n\n"
+     << "## What this model is, honestly\n\n"
+     << "- The fMRI is **simulated**: subject `sim01`, a second-order-contrast pRF model on the "
+        "Benson 2014 retinotopy template (docs/SIMULATED_SUBJECT.md), single-trial responses "
+        "with measurement noise. No human brain data is involved.\n"
+     << "- The image encoder has DINOv2's architecture but **not** DINOv2's weights: no "
+        "pretrained weights can be obtained offline, so it was trained here, supervised, on "
+        "fashion-mnist:train with a temporary linear head (a stand-in; it knows only these "
+        "labels). Best validation accuracy of that stage: "
+     << formatted("%.4f", in.encoderReport.bestMetric) << " (epoch " << in.encoderReport.bestEpoch
+     << ").\n"
+     << "- Every accuracy below comes from images held out from all training.\n\n"
+     << "## Stage timings\n\n| stage | seconds |\n|---|---:|\n";
+  double total = 0.0;
+  for (const StageTiming& timing : in.timings)
+  {
+    md << "| " << timing.stage << " | " << formatted("%.1f", timing.seconds) << " |\n";
+    total += timing.seconds;
+  }
+  md << "| total | " << formatted("%.1f", total) << " |\n\n";
+  md << "## Data sets\n\n| data set | images |\n|---|---:|\n";
+  for (const DatasetRecord& record : in.datasetSizes)
+  {
+    md << "| " << record.name << " | " << record.size << " |\n";
+  }
+  md << "\nEpochs: image encoder " << in.sizes->encoderEpochs << ", brain encoder "
+     << in.sizes->brainEpochs << ", each head " << in.sizes->headEpochs << ".\n\n";
+
+  md << "## Brain encoder on held-out images\n\n"
+     << "Pearson r per vertex between the predicted response and sim01's measured single-trial "
+        "response over "
+     << in.heldOutImages
+     << " held-out fashion-mnist:test images, averaged per region. The noise ceiling for "
+        "single-trial targets (noiseCeilingR(1), the r a perfect model reaches) is "
+     << formatted("%.3f", in.noiseCeiling) << ". Best validation mean vertex r in training: "
+     << formatted("%.4f", in.brainReport.bestMetric) << " (epoch " << in.brainReport.bestEpoch
+     << ").\n\n"
+     << "| label set | region | vertices | mean r | fraction of ceiling |\n"
+     << "|---|---|---:|---:|---:|\n";
+  for (const RegionScore& score : in.regions)
+  {
+    md << "| " << score.labelSet << " | " << score.region << " | " << score.vertices << " | "
+       << formatted("%.3f", score.meanR) << " | "
+       << formatted("%.2f", score.meanR / in.noiseCeiling) << " |\n";
+  }
+
+  md << "\n## Accuracy: baseline (linear probe) vs BMFL and its ablations\n\n"
+     << "Wilson 95% intervals; exact McNemar p of the paired verdicts against the baseline on the "
+        "same images. The baseline is one linear probe on the frozen encoder, the same in every "
+        "table.\n";
+  for (const VariantResult& variant : in.variants)
+  {
+    md << "\n### " << variant.name << " (" << variant.description << "; bundle `" << variant.folder
+       << "`)\n\n"
+       << "| dataset | images | baseline [95% CI] | " << variant.name
+       << " [95% CI] | delta (points) | McNemar p |\n"
+       << "|---|---:|---|---|---:|---:|\n";
+    std::vector<std::string> notBetter;
+    std::vector<std::string> significantlyBetter;
+    for (const DatasetAccuracy& row : variant.rows)
+    {
+      const double delta = row.bmflAccuracy() - row.baselineAccuracy();
+      md << "| " << row.dataset << " | " << row.images << " | "
+         << percentWithInterval(row.baselineAccuracy(), row.baselineInterval()) << " | "
+         << percentWithInterval(row.bmflAccuracy(), row.bmflInterval()) << " | "
+         << formatted("%+.1f", 100.0 * delta) << " | " << formatted("%.3g", row.mcNemarP())
+         << " |\n";
+      if (delta <= 0.0)
+      {
+        notBetter.push_back(row.dataset);
+      }
+      else if (row.mcNemarP() < 0.05)
+      {
+        significantlyBetter.push_back(row.dataset);
+      }
+    }
+    md << "\n";
+    const auto list = [](const std::vector<std::string>& names)
+    {
+      std::string text;
+      for (const std::string& name : names)
+      {
+        text += (text.empty() ? "" : ", ") + name;
+      }
+      return text;
+    };
+    if (notBetter.empty())
+    {
+      md << variant.name << " is more accurate than the baseline on every data set here.";
+    }
+    else
+    {
+      md << variant.name << " does **not** beat the baseline on: " << list(notBetter) << ".";
+    }
+    md << " Significantly better (McNemar p < 0.05): "
+       << (significantlyBetter.empty() ? std::string("none") : list(significantlyBetter)) << ".\n";
+  }
+  return md.str();
+}
+
+int runTrainDemo(const std::vector<std::string>& arguments)
+{
+  DemoArguments parsed;
+  if (!parse(arguments, parsed))
+  {
+    return 2;
+  }
+  const DemoSizes sizes = demoSizes(parsed);
+  interrupted.store(false);
+  std::signal(SIGINT, onInterrupt);
+  try
+  {
+    ReportInputs report;
+    report.arguments = &parsed;
+    report.sizes = &sizes;
+    report.date = utcNow();
+    const auto stageStart = std::chrono::steady_clock::now();
+    auto lastStage = stageStart;
+    const auto endStage = [&](const std::string& stage)
+    {
+      report.timings.push_back({ stage, secondsSince(lastStage) });
+      std::fprintf(stderr, "[%7.1f s] %s done\n", secondsSince(stageStart), stage.c_str());
+      lastStage = std::chrono::steady_clock::now();
+    };
+
+    // Data: Fashion-MNIST as the model sees it and as the subject sees it.
+    const PreprocessConfig preprocess = demoPreprocess();
+    DatasetOptions datasetOptions;
+    datasetOptions.classNames = fashionMnistClassNames();
+    const auto trainSet = openImageDataset("fashion-mnist:train", datasetOptions);
+    const auto testSet = openImageDataset("fashion-mnist:test", datasetOptions);
+    std::fprintf(stderr, "reading %s and %s\n", trainSet->name().c_str(), testSet->name().c_str());
+    const std::vector<DemoImage> trainImages = readImages(
+      trainSet, seededSelection(trainSet->size(), sizes.trainImages, parsed.seed), preprocess);
+    const std::vector<DemoImage> heldOutImages =
+      readImages(testSet,
+                 seededSelection(testSet->size(), sizes.brainHeldOutImages, parsed.seed + 1),
+                 preprocess);
+    std::vector<TrainingExample> labelled;
+    for (const DemoImage& image : trainImages)
+    {
+      labelled.push_back({ image.id, image.normalised, image.label, {} });
+    }
+    const VectorExampleSource trainSource(trainSet->name(), std::move(labelled));
+    report.datasetSizes.push_back({ trainSet->name() + " (image encoder, heads)",
+                                    static_cast<std::int64_t>(trainImages.size()) });
+    endStage("read Fashion-MNIST");
+
+    // The simulated subject, calibrated on training images.
+    SimulatedSubject subject(
+      loadBensonRetinotopy(
+        resourceDirectory() + "/atlases/neuropythy/fsaverage/surf", "fsaverage5", 10242),
+      SimulationConfig{});
+    {
+      std::vector<const DemoImage*> calibration;
+      for (std::size_t index :
+           seededSelection(trainImages.size(), sizes.calibrationImages, parsed.seed + 2))
+      {
+        calibration.push_back(&trainImages[index]);
+      }
+      subject.calibrate(noiselessResponses(subject, calibration, "calibration"));
+      report.datasetSizes.push_back({ "sim01 calibration (fashion-mnist:train)",
+                                      static_cast<std::int64_t>(calibration.size()) });
+    }
+    endStage("simulated subject: calibration");
+
+    TrainerOptions trainerOptions;
+    trainerOptions.device = parsed.device;
+    trainerOptions.seed = parsed.seed;
+    Trainer trainer(
+      demoConfig(), subject.vertexSpace(), fashionMnistClassNames(), preprocess, trainerOptions);
+    const TrainingControl control = progressControl();
+
+    // (a) The image encoder: supervised stand-in for DINOv2.
+    EncoderTrainingOptions encoderOptions;
+    encoderOptions.epochs = sizes.encoderEpochs;
+    encoderOptions.batchSize = 128;
+    encoderOptions.learningRate = 1e-3;
+    encoderOptions.weightDecay = 0.05;
+    encoderOptions.gradientClipNorm = 1.0;
+    encoderOptions.schedule = "cosine";
+    encoderOptions.horizontalFlip = true;
+    encoderOptions.maxTranslation = 2;
+    encoderOptions.seed = parsed.seed;
+    report.encoderReport = trainer.trainImageEncoder(trainSource, encoderOptions, control);
+    checkFinished(report.encoderReport);
+    endStage("(a) image encoder, supervised");
+
+    // (b) sim01's single-trial responses, and the brain encoder trained on them with MSE.
+    std::vector<const DemoImage*> brainImages;
+    for (std::size_t index :
+         seededSelection(trainImages.size(), sizes.brainTrainImages, parsed.seed + 3))
+    {
+      brainImages.push_back(&trainImages[index]);
+    }
+    const std::vector<std::vector<float>> brainNoiseless =
+      noiselessResponses(subject, brainImages, "training");
+    std::vector<TrainingExample> brainExamples;
+    for (std::size_t i = 0; i < brainImages.size(); ++i)
+    {
+      brainExamples.push_back({ brainImages[i]->id,
+                                brainImages[i]->normalised,
+                                brainImages[i]->label,
+                                subject.measuredResponse(brainNoiseless[i], i, 0) });
+    }
+    const VectorExampleSource brainSource("sim01 single-trial responses to fashion-mnist:train",
+                                          std::move(brainExamples));
+    report.datasetSizes.push_back(
+      { brainSource.name() + " (brain encoder)", static_cast<std::int64_t>(brainSource.size()) });
+    BrainEncoderTrainingOptions brainOptions;
+    brainOptions.epochs = sizes.brainEpochs;
+    brainOptions.batchSize = 64;
+    brainOptions.learningRate = 5e-4;
+    brainOptions.gradientClipNorm = 1.0;
+    brainOptions.seed = parsed.seed;
+    report.brainReport = trainer.trainBrainEncoder(brainSource, brainOptions, control);
+    checkFinished(report.brainReport);
+    endStage("(b) sim01 responses + brain encoder");
+
+    // (c) The BMFL head and the baseline linear probe on the frozen encoders.
+    HeadTrainingOptions headOptions;
+    headOptions.epochs = sizes.headEpochs;
+    headOptions.batchSize = 128;
+    headOptions.learningRate = 1e-3;
+    headOptions.weightDecay = 0.05;
+    headOptions.seed = parsed.seed;
+    checkFinished(trainer.trainBaselineHead(trainSource, headOptions, control));
+    checkFinished(trainer.trainBmflHead(trainSource, headOptions, control));
+    StagedFolder bundle(parsed.out);
+    TrainingProvenance provenance;
+    provenance.command = parsed.commandLine +
+                         " (simulated subject sim01; image encoder: supervised stand-in for "
+                         "DINOv2, no pretrained weights)";
+    provenance.seed = parsed.seed;
+    trainer.saveBundle(bundle.path(), provenance);
+    endStage("(c) BMFL head + baseline head");
+
+    // (d) Ablations: each a new BMFL head on the same frozen encoders, saved as its own bundle.
+    report.variants.push_back({ "BMFL", "cross-attention fusion, pccWeight 0.5", ".", {} });
+    struct Ablation
+    {
+      std::string name;
+      std::string description;
+      std::string folder;
+      FusionConfig fusion;
+      double pccWeight;
+    };
+    const BmflModelConfig mainConfig = trainer.config();
+    std::vector<Ablation> ablations;
+    ablations.push_back({ "no PCC", "pccWeight 0", "ablations/no-pcc", mainConfig.fusion, 0.0 });
+    ablations.push_back({ "concatenation",
+                          "fusion mode concatenation",
+                          "ablations/concatenation",
+                          mainConfig.fusion,
+                          mainConfig.pccWeight });
+    ablations.back().fusion.mode = "concatenation";
+    ablations.push_back({ "shuffled brain",
+                          "predicted fMRI shuffled across the batch in training",
+                          "ablations/shuffled-brain",
+                          mainConfig.fusion,
+                          mainConfig.pccWeight });
+    ablations.back().fusion.shuffleBrain = true;
+    for (const Ablation& ablation : ablations)
+    {
+      std::fprintf(stderr, "ablation: %s\n", ablation.name.c_str());
+      trainer.resetBmflHead(ablation.fusion, ablation.pccWeight, parsed.seed);
+      checkFinished(trainer.trainBmflHead(trainSource, headOptions, control));
+      TrainingProvenance ablationProvenance = provenance;
+      ablationProvenance.command += " [ablation: " + ablation.description + "]";
+      trainer.saveBundle((fs::path(bundle.path()) / ablation.folder).string(), ablationProvenance);
+      report.variants.push_back({ ablation.name, ablation.description, ablation.folder, {} });
+    }
+    endStage("(d) ablation heads");
+
+    // The brain encoder on held-out test images, through the bundle as users run it.
+    EngineOptions engineOptions;
+    engineOptions.device = parsed.device;
+    engineOptions.batchSize = 128;
+    {
+      const auto engine = InferenceEngine::open(bundle.path(), engineOptions);
+      std::vector<PreparedImage> prepared;
+      std::vector<const DemoImage*> heldOut;
+      for (const DemoImage& image : heldOutImages)
+      {
+        prepared.push_back({ image.id, 1, 28, 28, image.normalised });
+        heldOut.push_back(&image);
+      }
+      const std::vector<ImageResult> results = engine->run(prepared, {}, &interrupted);
+      stopIfInterrupted();
+      const std::vector<std::vector<float>> heldOutNoiseless =
+        noiselessResponses(subject, heldOut, "held-out");
+      std::vector<std::vector<float>> predicted;
+      std::vector<std::vector<float>> measured;
+      for (std::size_t i = 0; i < results.size(); ++i)
+      {
+        predicted.push_back(results[i].predictedFmri);
+        // Stimulus ids past the training ones: a held-out trial never repeats a training trial.
+        measured.push_back(subject.measuredResponse(heldOutNoiseless[i], 1'000'000 + i, 0));
+      }
+      report.regions = regionCorrelations(subject.vertexSpace(), predicted, measured);
+      report.noiseCeiling = subject.noiseCeilingR(1);
+      report.heldOutImages = results.size();
+      report.datasetSizes.push_back({ "sim01 single-trial responses to fashion-mnist:test "
+                                      "(brain encoder held-out)",
+                                      static_cast<std::int64_t>(results.size()) });
+    }
+    endStage("brain encoder held-out evaluation");
+
+    // (e) Every variant against the baseline on the test set and the six OOD sets.
+    std::vector<std::shared_ptr<const ImageDataset>> evaluationSets{ testSet };
+    for (const OodSetDefinition& definition : fashionMnistOodSets())
+    {
+      evaluationSets.push_back(
+        openImageDataset("fashion-mnist-ood:" + definition.key, datasetOptions));
+    }
+    EvaluationOptions evaluationOptions;
+    evaluationOptions.batchSize = 128;
+    evaluationOptions.limit = sizes.evaluationImages;
+    const bool interactive = isatty(STDERR_FILENO) != 0;
+    for (VariantResult& variant : report.variants)
+    {
+      const auto engine =
+        InferenceEngine::open((fs::path(bundle.path()) / variant.folder).string(), engineOptions);
+      variant.rows = evaluateDatasets(
+        *engine,
+        evaluationSets,
+        evaluationOptions,
+        [&](std::size_t index, std::size_t done, std::size_t total, const DatasetAccuracy&)
+        {
+          if (interactive || done == total)
+          {
+            std::fprintf(stderr,
+                         "%s  evaluating %s on %s %zu/%zu%s",
+                         interactive ? "\r" : "",
+                         variant.name.c_str(),
+                         evaluationSets[index]->name().c_str(),
+                         done,
+                         total,
+                         interactive && done < total ? "" : "\n");
+          }
+        },
+        &interrupted);
+      stopIfInterrupted();
+    }
+    endStage("(e) evaluation");
+
+    report.totalBytes = folderBytes(bundle.path());
+    writeTextFileAtomically((fs::path(bundle.path()) / "REPORT.md").string(),
+                            reportMarkdown(report));
+    bundle.commit();
+    std::signal(SIGINT, SIG_DFL);
+    std::printf("wrote %s (%.2f MiB) and %s/REPORT.md\n",
+                parsed.out.c_str(),
+                static_cast<double>(report.totalBytes) / (1024.0 * 1024.0),
+                parsed.out.c_str());
+    return 0;
+  }
+  catch (const Interrupted&)
+  {
+    std::cerr << "\nbmfl train-demo: interrupted; no bundle was written\n";
+    std::signal(SIGINT, SIG_DFL);
+    return 130;
+  }
+  catch (const FileError& error)
+  {
+    std::cerr << "bmfl train-demo: " << error.what() << "\n";
+  }
+  catch (const std::invalid_argument& error)
+  {
+    std::cerr << "bmfl train-demo: " << error.what() << "\n";
+  }
+  std::signal(SIGINT, SIG_DFL);
+  return 1;
+}
+
+} // namespace
+
+BMFL_REGISTER_COMMAND(trainDemo,
+                      "train-demo",
+                      "rebuild the demo bundle from Fashion-MNIST and the simulated subject sim01",
+                      "bmfl train-demo [--out DIR] [--seed N] [--quick] [--epochs N] "
+                      "[--eval-images N] [--device cpu|auto|cuda]",
+                      runTrainDemo);
+
+} // namespace bmfl::cli
+
+#endif
