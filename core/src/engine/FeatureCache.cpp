@@ -1,13 +1,12 @@
 #include "engine/FeatureCache.h"
 
+#include "bmfl/AtomicFile.h"
 #include "bmfl/FileError.h"
 #include "bmfl/Sha256.h"
 
-#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace bmfl
 {
@@ -103,31 +102,12 @@ bool readFile(const std::string& path, std::string& bytes)
   return static_cast<bool>(file.read(bytes.data(), size));
 }
 
-// Temp file in the same folder, then rename: a concurrent reader sees all or nothing.
+// A concurrent reader sees a whole entry or none (temp file in the same folder, then rename).
 void writeAtomically(const std::string& path, const std::string& bytes)
 {
-  static std::atomic<unsigned> counter{ 0 };
-  const fs::path target(path);
   std::error_code error;
-  fs::create_directories(target.parent_path(), error);
-  const std::string temporary =
-    path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file)
-    {
-      fs::remove(temporary, error);
-      throw FileError(path, "cannot write the feature cache entry (disk full?)");
-    }
-  }
-  fs::rename(temporary, target, error);
-  if (error)
-  {
-    fs::remove(temporary, error);
-    throw FileError(path, "cannot write the feature cache entry: " + error.message());
-  }
+  fs::create_directories(fs::path(path).parent_path(), error);
+  writeTextFileAtomically(path, bytes);
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -91,6 +92,17 @@ inline std::vector<std::string> tinyClassNames()
 {
   return { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot" };
+}
+
+/// A CPU trainer of the tiny model, seeded, with its feature cache in cacheDir.
+inline std::unique_ptr<Trainer> tinyTrainer(std::uint64_t seed, const std::string& cacheDir)
+{
+  TrainerOptions options;
+  options.device = "cpu";
+  options.seed = seed;
+  options.featureCacheDir = cacheDir;
+  return std::make_unique<Trainer>(
+    tinyConfig(), tinySpace(), tinyClassNames(), tinyPreprocess(), options);
 }
 
 /// Images whose class decides a bright band's row, plus noise; fMRI that is a fixed linear

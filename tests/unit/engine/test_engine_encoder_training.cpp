@@ -14,19 +14,7 @@ namespace
 {
 
 using bmfl::test::TemporaryFolder;
-
-std::unique_ptr<bmfl::Trainer> tinyTrainer(std::uint64_t seed, const std::string& cacheDir)
-{
-  bmfl::TrainerOptions options;
-  options.device = "cpu";
-  options.seed = seed;
-  options.featureCacheDir = cacheDir;
-  return std::make_unique<bmfl::Trainer>(bmfl::test::tinyConfig(),
-                                         bmfl::test::tinySpace(),
-                                         bmfl::test::tinyClassNames(),
-                                         bmfl::test::tinyPreprocess(),
-                                         options);
-}
+using bmfl::test::tinyTrainer;
 
 bmfl::EncoderTrainingOptions encoderOptions(std::uint64_t seed)
 {
