@@ -66,9 +66,10 @@ struct DemoSizes
   std::size_t brainTrainImages = 12000;
   std::size_t brainHeldOutImages = 2000;
   std::size_t evaluationImages = 0; ///< per dataset; 0: all
+  // About 24 minutes on two idle cores in all (REPORT.md lists each stage's time).
   int encoderEpochs = 8;
   int brainEpochs = 10;
-  int headEpochs = 4;
+  int headEpochs = 2;
 };
 
 struct DemoArguments
@@ -233,9 +234,11 @@ struct DemoImage
 };
 
 /// Reads every wanted item of a dataset (decoded on worker threads) in index order.
+/// keepGrey: also keep the [0, 1] pixels the simulated subject sees.
 std::vector<DemoImage> readImages(const std::shared_ptr<const ImageDataset>& dataset,
                                   const std::vector<std::size_t>& wanted,
-                                  const PreprocessConfig& preprocess)
+                                  const PreprocessConfig& preprocess,
+                                  bool keepGrey = true)
 {
   std::vector<bool> keep(dataset->size(), false);
   for (std::size_t index : wanted)
@@ -245,6 +248,10 @@ std::vector<DemoImage> readImages(const std::shared_ptr<const ImageDataset>& dat
   StreamOptions options;
   options.transform.reset();
   options.cancel = &interrupted;
+  if (!wanted.empty())
+  {
+    options.end = *std::max_element(wanted.begin(), wanted.end()) + 1;
+  }
   DatasetStream stream(dataset, options);
   std::map<std::size_t, DemoImage> byIndex;
   DatasetItem item;
@@ -259,11 +266,14 @@ std::vector<DemoImage> readImages(const std::shared_ptr<const ImageDataset>& dat
     image.id = dataset->name() + "/" + item.id;
     image.label = item.label;
     image.normalised = evaluationTransform(grey, preprocess).values;
-    image.grey.resize(grey.pixels.size());
-    std::transform(grey.pixels.begin(),
-                   grey.pixels.end(),
-                   image.grey.begin(),
-                   [](std::uint8_t value) { return static_cast<float>(value) / 255.0f; });
+    if (keepGrey)
+    {
+      image.grey.resize(grey.pixels.size());
+      std::transform(grey.pixels.begin(),
+                     grey.pixels.end(),
+                     image.grey.begin(),
+                     [](std::uint8_t value) { return static_cast<float>(value) / 255.0f; });
+    }
     byIndex.emplace(item.index, std::move(image));
   }
   stopIfInterrupted();
@@ -487,13 +497,88 @@ struct StageTiming
   double seconds = 0.0;
 };
 
+/// A BMFL head trained on the same frozen encoders: the model itself, an ablation (kept as its
+/// own bundle) or one of the paper's levers (measured only: saving every lever's bundle would
+/// double the demo's size).
 struct VariantResult
 {
+  enum class Kind
+  {
+    Model,
+    Ablation,
+    Lever
+  };
   std::string name;        ///< "BMFL", "no PCC", ...
   std::string description; ///< what differs from the BMFL model
-  std::string folder;      ///< relative to the bundle folder
+  Kind kind = Kind::Model;
+  std::string folder; ///< its bundle, relative to the bundle folder; empty for a lever
+  BmflHeadConfig head;
   std::vector<DatasetAccuracy> rows;
 };
+
+const char* variantKindName(VariantResult::Kind kind)
+{
+  switch (kind)
+  {
+    case VariantResult::Kind::Model:
+      return "model";
+    case VariantResult::Kind::Ablation:
+      return "ablation";
+    case VariantResult::Kind::Lever:
+      return "lever";
+  }
+  return "";
+}
+
+/// The ablations and levers of the report, each one change to the BMFL model's head.
+std::vector<VariantResult> demoVariants(const BmflModelConfig& model)
+{
+  const BmflHeadConfig reference = BmflHeadConfig::of(model);
+  using Kind = VariantResult::Kind;
+  std::vector<VariantResult> variants;
+  variants.push_back({ "BMFL",
+                       "cross-attention fusion, " + reference.brainTransformer.tokenizer +
+                         " brain tokens of width " +
+                         std::to_string(reference.brainTransformer.width) + ", pccWeight " +
+                         formatted("%g", reference.pccWeight),
+                       Kind::Model,
+                       ".",
+                       reference,
+                       {} });
+  const auto add = [&](std::string name, std::string description, Kind kind, std::string folder)
+  {
+    variants.push_back(
+      { std::move(name), std::move(description), kind, std::move(folder), reference, {} });
+    return &variants.back().head;
+  };
+  add("no PCC", "pccWeight 0", Kind::Ablation, "ablations/no-pcc")->pccWeight = 0.0;
+  add("concatenation", "fusion mode concatenation", Kind::Ablation, "ablations/concatenation")
+    ->fusion.mode = "concatenation";
+  add("shuffled brain",
+      "predicted fMRI shuffled across the batch in training",
+      Kind::Ablation,
+      "ablations/shuffled-brain")
+    ->fusion.shuffleBrain = true;
+  add("PCC weight 2", "pccWeight 2", Kind::Lever, "")->pccWeight = 2.0;
+  BmflHeadConfig* roi =
+    add("ROI tokens",
+        "one brain token per visual area (roi_tokens over visual-areas) instead of conv slices",
+        Kind::Lever,
+        "");
+  roi->brainTransformer.tokenizer = "roi_tokens";
+  roi->brainTransformer.roiLabelSet = "visual-areas";
+  for (const int width :
+       { reference.brainTransformer.width / 2, reference.brainTransformer.width * 2 })
+  {
+    add("fusion width " + std::to_string(width),
+        "brain tokens of width " + std::to_string(width) + " (projected to the image width " +
+          std::to_string(model.encoder.embedDim) + " for the cross-attention)",
+        Kind::Lever,
+        "")
+      ->brainTransformer.width = width;
+  }
+  return variants;
+}
 
 std::string percentWithInterval(double accuracy, const Interval& interval)
 {
@@ -533,6 +618,7 @@ struct ReportInputs
   double noiseCeiling = 0.0;
   std::size_t heldOutImages = 0;
   std::vector<VariantResult> variants;
+  std::size_t classes = 0;
   std::uintmax_t totalBytes = 0;
 };
 
@@ -559,7 +645,9 @@ std::string reportMarkdown(const ReportInputs& in)
         "labels). Best validation accuracy of that stage: "
      << formatted("%.4f", in.encoderReport.bestMetric) << " (epoch " << in.encoderReport.bestEpoch
      << ").\n"
-     << "- Every accuracy below comes from images held out from all training.\n\n"
+     << "- Every accuracy below comes from images held out from all training. The heads are "
+        "evaluated on the frozen encoders' cached outputs; `bmfl evaluate` on the saved bundles "
+        "gives the same verdicts.\n\n"
      << "## Stage timings\n\n| stage | seconds |\n|---|---:|\n";
   double total = 0.0;
   for (const StageTiming& timing : in.timings)
@@ -594,15 +682,18 @@ std::string reportMarkdown(const ReportInputs& in)
        << formatted("%.2f", score.meanR / in.noiseCeiling) << " |\n";
   }
 
-  md << "\n## Accuracy: baseline (linear probe) vs BMFL and its ablations\n\n"
-     << "Wilson 95% intervals; exact McNemar p of the paired verdicts against the baseline on the "
-        "same images. The baseline is one linear probe on the frozen encoder, the same in every "
-        "table.\n";
-  for (const VariantResult& variant : in.variants)
+  const auto list = [](const std::vector<std::string>& names)
   {
-    md << "\n### " << variant.name << " (" << variant.description << "; bundle `" << variant.folder
-       << "`)\n\n"
-       << "| dataset | images | baseline [95% CI] | " << variant.name
+    std::string text;
+    for (const std::string& name : names)
+    {
+      text += (text.empty() ? "" : ", ") + name;
+    }
+    return text.empty() ? std::string("none") : text;
+  };
+  const auto againstBaseline = [&](const VariantResult& variant)
+  {
+    md << "| dataset | images | baseline [95% CI] | " << variant.name
        << " [95% CI] | delta (points) | McNemar p |\n"
        << "|---|---:|---|---|---:|---:|\n";
     std::vector<std::string> notBetter;
@@ -625,15 +716,6 @@ std::string reportMarkdown(const ReportInputs& in)
       }
     }
     md << "\n";
-    const auto list = [](const std::vector<std::string>& names)
-    {
-      std::string text;
-      for (const std::string& name : names)
-      {
-        text += (text.empty() ? "" : ", ") + name;
-      }
-      return text;
-    };
     if (notBetter.empty())
     {
       md << variant.name << " is more accurate than the baseline on every data set here.";
@@ -642,8 +724,143 @@ std::string reportMarkdown(const ReportInputs& in)
     {
       md << variant.name << " does **not** beat the baseline on: " << list(notBetter) << ".";
     }
-    md << " Significantly better (McNemar p < 0.05): "
-       << (significantlyBetter.empty() ? std::string("none") : list(significantlyBetter)) << ".\n";
+    md << " Significantly better (McNemar p < 0.05): " << list(significantlyBetter) << ".\n";
+  };
+
+  const VariantResult& model = in.variants.front();
+  md << "\n## Accuracy: baseline (linear probe) vs BMFL\n\n"
+     << "BMFL: " << model.description
+     << ". Wilson 95% intervals; exact McNemar p of the paired verdicts against the baseline on "
+        "the same images. The baseline is one linear probe on the frozen encoder, the same in "
+        "every table.\n\n";
+  againstBaseline(model);
+  // A difference between two heads that both guess says nothing about robustness.
+  const double chance = 1.0 / static_cast<double>(std::max<std::size_t>(in.classes, 1));
+  std::vector<std::string> atChance;
+  for (const DatasetAccuracy& row : model.rows)
+  {
+    const Interval baseline = row.baselineInterval();
+    const Interval bmfl = row.bmflInterval();
+    if (baseline.low <= chance && chance <= baseline.high && bmfl.low <= chance &&
+        chance <= bmfl.high)
+    {
+      atChance.push_back(row.dataset);
+    }
+  }
+  if (!atChance.empty())
+  {
+    md << "\nBoth heads are at chance (1/" << in.classes
+       << " inside both 95% intervals) on: " << list(atChance)
+       << "; differences there say nothing about robustness.\n";
+  }
+
+  md << "\n## Ablations and levers, paired with BMFL\n\n"
+     << "Every row is one BMFL head trained on the same frozen encoders with one change, and "
+        "evaluated on the same images as BMFL. A cell is the accuracy, its difference from BMFL "
+        "in points, and the exact McNemar p of the paired verdicts against BMFL. Ablation bundles "
+        "are kept in `ablations/`; the levers are measured here and not saved.\n\n"
+     << "| variant | kind | change |";
+  for (const DatasetAccuracy& row : model.rows)
+  {
+    md << " " << row.dataset << " |";
+  }
+  md << "\n|---|---|---|";
+  for (std::size_t d = 0; d < model.rows.size(); ++d)
+  {
+    md << "---:|";
+  }
+  md << "\n| BMFL | model | - |";
+  for (const DatasetAccuracy& row : model.rows)
+  {
+    md << " " << formatted("%.1f", 100.0 * row.bmflAccuracy()) << " |";
+  }
+  md << "\n";
+  struct Finding
+  {
+    std::string variant;
+    std::vector<std::string> better; ///< data sets where the variant beats BMFL, p < 0.05
+    std::vector<std::string> worse;
+  };
+  std::vector<Finding> findings;
+  for (std::size_t v = 1; v < in.variants.size(); ++v)
+  {
+    const VariantResult& variant = in.variants[v];
+    Finding finding{ variant.name, {}, {} };
+    md << "| " << variant.name << " | " << variantKindName(variant.kind) << " | "
+       << variant.description << " |";
+    for (std::size_t d = 0; d < variant.rows.size() && d < model.rows.size(); ++d)
+    {
+      const PairedAccuracy paired = pairBmflVerdicts(model.rows[d], variant.rows[d]);
+      const double delta = paired.secondAccuracy() - paired.firstAccuracy();
+      md << " " << formatted("%.1f", 100.0 * paired.secondAccuracy()) << " ("
+         << formatted("%+.1f", 100.0 * delta) << ", p " << formatted("%.2g", paired.mcNemarP())
+         << ") |";
+      if (paired.mcNemarP() < 0.05)
+      {
+        (delta > 0.0 ? finding.better : finding.worse).push_back(paired.dataset);
+      }
+    }
+    md << "\n";
+    findings.push_back(finding);
+  }
+  bool bmflBeatsBaseline = false;
+  for (const DatasetAccuracy& row : model.rows)
+  {
+    bmflBeatsBaseline =
+      bmflBeatsBaseline || (row.bmflAccuracy() > row.baselineAccuracy() && row.mcNemarP() < 0.05);
+  }
+  md << "\nWhere each change makes a significant difference (McNemar p < 0.05 against BMFL):\n\n";
+  for (const Finding& finding : findings)
+  {
+    md << "- " << finding.variant << ": ";
+    if (finding.better.empty() && finding.worse.empty())
+    {
+      md << "no significant difference on any data set.\n";
+    }
+    else
+    {
+      md << "more accurate than BMFL on " << list(finding.better) << "; less accurate on "
+         << list(finding.worse) << ".\n";
+    }
+    if (finding.variant != "shuffled brain")
+    {
+      continue;
+    }
+    // The control that asks whether the image's own brain response matters at all.
+    md << "  - ";
+    if (finding.worse.empty())
+    {
+      md << "BMFL is significantly more accurate than its shuffled-fMRI control on no data set "
+            "here: at this scale, pairing each image with its own brain response is not shown "
+            "to matter for BMFL's accuracy.";
+      if (bmflBeatsBaseline)
+      {
+        md << " Where BMFL beats the linear probe, the gain comes from what it shares with "
+              "this control: the larger head (attention over the patch tokens).";
+      }
+    }
+    else
+    {
+      md << "The image's own predicted brain response matters on " << list(finding.worse)
+         << ": there BMFL beats the same head trained with shuffled fMRI.";
+    }
+    md << " The predicted fMRI is computed from the frozen encoder's own features, so it can "
+          "add no information the image features lack, only a different representation of "
+          "them.\n";
+  }
+
+  md << "\n## Each ablation and lever against the baseline\n";
+  for (std::size_t v = 1; v < in.variants.size(); ++v)
+  {
+    const VariantResult& variant = in.variants[v];
+    md << "\n### " << variant.name << " (" << variantKindName(variant.kind) << ": "
+       << variant.description;
+    if (variant.kind == VariantResult::Kind::Ablation)
+    {
+      md << "; bundle `" << variant.folder << "`";
+    }
+    md << ")\n\n";
+    againstBaseline(variant);
   }
   return md.str();
 }
@@ -785,43 +1002,6 @@ int runTrainDemo(const std::vector<std::string>& arguments)
     trainer.saveBundle(bundle.path(), provenance);
     endStage("(c) BMFL head + baseline head");
 
-    // (d) Ablations: each a new BMFL head on the same frozen encoders, saved as its own bundle.
-    report.variants.push_back({ "BMFL", "cross-attention fusion, pccWeight 0.5", ".", {} });
-    struct Ablation
-    {
-      std::string name;
-      std::string description;
-      std::string folder;
-      FusionConfig fusion;
-      double pccWeight;
-    };
-    const BmflModelConfig mainConfig = trainer.config();
-    std::vector<Ablation> ablations;
-    ablations.push_back({ "no PCC", "pccWeight 0", "ablations/no-pcc", mainConfig.fusion, 0.0 });
-    ablations.push_back({ "concatenation",
-                          "fusion mode concatenation",
-                          "ablations/concatenation",
-                          mainConfig.fusion,
-                          mainConfig.pccWeight });
-    ablations.back().fusion.mode = "concatenation";
-    ablations.push_back({ "shuffled brain",
-                          "predicted fMRI shuffled across the batch in training",
-                          "ablations/shuffled-brain",
-                          mainConfig.fusion,
-                          mainConfig.pccWeight });
-    ablations.back().fusion.shuffleBrain = true;
-    for (const Ablation& ablation : ablations)
-    {
-      std::fprintf(stderr, "ablation: %s\n", ablation.name.c_str());
-      trainer.resetBmflHead(ablation.fusion, ablation.pccWeight, parsed.seed);
-      checkFinished(trainer.trainBmflHead(trainSource, headOptions, control));
-      TrainingProvenance ablationProvenance = provenance;
-      ablationProvenance.command += " [ablation: " + ablation.description + "]";
-      trainer.saveBundle((fs::path(bundle.path()) / ablation.folder).string(), ablationProvenance);
-      report.variants.push_back({ ablation.name, ablation.description, ablation.folder, {} });
-    }
-    endStage("(d) ablation heads");
-
     // The brain encoder on held-out test images, through the bundle as users run it.
     EngineOptions engineOptions;
     engineOptions.device = parsed.device;
@@ -856,43 +1036,79 @@ int runTrainDemo(const std::vector<std::string>& arguments)
     }
     endStage("brain encoder held-out evaluation");
 
-    // (e) Every variant against the baseline on the test set and the six OOD sets.
+    // (d) The test set and the six OOD sets, read once: the frozen encoders run once per image
+    // (their outputs cached like the training images'), then every head is evaluated on them.
     std::vector<std::shared_ptr<const ImageDataset>> evaluationSets{ testSet };
     for (const OodSetDefinition& definition : fashionMnistOodSets())
     {
       evaluationSets.push_back(
         openImageDataset("fashion-mnist-ood:" + definition.key, datasetOptions));
     }
-    EvaluationOptions evaluationOptions;
-    evaluationOptions.batchSize = 128;
-    evaluationOptions.limit = sizes.evaluationImages;
-    const bool interactive = isatty(STDERR_FILENO) != 0;
+    std::vector<VectorExampleSource> evaluationSources;
+    for (const auto& dataset : evaluationSets)
+    {
+      // The first images in index order, as `bmfl evaluate --limit N` reads them.
+      std::vector<std::size_t> first(sizes.evaluationImages == 0
+                                       ? dataset->size()
+                                       : std::min(dataset->size(), sizes.evaluationImages));
+      std::iota(first.begin(), first.end(), std::size_t{ 0 });
+      std::vector<TrainingExample> examples;
+      for (DemoImage& image : readImages(dataset, first, preprocess, false))
+      {
+        examples.push_back({ image.id, std::move(image.normalised), image.label, {} });
+      }
+      report.datasetSizes.push_back(
+        { dataset->name() + " (evaluation)", static_cast<std::int64_t>(examples.size()) });
+      evaluationSources.emplace_back(dataset->name(), std::move(examples));
+    }
+    const auto evaluate = [&](VariantResult& variant)
+    {
+      for (const VectorExampleSource& source : evaluationSources)
+      {
+        std::fprintf(
+          stderr, "  evaluating %s on %s\n", variant.name.c_str(), source.name().c_str());
+        const HeadPredictions predictions = trainer.predictHeads(source, 256, control);
+        if (predictions.cancelled)
+        {
+          throw Interrupted{};
+        }
+        DatasetAccuracy row;
+        row.dataset = source.name();
+        for (std::size_t i = 0; i < source.size(); ++i)
+        {
+          const bool baselineRight = predictions.baseline[i] == source.label(i);
+          const bool bmflRight = predictions.bmfl[i] == source.label(i);
+          row.add(baselineRight, bmflRight);
+          row.verdicts.push_back({ i, baselineRight, bmflRight });
+        }
+        variant.rows.push_back(row);
+      }
+    };
+    report.variants = demoVariants(trainer.config());
+    report.classes = fashionMnistClassNames().size();
+    evaluate(report.variants.front());
+    endStage("(d) evaluation sets read and encoded; BMFL and baseline evaluated");
+
+    // (e) Ablations and levers: each a new BMFL head on the same frozen encoders, evaluated on
+    // the same images; the ablations are also saved as bundles.
     for (VariantResult& variant : report.variants)
     {
-      const auto engine =
-        InferenceEngine::open((fs::path(bundle.path()) / variant.folder).string(), engineOptions);
-      variant.rows = evaluateDatasets(
-        *engine,
-        evaluationSets,
-        evaluationOptions,
-        [&](std::size_t index, std::size_t done, std::size_t total, const DatasetAccuracy&)
-        {
-          if (interactive || done == total)
-          {
-            std::fprintf(stderr,
-                         "%s  evaluating %s on %s %zu/%zu%s",
-                         interactive ? "\r" : "",
-                         variant.name.c_str(),
-                         evaluationSets[index]->name().c_str(),
-                         done,
-                         total,
-                         interactive && done < total ? "" : "\n");
-          }
-        },
-        &interrupted);
-      stopIfInterrupted();
+      if (variant.kind == VariantResult::Kind::Model)
+      {
+        continue;
+      }
+      std::fprintf(stderr, "%s: %s\n", variantKindName(variant.kind), variant.name.c_str());
+      trainer.resetBmflHead(variant.head, parsed.seed);
+      checkFinished(trainer.trainBmflHead(trainSource, headOptions, control));
+      evaluate(variant);
+      if (variant.kind == VariantResult::Kind::Ablation)
+      {
+        TrainingProvenance variantProvenance = provenance;
+        variantProvenance.command += " [ablation: " + variant.description + "]";
+        trainer.saveBundle((fs::path(bundle.path()) / variant.folder).string(), variantProvenance);
+      }
     }
-    endStage("(e) evaluation");
+    endStage("(e) ablation and lever heads, trained and evaluated");
 
     report.totalBytes = folderBytes(bundle.path());
     writeTextFileAtomically((fs::path(bundle.path()) / "REPORT.md").string(),

@@ -34,6 +34,14 @@ double mcNemarExactP(std::size_t onlyFirstCorrect, std::size_t onlySecondCorrect
 /// the result is the position within outputIndices, i.e. the dataset's own label.
 int predictedLabel(const std::vector<float>& probabilities, const std::vector<int>& outputIndices);
 
+/// One labelled image's verdicts, kept so two evaluations can be paired image by image.
+struct ImageVerdict
+{
+  std::size_t index = 0; ///< the image's index in its dataset
+  bool baselineRight = false;
+  bool bmflRight = false;
+};
+
 /// Paired accuracy of the baseline and BMFL heads on one dataset (or one part of it).
 struct DatasetAccuracy
 {
@@ -49,9 +57,33 @@ struct DatasetAccuracy
   Interval baselineInterval() const { return wilsonInterval(baselineCorrect, images); }
   Interval bmflInterval() const { return wilsonInterval(bmflCorrect, images); }
   double mcNemarP() const { return mcNemarExactP(onlyBaselineCorrect, onlyBmflCorrect); }
+  /// Every labelled image's verdicts in index order, where the evaluation kept them
+  /// (evaluateDatasets keeps only the counts).
+  std::vector<ImageVerdict> verdicts;
+
   /// Adds one image's verdicts.
   void add(bool baselineRight, bool bmflRight);
 };
+
+/// The BMFL heads of two models on the same images, paired: e.g. BMFL against its shuffled-fMRI
+/// control, which asks whether the per-image brain signal changes any verdict.
+struct PairedAccuracy
+{
+  std::string dataset;
+  std::size_t images = 0;
+  std::size_t firstCorrect = 0;
+  std::size_t secondCorrect = 0;
+  std::size_t onlyFirstCorrect = 0;
+  std::size_t onlySecondCorrect = 0;
+
+  double firstAccuracy() const;
+  double secondAccuracy() const;
+  double mcNemarP() const { return mcNemarExactP(onlyFirstCorrect, onlySecondCorrect); }
+};
+
+/// Pairs the BMFL verdicts of two evaluations of one dataset. Throws std::invalid_argument when
+/// either kept no verdicts or they cover different images.
+PairedAccuracy pairBmflVerdicts(const DatasetAccuracy& first, const DatasetAccuracy& second);
 
 struct EvaluationOptions
 {

@@ -149,6 +149,28 @@ struct FeatureCacheStats
   std::int64_t fmriMisses = 0; ///< predicted fMRI computed by the brain encoder
 };
 
+/// The class each head predicts for each example (in the source's order).
+struct HeadPredictions
+{
+  std::vector<int> baseline;
+  std::vector<int> bmfl;
+  bool cancelled = false; ///< then both hold the examples done so far
+};
+
+/// The part of the architecture that belongs to the BMFL head: what an ablation may change
+/// while both encoders stay frozen.
+struct BmflHeadConfig
+{
+  BrainTransformerConfig brainTransformer;
+  FusionConfig fusion;
+  double pccWeight = 0.5;
+
+  static BmflHeadConfig of(const BmflModelConfig& model)
+  {
+    return { model.brainTransformer, model.fusion, model.pccWeight };
+  }
+};
+
 struct TrainerOptions
 {
   std::string device = "auto"; ///< as EngineOptions::device
@@ -207,11 +229,20 @@ public:
                                    const HeadTrainingOptions& options,
                                    const TrainingControl& control = {});
 
-  /// Replaces the BMFL head by a freshly initialised one (from seed) for another fusion
-  /// configuration and PCC weight, keeping both encoders and the baseline head: an ablation then
-  /// trains its own head on the same frozen encoders and is saved as its own bundle. Throws
-  /// FileError("fusion configuration", problem) for a configuration no head can be built from.
-  void resetBmflHead(const FusionConfig& fusion, double pccWeight, std::uint64_t seed);
+  /// Both heads' predictions on cached features (the frozen encoders run once per image and
+  /// are cached like training images): evaluates an ablation or a lever straight after its
+  /// training, without running the image encoder again. Labels are not read. Throws
+  /// std::invalid_argument for an example without a fitting image.
+  HeadPredictions predictHeads(const ExampleSource& examples,
+                               int batchSize,
+                               const TrainingControl& control = {});
+
+  /// Replaces the BMFL head by a freshly initialised one (from seed) for another head
+  /// configuration, keeping both encoders and the baseline head: an ablation or a lever (PCC
+  /// weight, ROI tokens vs conv slices, fusion width) then trains its own head on the same frozen
+  /// encoders and is saved as its own bundle. Throws FileError("BMFL head configuration",
+  /// problem) for a configuration no head can be built from; the trainer is then unchanged.
+  void resetBmflHead(const BmflHeadConfig& head, std::uint64_t seed);
 
   /// The architecture the trainer builds and saves (with the last resetBmflHead applied).
   const BmflModelConfig& config() const;

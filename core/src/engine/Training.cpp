@@ -1103,12 +1103,63 @@ TrainingReport Trainer::trainBaselineHead(const ExampleSource& examples,
   return Impl->trainHead(State::HeadKind::Baseline, examples, options, control);
 }
 
-void Trainer::resetBmflHead(const FusionConfig& fusion, double pccWeight, std::uint64_t seed)
+HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
+                                      int batchSize,
+                                      const TrainingControl& control)
+{
+  if (batchSize <= 0)
+  {
+    throw std::invalid_argument("batch size must be positive");
+  }
+  State& state = *Impl;
+  HeadPredictions predictions;
+  const std::string brainKey = moduleChecksum(*state.modules.brainEncoder);
+  if (!state.ensureFeatures(examples, batchSize, control) ||
+      !state.ensureFmri(examples, batchSize, brainKey, control))
+  {
+    predictions.cancelled = true;
+    return predictions;
+  }
+  torch::NoGradGuard noGrad;
+  state.modules.baselineHead->eval();
+  state.modules.bmflHead->eval();
+  const auto append = [](const torch::Tensor& logits, std::vector<int>& classes)
+  {
+    const torch::Tensor best = logits.argmax(1).to(torch::kCPU);
+    for (std::int64_t i = 0; i < best.size(0); ++i)
+    {
+      classes.push_back(static_cast<int>(best[i].item<std::int64_t>()));
+    }
+  };
+  std::vector<std::string> ids;
+  for (std::size_t first = 0; first < examples.size(); first += static_cast<std::size_t>(batchSize))
+  {
+    if (control.cancel != nullptr && control.cancel->load())
+    {
+      predictions.cancelled = true;
+      break;
+    }
+    ids.clear();
+    const std::size_t end = std::min(examples.size(), first + static_cast<std::size_t>(batchSize));
+    for (std::size_t i = first; i < end; ++i)
+    {
+      ids.push_back(examples.id(i));
+    }
+    const ImageFeatures features = state.loadFeatures(ids);
+    append(state.modules.baselineHead->forward(features), predictions.baseline);
+    append(state.modules.bmflHead->forward(features, state.loadFmri(ids, brainKey)).logits,
+           predictions.bmfl);
+  }
+  return predictions;
+}
+
+void Trainer::resetBmflHead(const BmflHeadConfig& headConfig, std::uint64_t seed)
 {
   BmflModelConfig changed = Impl->config;
-  changed.fusion = fusion;
-  changed.pccWeight = pccWeight;
-  validateModelConfig(changed, Impl->space, "fusion configuration");
+  changed.brainTransformer = headConfig.brainTransformer;
+  changed.fusion = headConfig.fusion;
+  changed.pccWeight = headConfig.pccWeight;
+  validateModelConfig(changed, Impl->space, "BMFL head configuration");
   torch::manual_seed(seed);
   BmflHead head(changed, changed.encoder.embedDim, Impl->space);
   head->to(Impl->device);

@@ -122,6 +122,50 @@ void DatasetAccuracy::add(bool baselineRight, bool bmflRight)
   onlyBmflCorrect += bmflRight && !baselineRight ? 1 : 0;
 }
 
+double PairedAccuracy::firstAccuracy() const
+{
+  return images > 0 ? static_cast<double>(firstCorrect) / static_cast<double>(images) : 0.0;
+}
+
+double PairedAccuracy::secondAccuracy() const
+{
+  return images > 0 ? static_cast<double>(secondCorrect) / static_cast<double>(images) : 0.0;
+}
+
+PairedAccuracy pairBmflVerdicts(const DatasetAccuracy& first, const DatasetAccuracy& second)
+{
+  if (first.verdicts.size() != first.images || second.verdicts.size() != second.images)
+  {
+    throw std::invalid_argument("pairing " + first.dataset + " with " + second.dataset +
+                                ": an evaluation kept no per-image verdicts");
+  }
+  if (first.dataset != second.dataset || first.images != second.images)
+  {
+    throw std::invalid_argument("pairing " + first.dataset + " (" + std::to_string(first.images) +
+                                " images) with " + second.dataset + " (" +
+                                std::to_string(second.images) + " images): not the same images");
+  }
+  PairedAccuracy paired;
+  paired.dataset = first.dataset;
+  for (std::size_t i = 0; i < first.verdicts.size(); ++i)
+  {
+    const ImageVerdict& a = first.verdicts[i];
+    const ImageVerdict& b = second.verdicts[i];
+    if (a.index != b.index)
+    {
+      throw std::invalid_argument("pairing " + first.dataset + ": image " +
+                                  std::to_string(a.index) + " meets image " +
+                                  std::to_string(b.index) + "; not the same images");
+    }
+    ++paired.images;
+    paired.firstCorrect += a.bmflRight ? 1 : 0;
+    paired.secondCorrect += b.bmflRight ? 1 : 0;
+    paired.onlyFirstCorrect += a.bmflRight && !b.bmflRight ? 1 : 0;
+    paired.onlySecondCorrect += b.bmflRight && !a.bmflRight ? 1 : 0;
+  }
+  return paired;
+}
+
 std::vector<DatasetAccuracy> evaluateDatasets(
   InferenceEngine& engine,
   const std::vector<std::shared_ptr<const ImageDataset>>& datasets,

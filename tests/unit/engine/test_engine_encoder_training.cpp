@@ -1,11 +1,13 @@
 #include "TinyModel.h"
 
 #include "bmfl/FileError.h"
+#include "bmfl/InferenceEngine.h"
 #include "bmfl/ModelBundle.h"
 #include "bmfl/Training.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <stdexcept>
@@ -215,9 +217,10 @@ TEST(EncoderTraining, ResetBmflHeadTrainsAnAblationOnTheSameEncoders)
   const bmfl::VectorExampleSource examples("synthetic", bmfl::test::tinyExamples(80, 5));
   trainer->trainBmflHead(examples, headOptions());
   const bmfl::FeatureCacheStats before = trainer->cacheStats();
-  bmfl::FusionConfig fusion = trainer->config().fusion;
-  fusion.mode = "concatenation";
-  trainer->resetBmflHead(fusion, 0.0, 4);
+  bmfl::BmflHeadConfig head = bmfl::BmflHeadConfig::of(trainer->config());
+  head.fusion.mode = "concatenation";
+  head.pccWeight = 0.0;
+  trainer->resetBmflHead(head, 4);
   EXPECT_EQ(trainer->config().fusion.mode, "concatenation");
   EXPECT_EQ(trainer->config().pccWeight, 0.0);
   const bmfl::TrainingReport report = trainer->trainBmflHead(examples, headOptions());
@@ -230,9 +233,79 @@ TEST(EncoderTraining, ResetBmflHeadTrainsAnAblationOnTheSameEncoders)
   EXPECT_EQ(manifest.model.fusion.mode, "concatenation");
   EXPECT_EQ(manifest.model.pccWeight, 0.0);
 
-  fusion.mode = "sum"; // no such fusion
-  EXPECT_THROW(trainer->resetBmflHead(fusion, 0.5, 4), bmfl::FileError);
+  head.fusion.mode = "sum"; // no such fusion
+  EXPECT_THROW(trainer->resetBmflHead(head, 4), bmfl::FileError);
   EXPECT_EQ(trainer->config().fusion.mode, "concatenation");
+}
+
+TEST(EncoderTraining, ResetBmflHeadChangesTheBrainTokenizerAndFusionWidth)
+{
+  TemporaryFolder folder("bmfl-lever");
+  const auto trainer = tinyTrainer(1, folder / "cache");
+  const bmfl::VectorExampleSource examples("synthetic", bmfl::test::tinyExamples(80, 5));
+  bmfl::BmflHeadConfig head = bmfl::BmflHeadConfig::of(trainer->config());
+  head.brainTransformer.tokenizer = "roi_tokens";
+  head.brainTransformer.width = 2 * head.brainTransformer.width;
+  trainer->resetBmflHead(head, 4);
+  EXPECT_FALSE(trainer->trainBmflHead(examples, headOptions()).cancelled);
+  trainer->saveBundle(folder / "bundle", {});
+  const bmfl::BundleManifest manifest = bmfl::readBundleManifest(folder / "bundle");
+  EXPECT_EQ(manifest.model.brainTransformer.tokenizer, "roi_tokens");
+  EXPECT_EQ(manifest.model.brainTransformer.width, head.brainTransformer.width);
+
+  head.brainTransformer.roiLabelSet = "no-such-labels";
+  EXPECT_THROW(trainer->resetBmflHead(head, 4), bmfl::FileError);
+  EXPECT_EQ(trainer->config().brainTransformer.roiLabelSet,
+            manifest.model.brainTransformer.roiLabelSet);
+}
+
+} // namespace
+
+namespace
+{
+
+int argmax(const std::vector<float>& values)
+{
+  return static_cast<int>(std::max_element(values.begin(), values.end()) - values.begin());
+}
+
+TEST(EncoderTraining, HeadPredictionsOnCachedFeaturesMatchTheSavedBundle)
+{
+  TemporaryFolder folder("bmfl-predict-heads");
+  const auto trainer = tinyTrainer(1, folder / "cache");
+  const bmfl::VectorExampleSource training("synthetic", bmfl::test::tinyExamples(80, 5));
+  trainer->trainBaselineHead(training, headOptions());
+  trainer->trainBmflHead(training, headOptions());
+  const std::vector<bmfl::TrainingExample> heldOut = bmfl::test::tinyExamples(37, 6);
+  const bmfl::VectorExampleSource heldOutSource("held out", heldOut);
+  const bmfl::HeadPredictions predictions = trainer->predictHeads(heldOutSource, 16);
+  ASSERT_FALSE(predictions.cancelled);
+  ASSERT_EQ(predictions.baseline.size(), heldOut.size());
+  ASSERT_EQ(predictions.bmfl.size(), heldOut.size());
+
+  // The bundle as users run it gives the same classes.
+  trainer->saveBundle(folder / "bundle", {});
+  bmfl::EngineOptions engineOptions;
+  engineOptions.device = "cpu";
+  const auto engine = bmfl::InferenceEngine::open(folder / "bundle", engineOptions);
+  std::vector<bmfl::PreparedImage> images;
+  for (const bmfl::TrainingExample& example : heldOut)
+  {
+    images.push_back({ example.id, 1, 28, 28, example.image });
+  }
+  const std::vector<bmfl::ImageResult> results = engine->run(images);
+  ASSERT_EQ(results.size(), heldOut.size());
+  for (std::size_t i = 0; i < results.size(); ++i)
+  {
+    EXPECT_EQ(predictions.baseline[i], argmax(results[i].baselineProbabilities)) << i;
+    EXPECT_EQ(predictions.bmfl[i], argmax(results[i].bmflProbabilities)) << i;
+  }
+
+  std::atomic<bool> cancel{ true };
+  bmfl::TrainingControl control;
+  control.cancel = &cancel;
+  EXPECT_TRUE(trainer->predictHeads(heldOutSource, 16, control).cancelled);
+  EXPECT_THROW(trainer->predictHeads(heldOutSource, 0), std::invalid_argument);
 }
 
 } // namespace

@@ -72,3 +72,49 @@ TEST(Evaluation, AccuracyRowsAndCsv)
   contents << written.rdbuf();
   EXPECT_EQ(contents.str(), csv);
 }
+
+namespace
+{
+
+bmfl::DatasetAccuracy withVerdicts(const std::vector<std::pair<bool, bool>>& verdicts)
+{
+  bmfl::DatasetAccuracy row;
+  row.dataset = "fashion-mnist:test";
+  for (std::size_t i = 0; i < verdicts.size(); ++i)
+  {
+    row.add(verdicts[i].first, verdicts[i].second);
+    row.verdicts.push_back({ 10 + i, verdicts[i].first, verdicts[i].second });
+  }
+  return row;
+}
+
+} // namespace
+
+TEST(Evaluation, PairingTwoModelsBmflVerdictsImageByImage)
+{
+  // Same baseline verdicts; the BMFL heads differ on images 1, 2 and 3.
+  const bmfl::DatasetAccuracy first =
+    withVerdicts({ { true, true }, { false, true }, { true, true }, { true, false } });
+  const bmfl::DatasetAccuracy second =
+    withVerdicts({ { true, true }, { false, false }, { true, false }, { true, true } });
+  const bmfl::PairedAccuracy paired = bmfl::pairBmflVerdicts(first, second);
+  EXPECT_EQ(paired.dataset, "fashion-mnist:test");
+  EXPECT_EQ(paired.images, 4U);
+  EXPECT_EQ(paired.firstCorrect, 3U);
+  EXPECT_EQ(paired.secondCorrect, 2U);
+  EXPECT_EQ(paired.onlyFirstCorrect, 2U);
+  EXPECT_EQ(paired.onlySecondCorrect, 1U);
+  EXPECT_DOUBLE_EQ(paired.firstAccuracy(), 0.75);
+  EXPECT_DOUBLE_EQ(paired.mcNemarP(), bmfl::mcNemarExactP(2, 1));
+
+  // Without kept verdicts, or over other images, there is nothing to pair.
+  bmfl::DatasetAccuracy counted = first;
+  counted.verdicts.clear();
+  EXPECT_THROW(bmfl::pairBmflVerdicts(counted, second), std::invalid_argument);
+  bmfl::DatasetAccuracy shifted = second;
+  shifted.verdicts[2].index = 99;
+  EXPECT_THROW(bmfl::pairBmflVerdicts(first, shifted), std::invalid_argument);
+  bmfl::DatasetAccuracy otherSet = second;
+  otherSet.dataset = "fashion-mnist-ood:noise";
+  EXPECT_THROW(bmfl::pairBmflVerdicts(first, otherSet), std::invalid_argument);
+}
