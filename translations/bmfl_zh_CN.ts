@@ -37,12 +37,17 @@
 <context>
     <name>bmfl::BrainTokenAttentionChart</name>
     <message>
-        <location filename="../widgets/src/AttentionViews.cpp" line="170"/>
+        <location filename="../widgets/src/AttentionViews.cpp" line="190"/>
+        <source>%1: attention %2 (%3 vertices)</source>
+        <translation>%1：注意力 %2（%3 个顶点）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/src/AttentionViews.cpp" line="214"/>
         <source>Image [CLS] → brain tokens</source>
         <translation>图像 [CLS] → 脑令牌</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AttentionViews.cpp" line="174"/>
+        <location filename="../widgets/src/AttentionViews.cpp" line="218"/>
         <source>No attention to show</source>
         <translation>无注意力可显示</translation>
     </message>
@@ -50,42 +55,42 @@
 <context>
     <name>bmfl::CortexView</name>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="409"/>
+        <location filename="../widgets/src/CortexView.cpp" line="414"/>
         <source>lateral</source>
         <translation>外侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="411"/>
+        <location filename="../widgets/src/CortexView.cpp" line="416"/>
         <source>medial</source>
         <translation>内侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="413"/>
+        <location filename="../widgets/src/CortexView.cpp" line="418"/>
         <source>dorsal</source>
         <translation>背侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="415"/>
+        <location filename="../widgets/src/CortexView.cpp" line="420"/>
         <source>ventral</source>
         <translation>腹侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="417"/>
+        <location filename="../widgets/src/CortexView.cpp" line="422"/>
         <source>anterior</source>
         <translation>前侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="419"/>
+        <location filename="../widgets/src/CortexView.cpp" line="424"/>
         <source>posterior</source>
         <translation>后侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="444"/>
+        <location filename="../widgets/src/CortexView.cpp" line="449"/>
         <source>Left hemisphere</source>
         <translation>左半球</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="444"/>
+        <location filename="../widgets/src/CortexView.cpp" line="449"/>
         <source>Right hemisphere</source>
         <translation>右半球</translation>
     </message>
@@ -106,12 +111,12 @@
 <context>
     <name>bmfl::ImageAttentionView</name>
     <message>
-        <location filename="../widgets/src/AttentionViews.cpp" line="100"/>
+        <location filename="../widgets/src/AttentionViews.cpp" line="102"/>
         <source>Brain [CLS] → image patches</source>
         <translation>脑 [CLS] → 图像块</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AttentionViews.cpp" line="106"/>
+        <location filename="../widgets/src/AttentionViews.cpp" line="108"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
@@ -413,47 +418,47 @@
         <translation>（错误）</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="45"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="47"/>
         <source>Baseline: the frozen image encoder with a linear head on [CLS] and the mean patch token. BMFL: the same encoder fused with predicted fMRI by cross-attention.</source>
         <translation>基线：冻结的图像编码器，在 [CLS] 与平均图像块令牌上接线性分类头。BMFL：同一编码器通过交叉注意力与预测 fMRI 融合。</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="70"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="72"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="72"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="74"/>
         <source>baseline: %1 · BMFL: %2</source>
         <translation>基线：%1 · BMFL：%2</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="94"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="96"/>
         <source>Select or drop an image</source>
         <translation>选择或拖入一张图像</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="106"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="108"/>
         <source>Baseline</source>
         <translation>基线</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="107"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="109"/>
         <source>BMFL</source>
         <translation>BMFL</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="128"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="130"/>
         <source>✓ top-1 correct</source>
         <translation>✓ top-1 正确</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="128"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="130"/>
         <source>✗ top-1 wrong</source>
         <translation>✗ top-1 错误</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="165"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="167"/>
         <source>True class: %1</source>
         <translation>真实类别：%1</translation>
     </message>
@@ -461,34 +466,34 @@
 <context>
     <name>bmfl::WorkbenchController</name>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="152"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="153"/>
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="155"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="156"/>
         <source>%1 classes · %2 (%3 vertices) · %4</source>
         <translation>%1 个类别 · %2（%3 个顶点）· %4</translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="165"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="166"/>
         <source>Opening model %1...</source>
         <translation>正在打开模型 %1...</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/workbench/WorkbenchController.cpp" line="185"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="186"/>
         <source>Opening %n dataset(s)...</source>
         <translation>
             <numerusform>正在打开 %n 个数据集...</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="272"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="273"/>
         <source>%1: open a model first</source>
         <translation>%1：请先打开模型</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/workbench/WorkbenchController.cpp" line="289"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="290"/>
         <source>Evaluating %n dataset(s)...</source>
         <translation>
             <numerusform>正在评估 %n 个数据集...</numerusform>

@@ -103,8 +103,25 @@ private slots:
     const auto result = syntheticResult();
     chart.setAttention(result->imageToBrainAttention, result->brainTokens);
     QCOMPARE(chart.strongestToken(), 0);
+    // Each bar's row names its token (the tooltip's full name); the title and below are none.
+    chart.resize(300, 200);
+    const int rows = static_cast<int>(result->brainTokens.size());
+    QCOMPARE(chart.tokenAt(QPoint(10, 2)), -1);
+    int previous = -1;
+    for (int y = 0; y < chart.height(); ++y)
+    {
+      const int token = chart.tokenAt(QPoint(10, y));
+      QVERIFY(token >= -1 && token < rows);
+      if (token >= 0)
+      {
+        QVERIFY(token == previous || token == previous + 1); // rows top to bottom, none skipped
+        previous = token;
+      }
+    }
+    QCOMPARE(previous, rows - 1);
     chart.setAttention({ 1.0F }, result->brainTokens); // sizes disagree: cleared
     QCOMPARE(chart.strongestToken(), -1);
+    QCOMPARE(chart.tokenAt(QPoint(10, 60)), -1);
   }
 
   void accuracyTableShowsPairedAccuracy()

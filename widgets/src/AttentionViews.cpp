@@ -2,8 +2,10 @@
 
 #include "Colormap.h"
 
+#include <QHelpEvent>
 #include <QPainter>
 #include <QPen>
+#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -154,6 +156,48 @@ int BrainTokenAttentionChart::strongestToken() const
   return static_cast<int>(std::max_element(Weights.begin(), Weights.end()) - Weights.begin());
 }
 
+int BrainTokenAttentionChart::rowHeight() const
+{
+  const int rows = std::max(1, static_cast<int>(Weights.size()));
+  return std::clamp((height() - kTitleHeight - 2 * kMargin) / rows, 4, kBarRowHeight);
+}
+
+int BrainTokenAttentionChart::tokenAt(const QPoint& point) const
+{
+  const int top = kTitleHeight + kMargin;
+  if (Weights.empty() || point.y() < top || point.x() < 0 || point.x() >= width())
+  {
+    return -1;
+  }
+  const int row = (point.y() - top) / rowHeight();
+  return row < static_cast<int>(Weights.size()) ? row : -1;
+}
+
+bool BrainTokenAttentionChart::event(QEvent* event)
+{
+  if (event->type() == QEvent::ToolTip)
+  {
+    const auto* help = static_cast<QHelpEvent*>(event);
+    const int token = tokenAt(help->pos());
+    if (token < 0)
+    {
+      QToolTip::hideText();
+    }
+    else
+    {
+      const auto index = static_cast<std::size_t>(token);
+      QToolTip::showText(help->globalPos(),
+                         tr("%1: attention %2 (%3 vertices)")
+                           .arg(QString::fromStdString(Tokens[index].name))
+                           .arg(static_cast<double>(Weights[index]), 0, 'f', 3)
+                           .arg(Tokens[index].vertexCount),
+                         this);
+    }
+    return true;
+  }
+  return QWidget::event(event);
+}
+
 QSize BrainTokenAttentionChart::sizeHint() const
 {
   const int rows = std::max<int>(3, static_cast<int>(Tokens.size()));
@@ -176,8 +220,7 @@ void BrainTokenAttentionChart::paintEvent(QPaintEvent* /*event*/)
   }
   const float maximum = *std::max_element(Weights.begin(), Weights.end());
   const int rows = static_cast<int>(Weights.size());
-  const int rowHeight =
-    std::clamp((height() - kTitleHeight - 2 * kMargin) / std::max(1, rows), 4, kBarRowHeight);
+  const int rowHeight = this->rowHeight();
   const QFontMetrics metrics(font());
   const int labelWidth = std::min(width() / 3, 140);
   const int barLeft = kMargin + labelWidth + 4;

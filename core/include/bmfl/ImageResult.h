@@ -32,7 +32,7 @@ struct BrainToken
   /// "conv_slices": the token covers vertices [firstVertex, firstVertex + vertexCount) of the
   /// space's value order (left part first); the last slice may be shorter (zero padding).
   /// "roi_tokens": the token is ROI roiLabel of label set roiLabelSet (vertexCount vertices).
-  std::string name; ///< e.g. "vertices 0-255 (left)" or "V1v"
+  std::string name; ///< e.g. "V1/V2 (left, vertices 0-255)" or "V1v (left)"
   std::size_t firstVertex = 0;
   std::size_t vertexCount = 0;
   int roiLabel = -1; ///< roi tokens only (left ROIs first, then right ROIs)

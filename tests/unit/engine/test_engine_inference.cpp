@@ -102,7 +102,9 @@ TEST_F(Inference, ResultsHaveTheBundlesShapesAndProbabilitiesSumToOne)
     ASSERT_EQ(result.brainTokens.size(), 7u);
     EXPECT_EQ(result.brainTokens[6].firstVertex, 96u);
     EXPECT_EQ(result.brainTokens[6].vertexCount, 14u);
-    EXPECT_EQ(result.brainTokens[3].name, "vertices 48-63 (left+right)");
+    // Named by the ROIs most of their vertices lie in (label set "rois"), then the vertices.
+    EXPECT_EQ(result.brainTokens[3].name, "V1 (left+right, vertices 48-63)");
+    EXPECT_EQ(result.brainTokens[1].name, "V2/V1 (left, vertices 16-31)");
     ASSERT_EQ(result.imageToBrainAttention.size(), 7u);
     EXPECT_NEAR(sum(result.imageToBrainAttention), 1.0f, 1e-5f);
     EXPECT_EQ(result.gridHeight, 4);

@@ -56,13 +56,19 @@ public:
 
   /// The index of the most attended token, or -1.
   int strongestToken() const;
+  /// The token whose row is at a point of the widget, or -1: its tooltip gives the full name,
+  /// which the row's label may elide.
+  int tokenAt(const QPoint& point) const;
 
   QSize sizeHint() const override;
 
 protected:
+  bool event(QEvent* event) override;
   void paintEvent(QPaintEvent* event) override;
 
 private:
+  int rowHeight() const;
+
   std::vector<float> Weights;
   std::vector<BrainToken> Tokens;
 };
