@@ -87,7 +87,7 @@ struct BrainEncoderTrainingOptions
   int batchSize = 32;
   double learningRate = 1e-4; ///< AdamW (Adeli et al. 2023)
   double weightDecay = 1e-4;
-  double gradientClipNorm = 0.1;
+  double gradientClipNorm = 0.1;   ///< 0: no clipping
   double validationFraction = 0.1; ///< random split from seed
   std::uint64_t seed = 0;
 };
@@ -101,7 +101,7 @@ struct EncoderTrainingOptions
   int batchSize = 128;
   double learningRate = 1e-3; ///< AdamW, the peak of the schedule
   double weightDecay = 0.05;
-  double gradientClipNorm = 1.0;
+  double gradientClipNorm = 1.0; ///< 0: no clipping
   /// "cosine": from learningRate to 0 over all steps; "step": times stepFactor every stepEpochs.
   std::string schedule = "cosine";
   int stepEpochs = 5;

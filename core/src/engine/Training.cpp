@@ -12,12 +12,14 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 #include <unistd.h>
 
 namespace bmfl
@@ -125,6 +127,109 @@ double meanVertexCorrelation(const torch::Tensor& predicted, const torch::Tensor
     return NotYet;
   }
   return r.masked_select(finite).mean().item<double>();
+}
+
+/// Back-propagates a step's loss and updates the weights, first clipping the gradient norm of
+/// `clipped` to clipNorm when clipNorm > 0. Returns the loss.
+double optimise(torch::optim::Optimizer& optimizer,
+                const torch::Tensor& loss,
+                const std::vector<torch::Tensor>& clipped = {},
+                double clipNorm = 0.0)
+{
+  optimizer.zero_grad();
+  loss.backward();
+  if (clipNorm > 0.0)
+  {
+    torch::nn::utils::clip_grad_norm_(clipped, clipNorm);
+  }
+  optimizer.step();
+  return loss.item<double>();
+}
+
+/// One training stage's own parts; runEpochs supplies the loop every stage shares: shuffle,
+/// steps with cancel checks and progress, the epoch's mean loss, validation, the best epoch.
+struct StageLoop
+{
+  std::string stage;      ///< progress name: "image encoder", "brain encoder", ...
+  std::string metricName; ///< "val accuracy", "val mean vertex r"
+  int epochs = 0;
+  std::size_t batchSize = 0;
+  /// Whether the weights kept are the best epoch's by validation metric, or the last epoch's.
+  bool keepBest = true;
+  /// Puts the modules in training mode at the start of an epoch.
+  std::function<void()> beginEpoch;
+  /// Trains on trainIndices[first, first + count) and returns the step's loss.
+  std::function<double(int epoch, std::size_t first, std::size_t count)> step;
+  /// Whether there are validation examples: without them an epoch's validation loss and metric
+  /// are NaN and validate is not called.
+  bool hasValidation = true;
+  /// The epoch's validation loss and metric.
+  std::function<std::pair<double, double>()> validate;
+  /// Called when an epoch becomes the kept one (copy its weights here).
+  std::function<void()> keepEpoch;
+};
+
+/// Runs a stage's epochs over trainIndices (shuffled in place with random each epoch) and fills
+/// report.epochs, bestEpoch, bestMetric and cancelled.
+void runEpochs(const StageLoop& loop,
+               std::vector<std::size_t>& trainIndices,
+               std::mt19937_64& random,
+               const TrainingControl& control,
+               TrainingReport& report)
+{
+  const std::size_t batchSize = loop.batchSize;
+  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
+  for (int epoch = 1; epoch <= loop.epochs; ++epoch)
+  {
+    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
+    loop.beginEpoch();
+    double lossSum = 0.0;
+    std::int64_t step = 0;
+    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    {
+      if (control.cancel != nullptr && control.cancel->load())
+      {
+        report.cancelled = true;
+        return;
+      }
+      const double lossValue =
+        loop.step(epoch, first, std::min(batchSize, trainIndices.size() - first));
+      lossSum += lossValue;
+      ++step;
+      if (control.progress && step < steps)
+      {
+        control.progress(
+          { loop.stage, epoch, loop.epochs, step, steps, lossValue, NotYet, loop.metricName });
+      }
+    }
+    EpochReport epochReport;
+    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
+    std::tie(epochReport.validationLoss, epochReport.validationMetric) =
+      loop.hasValidation ? loop.validate() : std::make_pair(NotYet, NotYet);
+    report.epochs.push_back(epochReport);
+    // The best epoch by validation metric (the first one while the metric is undefined).
+    const double metric = epochReport.validationMetric;
+    const bool kept =
+      !loop.keepBest || report.bestEpoch == 0 ||
+      (std::isfinite(metric) && (!std::isfinite(report.bestMetric) || metric > report.bestMetric));
+    if (kept)
+    {
+      report.bestEpoch = epoch;
+      report.bestMetric = metric;
+      loop.keepEpoch();
+    }
+    if (control.progress)
+    {
+      control.progress({ loop.stage,
+                         epoch,
+                         loop.epochs,
+                         steps,
+                         steps,
+                         epochReport.trainLoss,
+                         metric,
+                         loop.metricName });
+    }
+  }
 }
 
 std::string utcNow()
@@ -641,101 +746,54 @@ TrainingReport Trainer::trainImageEncoder(const ExampleSource& source,
   const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
   const std::int64_t totalSteps = steps * options.epochs;
   std::int64_t stepsDone = 0;
-  for (int epoch = 1; epoch <= options.epochs && !report.cancelled; ++epoch)
+  StageLoop loop;
+  loop.stage = "image encoder";
+  loop.metricName = "val accuracy";
+  loop.epochs = options.epochs;
+  loop.batchSize = batchSize;
+  loop.beginEpoch = [&]()
   {
-    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
     encoder->train();
     head->train();
-    double lossSum = 0.0;
-    std::int64_t step = 0;
-    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+  };
+  loop.step = [&](int epoch, std::size_t first, std::size_t size)
+  {
+    const double learningRate = scheduledLearningRate(options, epoch, stepsDone, totalSteps);
+    for (auto& group : optimizer.param_groups())
     {
-      if (control.cancel != nullptr && control.cancel->load())
-      {
-        report.cancelled = true;
-        break;
-      }
-      const double learningRate = scheduledLearningRate(options, epoch, stepsDone, totalSteps);
-      for (auto& group : optimizer.param_groups())
-      {
-        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate);
-      }
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate);
+    }
+    torch::Tensor targets;
+    const torch::Tensor batch = batchOf(trainIndices, first, size, true, targets);
+    ++stepsDone;
+    return optimise(optimizer,
+                    torch::nn::functional::cross_entropy(logitsOf(batch), targets),
+                    parameters,
+                    options.gradientClipNorm);
+  };
+  loop.hasValidation = !validationIndices.empty();
+  loop.validate = [&]()
+  {
+    torch::NoGradGuard noGrad;
+    encoder->eval();
+    head->eval();
+    double lossTotal = 0.0;
+    std::int64_t correct = 0;
+    for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
+    {
+      const std::size_t size = std::min(batchSize, validationIndices.size() - first);
       torch::Tensor targets;
-      const torch::Tensor batch = batchOf(
-        trainIndices, first, std::min(batchSize, trainIndices.size() - first), true, targets);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logitsOf(batch), targets);
-      optimizer.zero_grad();
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(parameters, options.gradientClipNorm);
-      optimizer.step();
-      const double lossValue = loss.item<double>();
-      lossSum += lossValue;
-      ++step;
-      ++stepsDone;
-      if (control.progress && step < steps)
-      {
-        control.progress({ "image encoder",
-                           epoch,
-                           options.epochs,
-                           step,
-                           steps,
-                           lossValue,
-                           NotYet,
-                           "val accuracy" });
-      }
+      const torch::Tensor logits =
+        logitsOf(batchOf(validationIndices, first, size, false, targets));
+      lossTotal += torch::nn::functional::cross_entropy(logits, targets).item<double>() *
+                   static_cast<double>(size);
+      correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
     }
-    if (report.cancelled)
-    {
-      break;
-    }
-    EpochReport epochReport;
-    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
-    epochReport.validationLoss = NotYet;
-    epochReport.validationMetric = NotYet;
-    if (!validationIndices.empty())
-    {
-      torch::NoGradGuard noGrad;
-      encoder->eval();
-      head->eval();
-      double lossTotal = 0.0;
-      std::int64_t correct = 0;
-      for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
-      {
-        const std::size_t size = std::min(batchSize, validationIndices.size() - first);
-        torch::Tensor targets;
-        const torch::Tensor logits =
-          logitsOf(batchOf(validationIndices, first, size, false, targets));
-        lossTotal += torch::nn::functional::cross_entropy(logits, targets).item<double>() *
-                     static_cast<double>(size);
-        correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
-      }
-      const auto total = static_cast<double>(validationIndices.size());
-      epochReport.validationLoss = lossTotal / total;
-      epochReport.validationMetric = static_cast<double>(correct) / total;
-    }
-    report.epochs.push_back(epochReport);
-    const double metric = epochReport.validationMetric;
-    const bool better =
-      report.bestEpoch == 0 ||
-      (std::isfinite(metric) && (!std::isfinite(report.bestMetric) || metric > report.bestMetric));
-    if (better)
-    {
-      report.bestEpoch = epoch;
-      report.bestMetric = metric;
-      best = copyState(*encoder);
-    }
-    if (control.progress)
-    {
-      control.progress({ "image encoder",
-                         epoch,
-                         options.epochs,
-                         steps,
-                         steps,
-                         epochReport.trainLoss,
-                         metric,
-                         "val accuracy" });
-    }
-  }
+    const auto total = static_cast<double>(validationIndices.size());
+    return std::make_pair(lossTotal / total, static_cast<double>(correct) / total);
+  };
+  loop.keepEpoch = [&]() { best = copyState(*encoder); };
+  runEpochs(loop, trainIndices, random, control, report);
   restoreState(*encoder, best);
   setEncoderTrainable(encoder, false);
   encoder->eval();
@@ -822,97 +880,43 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
   };
 
   StateCopy best;
-  const auto batchSize = static_cast<std::size_t>(options.batchSize);
-  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
   std::vector<std::string> batchIds;
-  for (int epoch = 1; epoch <= options.epochs && !report.cancelled; ++epoch)
+  StageLoop loop;
+  loop.stage = "brain encoder";
+  loop.metricName = "val mean vertex r";
+  loop.epochs = options.epochs;
+  loop.batchSize = static_cast<std::size_t>(options.batchSize);
+  loop.beginEpoch = [&]() { model->train(); };
+  loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
   {
-    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
-    model->train();
-    double lossSum = 0.0;
-    std::int64_t step = 0;
-    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
+    const torch::Tensor predicted = model->forward(state.loadFeatures(batchIds));
+    return optimise(
+      optimizer, torch::mse_loss(predicted, target), model->parameters(), options.gradientClipNorm);
+  };
+  // Validation: MSE and mean per-vertex Pearson r over the held-out images.
+  loop.hasValidation = !validationIndices.empty();
+  loop.validate = [&]()
+  {
+    torch::NoGradGuard noGrad;
+    model->eval();
+    std::vector<torch::Tensor> predictions;
+    std::vector<torch::Tensor> truths;
+    for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
     {
-      if (control.cancel != nullptr && control.cancel->load())
-      {
-        report.cancelled = true;
-        break;
-      }
-      const torch::Tensor target =
-        batchOf(trainIndices, first, std::min(batchSize, trainIndices.size() - first), batchIds);
-      const torch::Tensor predicted = model->forward(state.loadFeatures(batchIds));
-      const torch::Tensor loss = torch::mse_loss(predicted, target);
-      optimizer.zero_grad();
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(model->parameters(), options.gradientClipNorm);
-      optimizer.step();
-      const double lossValue = loss.item<double>();
-      lossSum += lossValue;
-      ++step;
-      if (control.progress && step < steps)
-      {
-        control.progress({ "brain encoder",
-                           epoch,
-                           options.epochs,
-                           step,
-                           steps,
-                           lossValue,
-                           NotYet,
-                           "val mean vertex r" });
-      }
+      truths.push_back(batchOf(validationIndices,
+                               first,
+                               std::min(loop.batchSize, validationIndices.size() - first),
+                               batchIds));
+      predictions.push_back(model->forward(state.loadFeatures(batchIds)));
     }
-    if (report.cancelled)
-    {
-      break;
-    }
-    // Validation: MSE and mean per-vertex Pearson r over the held-out images.
-    EpochReport epochReport;
-    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
-    epochReport.validationLoss = NotYet;
-    epochReport.validationMetric = NotYet;
-    if (!validationIndices.empty())
-    {
-      torch::NoGradGuard noGrad;
-      model->eval();
-      std::vector<torch::Tensor> predictions;
-      std::vector<torch::Tensor> truths;
-      for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
-      {
-        truths.push_back(batchOf(validationIndices,
-                                 first,
-                                 std::min(batchSize, validationIndices.size() - first),
-                                 batchIds));
-        predictions.push_back(model->forward(state.loadFeatures(batchIds)));
-      }
-      const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
-      const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
-      epochReport.validationLoss = torch::mse_loss(predicted, truth).item<double>();
-      epochReport.validationMetric = meanVertexCorrelation(predicted, truth);
-    }
-    report.epochs.push_back(epochReport);
-    // Keep the best epoch by validation r (the first epoch when r is undefined).
-    const double metric = epochReport.validationMetric;
-    const bool better =
-      report.bestEpoch == 0 ||
-      (std::isfinite(metric) && (!std::isfinite(report.bestMetric) || metric > report.bestMetric));
-    if (better)
-    {
-      report.bestEpoch = epoch;
-      report.bestMetric = metric;
-      best = copyState(*model);
-    }
-    if (control.progress)
-    {
-      control.progress({ "brain encoder",
-                         epoch,
-                         options.epochs,
-                         steps,
-                         steps,
-                         epochReport.trainLoss,
-                         metric,
-                         "val mean vertex r" });
-    }
-  }
+    const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
+    const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
+    return std::make_pair(torch::mse_loss(predicted, truth).item<double>(),
+                          meanVertexCorrelation(predicted, truth));
+  };
+  loop.keepEpoch = [&]() { best = copyState(*model); };
+  runEpochs(loop, trainIndices, random, control, report);
   if (!best.empty())
   {
     restoreState(*model, best);
@@ -1007,79 +1011,40 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
     return torch::tensor(batchLabels, torch::kLong).to(device);
   };
 
-  const auto batchSize = static_cast<std::size_t>(options.batchSize);
-  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
   std::vector<std::string> batchIds;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch)
+  StageLoop loop;
+  loop.stage = stage;
+  loop.metricName = "val accuracy";
+  loop.epochs = options.epochs;
+  loop.batchSize = static_cast<std::size_t>(options.batchSize);
+  loop.keepBest = false; // a head keeps its last epoch
+  loop.beginEpoch = [&]() { head.train(); };
+  loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
   {
-    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
-    head.train();
-    double lossSum = 0.0;
-    std::int64_t step = 0;
-    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    const torch::Tensor targets = batchOf(trainIndices, first, count, batchIds);
+    torch::Tensor logits;
+    return optimise(optimizer, forward(batchIds, targets, logits));
+  };
+  loop.hasValidation = !validationIndices.empty();
+  loop.validate = [&]()
+  {
+    torch::NoGradGuard noGrad;
+    head.eval();
+    double lossTotal = 0.0;
+    std::int64_t correct = 0;
+    for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
     {
-      if (control.cancel != nullptr && control.cancel->load())
-      {
-        report.cancelled = true;
-        break;
-      }
-      const torch::Tensor targets =
-        batchOf(trainIndices, first, std::min(batchSize, trainIndices.size() - first), batchIds);
+      const std::size_t count = std::min(loop.batchSize, validationIndices.size() - first);
+      const torch::Tensor targets = batchOf(validationIndices, first, count, batchIds);
       torch::Tensor logits;
-      const torch::Tensor loss = forward(batchIds, targets, logits);
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      const double lossValue = loss.item<double>();
-      lossSum += lossValue;
-      ++step;
-      if (control.progress && step < steps)
-      {
-        control.progress(
-          { stage, epoch, options.epochs, step, steps, lossValue, NotYet, "val accuracy" });
-      }
+      lossTotal += forward(batchIds, targets, logits).item<double>() * static_cast<double>(count);
+      correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
     }
-    if (report.cancelled)
-    {
-      break;
-    }
-    EpochReport epochReport;
-    epochReport.trainLoss = lossSum / static_cast<double>(std::max<std::int64_t>(step, 1));
-    epochReport.validationLoss = NotYet;
-    epochReport.validationMetric = NotYet;
-    if (!validationIndices.empty())
-    {
-      torch::NoGradGuard noGrad;
-      head.eval();
-      double lossTotal = 0.0;
-      std::int64_t correct = 0;
-      for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
-      {
-        const std::size_t count = std::min(batchSize, validationIndices.size() - first);
-        const torch::Tensor targets = batchOf(validationIndices, first, count, batchIds);
-        torch::Tensor logits;
-        lossTotal += forward(batchIds, targets, logits).item<double>() * static_cast<double>(count);
-        correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
-      }
-      const auto total = static_cast<double>(validationIndices.size());
-      epochReport.validationLoss = lossTotal / total;
-      epochReport.validationMetric = static_cast<double>(correct) / total;
-    }
-    report.epochs.push_back(epochReport);
-    report.bestEpoch = epoch;
-    report.bestMetric = epochReport.validationMetric;
-    if (control.progress)
-    {
-      control.progress({ stage,
-                         epoch,
-                         options.epochs,
-                         steps,
-                         steps,
-                         epochReport.trainLoss,
-                         epochReport.validationMetric,
-                         "val accuracy" });
-    }
-  }
+    const auto total = static_cast<double>(validationIndices.size());
+    return std::make_pair(lossTotal / total, static_cast<double>(correct) / total);
+  };
+  loop.keepEpoch = []() {};
+  runEpochs(loop, trainIndices, random, control, report);
   head.eval();
   if (!report.epochs.empty())
   {
