@@ -11,6 +11,7 @@
 #include "bmfl/ModelBundle.h"
 #include "bmfl/Resources.h"
 #include "bmfl/SimulatedSubject.h"
+#include "bmfl/Timestamp.h"
 #include "bmfl/Training.h"
 
 #include <algorithm>
@@ -19,7 +20,6 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -205,16 +205,6 @@ PreprocessConfig demoPreprocess()
 double secondsSince(std::chrono::steady_clock::time_point start)
 {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string utcNow()
-{
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 std::string formatted(const char* format, double value)
@@ -880,7 +870,7 @@ int runTrainDemo(const std::vector<std::string>& arguments)
     ReportInputs report;
     report.arguments = &parsed;
     report.sizes = &sizes;
-    report.date = utcNow();
+    report.date = utcTimestamp();
     const auto stageStart = std::chrono::steady_clock::now();
     auto lastStage = stageStart;
     const auto endStage = [&](const std::string& stage)

@@ -2,6 +2,7 @@
 
 #include "bmfl/FileError.h"
 #include "bmfl/Sha256.h"
+#include "bmfl/Timestamp.h"
 #include "engine/BundleModules.h"
 #include "engine/FeatureCache.h"
 
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -230,16 +230,6 @@ void runEpochs(const StageLoop& loop,
                          loop.metricName });
     }
   }
-}
-
-std::string utcNow()
-{
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 } // namespace
@@ -1160,7 +1150,7 @@ void Trainer::saveBundle(const std::string& bundleDir, const TrainingProvenance&
   }
   if (manifest.provenance.date.empty())
   {
-    manifest.provenance.date = utcNow();
+    manifest.provenance.date = utcTimestamp();
   }
   if (manifest.provenance.libraryVersions.empty())
   {
