@@ -33,6 +33,11 @@
         <source>McNemar p</source>
         <translation>McNemar p 值</translation>
     </message>
+    <message>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="115"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
 </context>
 <context>
     <name>bmfl::BrainTokenAttentionChart</name>
@@ -55,42 +60,42 @@
 <context>
     <name>bmfl::CortexView</name>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="414"/>
+        <location filename="../widgets/src/CortexView.cpp" line="487"/>
         <source>lateral</source>
         <translation>外侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="416"/>
+        <location filename="../widgets/src/CortexView.cpp" line="489"/>
         <source>medial</source>
         <translation>内侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="418"/>
+        <location filename="../widgets/src/CortexView.cpp" line="491"/>
         <source>dorsal</source>
         <translation>背侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="420"/>
+        <location filename="../widgets/src/CortexView.cpp" line="493"/>
         <source>ventral</source>
         <translation>腹侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="422"/>
+        <location filename="../widgets/src/CortexView.cpp" line="495"/>
         <source>anterior</source>
         <translation>前侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="424"/>
+        <location filename="../widgets/src/CortexView.cpp" line="497"/>
         <source>posterior</source>
         <translation>后侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="449"/>
+        <location filename="../widgets/src/CortexView.cpp" line="522"/>
         <source>Left hemisphere</source>
         <translation>左半球</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="449"/>
+        <location filename="../widgets/src/CortexView.cpp" line="522"/>
         <source>Right hemisphere</source>
         <translation>右半球</translation>
     </message>
@@ -129,280 +134,295 @@
         <translation>BMFL 工作台</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="161"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="166"/>
         <source>Datasets</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="175"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="180"/>
         <source>Image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="185"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="190"/>
         <source>Evaluate all</source>
         <translation>全部评估</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="186"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="191"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="187"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="192"/>
         <source>Copy table</source>
         <translation>复制表格</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="194"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="199"/>
         <source>Out-of-distribution accuracy</source>
         <translation>分布外准确率</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="296"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="319"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="297"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="320"/>
         <source>Open &amp;Model Bundle...</source>
         <translation>打开模型包(&amp;M)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="300"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="323"/>
         <source>Open &amp;Image...</source>
         <translation>打开图像(&amp;I)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="304"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="327"/>
         <source>Open &amp;Template Surface Folder...</source>
         <translation>打开模板皮层文件夹(&amp;T)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="306"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="329"/>
         <source>Use &amp;Bundled fsaverage5</source>
         <translation>使用内置 fsaverage5(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="316"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="339"/>
         <source>&amp;Export View as PNG...</source>
         <translation>导出视图为 PNG(&amp;E)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="320"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="343"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="324"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="347"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="344"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="367"/>
         <source>&amp;Reset View</source>
         <translation>重置视图(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="348"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="371"/>
         <source>&amp;Surface</source>
         <translation>皮层表面(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="382"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="405"/>
         <source>&amp;Data</source>
         <translation>数据(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="365"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="388"/>
         <source>Cortex &amp;Overlay</source>
         <translation>皮层叠加(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="368"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="391"/>
         <source>Predicted fMRI</source>
         <translation>预测 fMRI</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="369"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="392"/>
         <source>Brain-Token Attention</source>
         <translation>脑令牌注意力</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="370"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="393"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="383"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="406"/>
         <source>&amp;Add Dataset...</source>
         <translation>添加数据集(&amp;A)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="387"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="410"/>
         <source>&amp;Evaluate All Datasets</source>
         <translation>评估全部数据集(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="391"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="414"/>
         <source>&amp;Cancel Evaluation</source>
         <translation>取消评估(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="396"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="419"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="397"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="420"/>
         <source>&amp;About BMFL Workbench</source>
         <translation>关于 BMFL 工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="401"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="424"/>
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="474"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="497"/>
         <source>predicted response, %1</source>
         <translation>预测响应，%1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="488"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="511"/>
         <source>image [CLS] → brain token attention</source>
         <translation>图像 [CLS] → 脑令牌注意力</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="505"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="528"/>
         <source>Still loading the previous surface...</source>
         <translation>仍在加载上一个皮层表面...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="509"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="532"/>
         <source>Loading %1 surface...</source>
         <translation>正在加载 %1 表面...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="533"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="556"/>
         <source>Cannot load surface</source>
         <translation>无法加载皮层表面</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="543"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="566"/>
         <source>Template surface folder (e.g. fsaverage)</source>
         <translation>模板皮层文件夹（如 fsaverage）</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="553"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="576"/>
         <source>Model bundle folder</source>
         <translation>模型包文件夹</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="568"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="591"/>
         <source>Open image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="568"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="591"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="580"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="603"/>
         <source>Add dataset</source>
         <translation>添加数据集</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="581"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="604"/>
         <source>Dataset (a folder, or e.g. fashion-mnist:test, imagenet-v2:/data/v2):</source>
         <translation>数据集（文件夹，或如 fashion-mnist:test、imagenet-v2:/data/v2）：</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="628"/>
-        <location filename="../app/workbench/MainWindow.cpp" line="638"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="651"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="661"/>
         <source>%1: cannot write: %2</source>
         <translation>%1：无法写入：%2</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="634"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="657"/>
         <source>%1: cannot encode PNG: %2</source>
         <translation>%1：无法编码 PNG：%2</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="646"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="669"/>
         <source>Export view</source>
         <translation>导出视图</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="646"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="669"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="658"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="681"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="661"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="684"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="668"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="691"/>
         <source>%1 %2 · left %3 / right %4 vertices · %5 view</source>
         <translation>%1 %2 · 左 %3 / 右 %4 个顶点 · %5视图</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="677"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="700"/>
         <source>No surface loaded</source>
         <translation>未加载皮层表面</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="679"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="702"/>
         <source>Model: %1</source>
         <translation>模型：%1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="680"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="703"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="683"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="706"/>
         <source>LibTorch %1 · %2 · %3 threads · %4</source>
         <translation>LibTorch %1 · %2 · %3 线程 · %4</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="685"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="708"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="685"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="708"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="687"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="710"/>
         <source>OpenBLAS</source>
         <translation>OpenBLAS</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="687"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="710"/>
         <source>reference BLAS (slow)</source>
         <translation>参考 BLAS（慢）</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="694"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="717"/>
         <source>About BMFL Workbench</source>
         <translation>关于 BMFL 工作台</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="695"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="718"/>
         <source>&lt;h3&gt;BMFL Workbench %1&lt;/h3&gt;&lt;p&gt;Brain-machine fusion learning (NeuralOOD, Zhao et al. 2024): predicted fMRI on the cortical surface, fusion attention, and baseline versus BMFL accuracy out of distribution.&lt;/p&gt;&lt;p&gt;fsaverage5 is part of FreeSurfer (Fischl 2012), distributed under the FreeSurfer Software License.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;BMFL 工作台 %1&lt;/h3&gt;&lt;p&gt;脑机融合学习（NeuralOOD，Zhao 等，2024）：皮层表面上的预测 fMRI、融合注意力，以及基线与 BMFL 在分布外数据上的准确率比较。&lt;/p&gt;&lt;p&gt;fsaverage5 属于 FreeSurfer（Fischl 2012），依据 FreeSurfer 软件许可分发。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/Startup.cpp" line="39"/>
+        <source>no translation for &apos;%1&apos;; showing English</source>
+        <translation>没有“%1”的翻译；显示英文</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/Startup.cpp" line="53"/>
+        <source>%1; showing the bundled fsaverage5</source>
+        <translation>%1；显示内置的 fsaverage5</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/Startup.cpp" line="80"/>
+        <source>No demo model yet: build it with `bmfl train-demo` (see README)</source>
+        <translation>尚无演示模型：请用 `bmfl train-demo` 构建（见 README）</translation>
     </message>
 </context>
 <context>
@@ -466,34 +486,34 @@
 <context>
     <name>bmfl::WorkbenchController</name>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="153"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="149"/>
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="156"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="152"/>
         <source>%1 classes · %2 (%3 vertices) · %4</source>
         <translation>%1 个类别 · %2（%3 个顶点）· %4</translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="166"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="162"/>
         <source>Opening model %1...</source>
         <translation>正在打开模型 %1...</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/workbench/WorkbenchController.cpp" line="186"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="182"/>
         <source>Opening %n dataset(s)...</source>
         <translation>
             <numerusform>正在打开 %n 个数据集...</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="273"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="269"/>
         <source>%1: open a model first</source>
         <translation>%1：请先打开模型</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/workbench/WorkbenchController.cpp" line="290"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="286"/>
         <source>Evaluating %n dataset(s)...</source>
         <translation>
             <numerusform>正在评估 %n 个数据集...</numerusform>

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
-#include <stdexcept>
 #include <thread>
 #include <unistd.h>
 
@@ -283,85 +283,13 @@ std::string resultsText(const std::vector<BenchResult>& results, bool json, int 
   return out.str();
 }
 
-std::size_t parseCount(const std::string& option, const std::string& text)
+int runBench(const BenchOptions& options, const std::vector<std::string>& sectionNames)
 {
-  std::size_t used = 0;
-  unsigned long value = 0;
-  try
-  {
-    value = std::stoul(text, &used);
-  }
-  catch (const std::exception&)
-  {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || text[0] == '-' || value == 0)
-  {
-    throw std::invalid_argument(option + " takes a positive whole number, not '" + text + "'");
-  }
-  return value;
-}
-
-int runBench(const std::vector<std::string>& arguments)
-{
-  BenchOptions options;
   std::vector<const BenchSection*> chosen;
-  try
+  for (const BenchSection& section : benchSections())
   {
-    for (std::size_t i = 0; i < arguments.size(); ++i)
-    {
-      const std::string& argument = arguments[i];
-      const auto value = [&]() -> const std::string&
-      {
-        if (i + 1 >= arguments.size())
-        {
-          throw std::invalid_argument(argument + " needs a value");
-        }
-        return arguments[++i];
-      };
-      if (argument == "--out")
-      {
-        options.out = value();
-        const std::string extension = fs::path(options.out).extension().string();
-        if (extension != ".json" && extension != ".csv")
-        {
-          throw std::invalid_argument("--out FILE must end in .json or .csv");
-        }
-      }
-      else if (argument == "--images")
-      {
-        options.folderImages = parseCount(argument, value());
-      }
-      else if (argument == "--fmnist-images")
-      {
-        options.fashionMnistImages = parseCount(argument, value());
-      }
-      else if (argument == "--workers")
-      {
-        options.workers = static_cast<int>(parseCount(argument, value()));
-      }
-      else
-      {
-        const auto& sections = benchSections();
-        const auto found = std::find_if(sections.begin(),
-                                        sections.end(),
-                                        [&](const BenchSection& s) { return argument == s.name; });
-        if (found == sections.end())
-        {
-          throw std::invalid_argument("unknown section or option '" + argument + "'");
-        }
-        chosen.push_back(&*found);
-      }
-    }
-  }
-  catch (const std::invalid_argument& error)
-  {
-    std::cerr << "bmfl bench: " << error.what() << "\n";
-    return 2;
-  }
-  if (chosen.empty())
-  {
-    for (const BenchSection& section : benchSections())
+    if (sectionNames.empty() ||
+        std::find(sectionNames.begin(), sectionNames.end(), section.name) != sectionNames.end())
     {
       chosen.push_back(&section);
     }
@@ -372,28 +300,54 @@ int runBench(const std::vector<std::string>& arguments)
   std::cout << "cores: " << allCores(options) << ", load average before: " << load
             << (load > 0.5 * allCores(options) ? " (busy machine: speed-ups are understated)" : "")
             << "\n";
-  try
+  for (const BenchSection* section : chosen)
   {
-    for (const BenchSection* section : chosen)
-    {
-      std::cerr << "bench " << section->name << ": " << section->description << "\n";
-      const std::vector<BenchResult> part = section->run(options);
-      results.insert(results.end(), part.begin(), part.end());
-    }
-    printTable(results, std::cout);
-    if (!options.out.empty())
-    {
-      const bool json = fs::path(options.out).extension() == ".json";
-      writeTextFileAtomically(options.out, resultsText(results, json, allCores(options), load));
-      std::cout << "results written to " << options.out << "\n";
-    }
+    std::cerr << "bench " << section->name << ": " << section->description << "\n";
+    const std::vector<BenchResult> part = section->run(options);
+    results.insert(results.end(), part.begin(), part.end());
   }
-  catch (const FileError& error)
+  printTable(results, std::cout);
+  if (!options.out.empty())
   {
-    std::cerr << "bmfl bench: " << error.what() << "\n";
-    return 1;
+    const bool json = fs::path(options.out).extension() == ".json";
+    writeTextFileAtomically(options.out, resultsText(results, json, allCores(options), load));
+    std::cout << "results written to " << options.out << "\n";
   }
   return 0;
+}
+
+CommandRun defineBench(CLI::App& command)
+{
+  auto options = std::make_shared<BenchOptions>();
+  auto sections = std::make_shared<std::vector<std::string>>();
+  std::vector<std::string> names;
+  for (const BenchSection& section : benchSections())
+  {
+    names.emplace_back(section.name);
+  }
+  command.add_option("sections", *sections, "what to measure (default: every section)")
+    ->check(CLI::IsMember(names))
+    ->type_name("SECTION");
+  command
+    .add_option("--out", options->out, "also write the results (.json or .csv by the extension)")
+    ->check(outputFile())
+    ->check(
+      [](const std::string& path)
+      {
+        const std::string extension = fs::path(path).extension().string();
+        return extension == ".json" || extension == ".csv" ? std::string()
+                                                           : "FILE must end in .json or .csv";
+      })
+    ->type_name("FILE.json|FILE.csv");
+  command.add_option("--images", options->folderImages, "pictures in the folder case")
+    ->check(wholeNumber(1))
+    ->capture_default_str();
+  command.add_option("--fmnist-images", options->fashionMnistImages, "Fashion-MNIST images")
+    ->check(wholeNumber(1))
+    ->capture_default_str();
+  command.add_option("--workers", options->workers, "worker threads for 'all cores'")
+    ->check(wholeNumber(1));
+  return [options, sections]() { return runBench(*options, *sections); };
 }
 
 } // namespace
@@ -402,10 +356,7 @@ BMFL_REGISTER_COMMAND(
   bench,
   "bench",
   "measure throughput: images decoded and transformed per second (1 core vs all)",
-  "bmfl bench [SECTION...] [--out FILE.json|FILE.csv] [--images N]\n"
-  "                  [--fmnist-images N] [--workers N]\n"
-  "Sections: images (default: all). Prints a table; --out also writes it.",
-  runBench);
+  defineBench);
 
 } // namespace bmfl::cli
 
@@ -417,13 +368,17 @@ namespace bmfl::cli
 {
 namespace
 {
-int runBench(const std::vector<std::string>&)
+CommandRun defineBench(CLI::App& command)
 {
-  std::cerr << "bmfl bench: this build has no image support (OpenCV was not found)\n";
-  return 1;
+  command.allow_extras();
+  return []()
+  {
+    std::cerr << "bmfl bench: this build has no image support (OpenCV was not found)\n";
+    return 1;
+  };
 }
 } // namespace
-BMFL_REGISTER_COMMAND(bench, "bench", "measure throughput (needs OpenCV)", "bmfl bench", runBench);
+BMFL_REGISTER_COMMAND(bench, "bench", "measure throughput (needs OpenCV)", defineBench);
 } // namespace bmfl::cli
 
 #endif

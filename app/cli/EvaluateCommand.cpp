@@ -2,14 +2,16 @@
 
 #ifdef BMFL_HAVE_IMAGES
 
+#include "bmfl/AtomicFile.h"
 #include "bmfl/Evaluation.h"
-#include "bmfl/FileError.h"
+#include "bmfl/Printable.h"
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
-#include <stdexcept>
+#include <memory>
 #include <unistd.h>
 
 namespace bmfl::cli
@@ -35,49 +37,14 @@ struct EvaluateArguments
   std::size_t limit = 0;
 };
 
-bool parse(const std::vector<std::string>& arguments, EvaluateArguments& parsed)
+/// Where an interrupted run writes its counts: beside the complete table it must not replace,
+/// results.csv -> results.partial.csv.
+std::string partialPath(const std::string& csv)
 {
-  for (std::size_t i = 0; i < arguments.size(); ++i)
-  {
-    const std::string& option = arguments[i];
-    if (i + 1 >= arguments.size())
-    {
-      std::cerr << "bmfl evaluate: " << option << " needs a value\n";
-      return false;
-    }
-    const std::string& value = arguments[++i];
-    try
-    {
-      if (option == "--model")
-        parsed.model = value;
-      else if (option == "--dataset")
-        parsed.datasets.push_back(value);
-      else if (option == "--csv")
-        parsed.csv = value;
-      else if (option == "--device")
-        parsed.device = value;
-      else if (option == "--batch")
-        parsed.batch = std::stoi(value);
-      else if (option == "--limit")
-        parsed.limit = static_cast<std::size_t>(std::stoul(value));
-      else
-      {
-        std::cerr << "bmfl evaluate: unknown option " << option << "\n";
-        return false;
-      }
-    }
-    catch (const std::logic_error&)
-    {
-      std::cerr << "bmfl evaluate: " << option << ": not a number: " << value << "\n";
-      return false;
-    }
-  }
-  if (parsed.model.empty() || parsed.datasets.empty())
-  {
-    std::cerr << "bmfl evaluate: --model and at least one --dataset are required\n";
-    return false;
-  }
-  return true;
+  const std::filesystem::path path(csv);
+  return (path.parent_path() / (path.stem().string() + ".partial" +
+                                (path.has_extension() ? path.extension().string() : std::string())))
+    .string();
 }
 
 std::string percent(double fraction)
@@ -115,7 +82,7 @@ void printTable(const std::vector<DatasetAccuracy>& rows)
                   100 * bmfl.low,
                   100 * bmfl.high);
     std::printf("%-34s %7zu  %-22s %-22s %+6.1f  %9.3g\n",
-                row.dataset.c_str(),
+                printable(row.dataset).c_str(),
                 row.images,
                 baselineText,
                 bmflText,
@@ -124,72 +91,96 @@ void printTable(const std::vector<DatasetAccuracy>& rows)
   }
 }
 
-int runEvaluate(const std::vector<std::string>& arguments)
+int runEvaluate(const EvaluateArguments& parsed)
 {
-  EvaluateArguments parsed;
-  if (!parse(arguments, parsed))
+  EngineOptions engineOptions;
+  engineOptions.device = parsed.device;
+  engineOptions.batchSize = parsed.batch;
+  const std::unique_ptr<InferenceEngine> engine =
+    InferenceEngine::open(parsed.model, engineOptions);
+  DatasetOptions datasetOptions;
+  datasetOptions.classNames = engine->manifest().classNames;
+  std::vector<std::shared_ptr<const ImageDataset>> datasets;
+  for (const std::string& spec : parsed.datasets)
   {
-    return 2;
+    datasets.push_back(openImageDataset(spec, datasetOptions));
   }
-  try
-  {
-    EngineOptions engineOptions;
-    engineOptions.device = parsed.device;
-    engineOptions.batchSize = parsed.batch;
-    const std::unique_ptr<InferenceEngine> engine =
-      InferenceEngine::open(parsed.model, engineOptions);
-    DatasetOptions datasetOptions;
-    datasetOptions.classNames = engine->manifest().classNames;
-    std::vector<std::shared_ptr<const ImageDataset>> datasets;
-    for (const std::string& spec : parsed.datasets)
+  std::signal(SIGINT, onInterrupt);
+  const bool interactive = isatty(STDERR_FILENO) != 0;
+  EvaluationOptions options;
+  options.batchSize = parsed.batch;
+  options.limit = parsed.limit;
+  const std::vector<DatasetAccuracy> rows = evaluateDatasets(
+    *engine,
+    datasets,
+    options,
+    [&](std::size_t index, std::size_t done, std::size_t total, const DatasetAccuracy& running)
     {
-      datasets.push_back(openImageDataset(spec, datasetOptions));
-    }
-    std::signal(SIGINT, onInterrupt);
-    const bool interactive = isatty(STDERR_FILENO) != 0;
-    EvaluationOptions options;
-    options.batchSize = parsed.batch;
-    options.limit = parsed.limit;
-    const std::vector<DatasetAccuracy> rows = evaluateDatasets(
-      *engine,
-      datasets,
-      options,
-      [&](std::size_t index, std::size_t done, std::size_t total, const DatasetAccuracy& running)
-      {
-        std::fprintf(stderr,
-                     "%s%s %zu/%zu  baseline %s  BMFL %s%s",
-                     interactive ? "\r" : "",
-                     datasets[index]->name().c_str(),
-                     done,
-                     total,
-                     percent(running.baselineAccuracy()).c_str(),
-                     percent(running.bmflAccuracy()).c_str(),
-                     interactive && done < total ? "" : "\n");
-      },
-      &interrupted);
-    std::signal(SIGINT, SIG_DFL);
-    printTable(rows);
+      std::fprintf(stderr,
+                   "%s%s %zu/%zu  baseline %s  BMFL %s%s",
+                   interactive ? "\r" : "",
+                   printable(datasets[index]->name()).c_str(),
+                   done,
+                   total,
+                   percent(running.baselineAccuracy()).c_str(),
+                   percent(running.bmflAccuracy()).c_str(),
+                   interactive && done < total ? "" : "\n");
+    },
+    &interrupted);
+  std::signal(SIGINT, SIG_DFL);
+  printTable(rows);
+  if (!interrupted.load())
+  {
     if (!parsed.csv.empty())
     {
       writeAccuracyCsv(rows, parsed.csv);
       std::cout << "wrote " << parsed.csv << "\n";
     }
-    if (interrupted.load())
-    {
-      std::cerr << "bmfl evaluate: interrupted; the table counts the images evaluated so far\n";
-      return 130;
-    }
     return 0;
   }
-  catch (const FileError& error)
+  // An interrupted run never replaces a complete table: its counts go beside it, marked.
+  std::string where;
+  if (!parsed.csv.empty())
   {
-    std::cerr << "bmfl evaluate: " << error.what() << "\n";
+    const std::string partial = partialPath(parsed.csv);
+    writeTextFileAtomically(partial,
+                            "# partial: interrupted; the counts cover only the images evaluated "
+                            "before Ctrl-C\n" +
+                              accuracyCsv(rows));
+    where = "; partial counts written to " + partial + ", " + parsed.csv + " left as it was";
   }
-  catch (const std::invalid_argument& error)
-  {
-    std::cerr << "bmfl evaluate: " << error.what() << "\n";
-  }
-  return 1;
+  std::cerr << "bmfl evaluate: interrupted; the table counts the images evaluated so far" << where
+            << "\n";
+  return 130;
+}
+
+CommandRun defineEvaluate(CLI::App& command)
+{
+  auto parsed = std::make_shared<EvaluateArguments>();
+  command.add_option("--model", parsed->model, "the model bundle folder")
+    ->required()
+    ->type_name("BUNDLE_DIR");
+  command
+    .add_option("--dataset",
+                parsed->datasets,
+                "a dataset spec (repeat for more): folder:DIR, fashion-mnist:test, "
+                "fashion-mnist-ood:SET, imagenet-val:DIR, ...")
+    ->required()
+    ->allow_extra_args(false)
+    ->type_name("SPEC");
+  command.add_option("--csv", parsed->csv, "also write the table as CSV")
+    ->check(outputFile())
+    ->type_name("FILE");
+  command.add_option("--device", parsed->device, "where the model runs")
+    ->check(deviceName())
+    ->capture_default_str();
+  command.add_option("--batch", parsed->batch, "images per forward pass")
+    ->check(wholeNumber(1))
+    ->capture_default_str();
+  command.add_option("--limit", parsed->limit, "at most N images per dataset (0: all)")
+    ->check(wholeNumber(0, INT64_MAX))
+    ->capture_default_str();
+  return [parsed]() { return runEvaluate(*parsed); };
 }
 
 } // namespace
@@ -197,9 +188,7 @@ int runEvaluate(const std::vector<std::string>& arguments)
 BMFL_REGISTER_COMMAND(evaluate,
                       "evaluate",
                       "baseline vs BMFL accuracy of a model bundle on datasets, with 95% CIs",
-                      "bmfl evaluate --model DIR --dataset SPEC [--dataset SPEC ...] [--csv FILE] "
-                      "[--batch N] [--limit N] [--device auto|cpu|cuda]",
-                      runEvaluate);
+                      defineEvaluate);
 
 } // namespace bmfl::cli
 
@@ -211,17 +200,20 @@ namespace bmfl::cli
 {
 namespace
 {
-int runEvaluate(const std::vector<std::string>&)
+CommandRun defineEvaluate(CLI::App& command)
 {
-  std::cerr << "bmfl evaluate: this build has no image support (OpenCV was not found)\n";
-  return 1;
+  command.allow_extras();
+  return []()
+  {
+    std::cerr << "bmfl evaluate: this build has no image support (OpenCV was not found)\n";
+    return 1;
+  };
 }
 } // namespace
 BMFL_REGISTER_COMMAND(evaluate,
                       "evaluate",
                       "baseline vs BMFL accuracy of a model bundle on datasets (needs OpenCV)",
-                      "bmfl evaluate --model DIR --dataset SPEC [--dataset SPEC ...]",
-                      runEvaluate);
+                      defineEvaluate);
 } // namespace bmfl::cli
 
 #endif

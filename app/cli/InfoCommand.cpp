@@ -4,10 +4,12 @@
 #include "bmfl/InferenceEngine.h"
 #include "bmfl/Json.h"
 #include "bmfl/ModelBundle.h"
+#include "bmfl/Printable.h"
 
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 namespace bmfl::cli
@@ -30,24 +32,24 @@ std::string grouped(std::int64_t value)
 }
 
 // One "name value" line per leaf of the architecture JSON, named by its path.
-void printFields(const JsonValue& value, const std::string& path)
+void printFields(const JsonValue& value, const std::string& path, std::ostream& out)
 {
   if (value.isObject())
   {
     for (const JsonValue::Member& member : value.asObject())
     {
-      printFields(member.second, path.empty() ? member.first : path + "." + member.first);
+      printFields(member.second, path.empty() ? member.first : path + "." + member.first, out);
     }
     return;
   }
-  std::cout << "  " << std::left << std::setw(38) << path << " " << writeJson(value, 0) << "\n";
+  out << "  " << std::left << std::setw(38) << path << " " << writeJson(value, 0) << "\n";
 }
 
-void printEncoder(const ImageEncoderConfig& encoder)
+void printEncoder(const ImageEncoderConfig& encoder, std::ostream& out)
 {
   BmflModelConfig config;
   config.encoder = encoder;
-  printFields(*modelConfigToJson(config).find("encoder"), "encoder");
+  printFields(*modelConfigToJson(config).find("encoder"), "encoder", out);
 }
 
 std::string joinNames(const std::vector<std::string>& names, std::size_t limit)
@@ -55,7 +57,7 @@ std::string joinNames(const std::vector<std::string>& names, std::size_t limit)
   std::string text;
   for (std::size_t i = 0; i < names.size() && i < limit; ++i)
   {
-    text += (i > 0 ? ", " : "") + names[i];
+    text += (i > 0 ? ", " : "") + printable(names[i]);
   }
   if (names.size() > limit)
   {
@@ -64,37 +66,37 @@ std::string joinNames(const std::vector<std::string>& names, std::size_t limit)
   return text;
 }
 
-void describeBundle(const std::string& bundleDir)
+void describeBundle(const std::string& bundleDir, std::ostream& out)
 {
   const BundleManifest manifest = readBundleManifest(bundleDir);
   const std::vector<ModuleParameterCount> counts = bundleParameterCounts(bundleDir, manifest);
 
-  std::cout << "bundle:  " << bundleDir << " (" << BundleFormatName << " version "
-            << BundleFormatVersion << ")\n";
-  std::cout << "architecture:\n";
-  printFields(modelConfigToJson(manifest.model), "");
+  out << "bundle:  " << bundleDir << " (" << BundleFormatName << " version " << BundleFormatVersion
+      << ")\n";
+  out << "architecture:\n";
+  printFields(modelConfigToJson(manifest.model), "", out);
   const std::vector<BrainToken> tokens =
     brainTokenLayout(manifest.model.brainTransformer, manifest.vertexSpace);
-  std::cout << "  brain tokens                           " << tokens.size() << " ("
-            << manifest.model.brainTransformer.tokenizer << ")\n";
+  out << "  brain tokens                           " << tokens.size() << " ("
+      << manifest.model.brainTransformer.tokenizer << ")\n";
 
-  std::cout << "parameters:\n";
+  out << "parameters:\n";
   std::int64_t total = 0;
   std::int64_t trainable = 0;
   for (const ModuleParameterCount& count : counts)
   {
-    std::cout << "  " << std::left << std::setw(14) << count.module << " total " << std::right
-              << std::setw(14) << grouped(count.total) << "   trainable " << std::setw(14)
-              << grouped(count.trainable) << "\n";
+    out << "  " << std::left << std::setw(14) << count.module << " total " << std::right
+        << std::setw(14) << grouped(count.total) << "   trainable " << std::setw(14)
+        << grouped(count.trainable) << "\n";
     total += count.total;
     trainable += count.trainable;
   }
-  std::cout << "  " << std::left << std::setw(14) << "all"
-            << " total " << std::right << std::setw(14) << grouped(total) << "   trainable "
-            << std::setw(14) << grouped(trainable) << "\n";
+  out << "  " << std::left << std::setw(14) << "all"
+      << " total " << std::right << std::setw(14) << grouped(total) << "   trainable "
+      << std::setw(14) << grouped(trainable) << "\n";
 
-  std::cout << "classes: " << manifest.classNames.size() << ": "
-            << joinNames(manifest.classNames, ClassesShown) << "\n";
+  out << "classes: " << manifest.classNames.size() << ": "
+      << joinNames(manifest.classNames, ClassesShown) << "\n";
 
   const PreprocessConfig& preprocess = manifest.preprocess;
   std::ostringstream numbers;
@@ -109,89 +111,95 @@ void describeBundle(const std::string& bundleDir)
     numbers << (i > 0 ? ", " : "") << preprocess.std[i];
   }
   numbers << "]";
-  std::cout << "preprocess: resize short side " << preprocess.resizeShortSide << " ("
-            << preprocess.interpolation << "), centre crop " << preprocess.cropSize
-            << ", grey to RGB " << (preprocess.grayscaleToRgb ? "yes" : "no") << ", "
-            << numbers.str() << "\n";
+  out << "preprocess: resize short side " << preprocess.resizeShortSide << " ("
+      << preprocess.interpolation << "), centre crop " << preprocess.cropSize << ", grey to RGB "
+      << (preprocess.grayscaleToRgb ? "yes" : "no") << ", " << numbers.str() << "\n";
 
   const VertexSpace& space = manifest.vertexSpace;
-  std::cout << "vertex space: " << space.name << " on " << space.templateName << ": "
-            << space.left.size() << " left + " << space.right.size() << " right = " << space.size()
-            << " vertices\n";
+  out << "vertex space: " << space.name << " on " << space.templateName << ": " << space.left.size()
+      << " left + " << space.right.size() << " right = " << space.size() << " vertices\n";
   for (const VertexLabels& set : space.labelSets)
   {
-    std::cout << "  label set " << set.name << ": " << set.names.size() << " labels ("
-              << joinNames(set.names, ClassesShown) << ")\n";
+    out << "  label set " << set.name << ": " << set.names.size() << " labels ("
+        << joinNames(set.names, ClassesShown) << ")\n";
   }
 
   const TrainingProvenance& provenance = manifest.provenance;
-  std::cout << "provenance:\n"
-            << "  command   " << provenance.command << "\n"
-            << "  seed      " << provenance.seed << "\n"
-            << "  epochs    " << provenance.epochs << "\n"
-            << "  date      " << provenance.date << "\n";
+  out << "provenance:\n"
+      << "  command   " << provenance.command << "\n"
+      << "  seed      " << provenance.seed << "\n"
+      << "  epochs    " << provenance.epochs << "\n"
+      << "  date      " << provenance.date << "\n";
   for (const DatasetRecord& dataset : provenance.datasets)
   {
-    std::cout << "  dataset   " << dataset.name << " (" << grouped(dataset.size) << " examples)\n";
+    out << "  dataset   " << dataset.name << " (" << grouped(dataset.size) << " examples)\n";
   }
   for (const auto& [name, value] : provenance.finalMetrics)
   {
-    std::cout << "  metric    " << name << " = "
-              << (std::isnan(value) ? std::string("undefined") : std::to_string(value)) << "\n";
+    out << "  metric    " << name << " = "
+        << (std::isnan(value) ? std::string("undefined") : std::to_string(value)) << "\n";
   }
   for (const auto& [library, version] : provenance.libraryVersions)
   {
-    std::cout << "  library   " << library << " " << version << "\n";
+    out << "  library   " << library << " " << version << "\n";
   }
-  std::cout << "weights:\n";
+  out << "weights:\n";
   for (const BundleWeights& weights : manifest.weights)
   {
-    std::cout << "  " << std::left << std::setw(14) << weights.module << " " << std::setw(18)
-              << weights.file << " sha256 " << weights.sha256 << "\n";
+    out << "  " << std::left << std::setw(14) << weights.module << " " << std::setw(18)
+        << weights.file << " sha256 " << weights.sha256 << "\n";
   }
 }
 
-void describeCheckpoint(const std::string& path)
+void describeCheckpoint(const std::string& path, std::ostream& out)
 {
   const ImageEncoderConfig encoder = inspectDinoV2Checkpoint(path);
   const std::int64_t grid = encoder.positionGrid;
-  std::cout << "checkpoint: " << path << " (DINOv2 image encoder, learned position grid " << grid
-            << "x" << grid << ")\n";
-  printEncoder(encoder);
+  out << "checkpoint: " << path << " (DINOv2 image encoder, learned position grid " << grid << "x"
+      << grid << ")\n";
+  printEncoder(encoder, out);
 }
 
-int runInfo(const std::vector<std::string>& arguments)
+CommandRun defineInfo(CLI::App& command)
 {
-  if (arguments.size() != 2 || (arguments[0] != "--model" && arguments[0] != "--checkpoint"))
+  auto model = std::make_shared<std::string>();
+  auto checkpoint = std::make_shared<std::string>();
+  command.add_option("--model", *model, "a model bundle folder")->type_name("BUNDLE_DIR");
+  command.add_option("--checkpoint", *checkpoint, "a DINOv2 checkpoint (.pth or TorchScript)")
+    ->type_name("FILE");
+  command.require_option(1);
+  return [model, checkpoint]()
   {
-    std::cerr << "usage: bmfl info --model BUNDLE_DIR | --checkpoint FILE\n";
-    return 2;
-  }
-  try
-  {
-    if (arguments[0] == "--model")
+    // Names come from the files (class names, provenance): each line is printed made safe.
+    std::ostringstream out;
+    try
     {
-      describeBundle(arguments[1]);
+      if (!model->empty())
+      {
+        describeBundle(*model, out);
+      }
+      else
+      {
+        requireRegularFile(*checkpoint, "a checkpoint");
+        describeCheckpoint(*checkpoint, out);
+      }
     }
-    else
+    catch (const FileError& error)
     {
-      describeCheckpoint(arguments[1]);
+      std::cerr << "bmfl info: " << printable(error.what()) << "\n";
+      return 1;
     }
-  }
-  catch (const FileError& error)
-  {
-    std::cerr << "bmfl info: " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+    std::istringstream lines(out.str());
+    for (std::string line; std::getline(lines, line);)
+    {
+      std::cout << printable(line) << "\n";
+    }
+    return 0;
+  };
 }
 
 } // namespace
 
-BMFL_REGISTER_COMMAND(info,
-                      "info",
-                      "describe a model bundle or a DINOv2 checkpoint",
-                      "bmfl info --model BUNDLE_DIR | --checkpoint FILE",
-                      runInfo);
+BMFL_REGISTER_COMMAND(info, "info", "describe a model bundle or a DINOv2 checkpoint", defineInfo);
 
 } // namespace bmfl::cli

@@ -6,6 +6,8 @@
 #include "bmfl/Corruptions.h"
 #include "bmfl/FileError.h"
 #include "bmfl/ImageDataset.h"
+#include "bmfl/Json.h"
+#include "bmfl/Printable.h"
 
 #include <atomic>
 #include <chrono>
@@ -13,9 +15,8 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 
 namespace bmfl::cli
 {
@@ -38,6 +39,7 @@ struct MakeOodOptions
 {
   std::string dataset;
   std::string out;
+  std::vector<std::string> corruptionList; ///< as given: names, standard, all, sketch
   std::vector<std::string> corruptions = standardCorruptions();
   std::vector<int> severities = { 1, 2, 3, 4, 5 };
   bool sketch = true;
@@ -51,154 +53,37 @@ struct MakeOodOptions
   bool skipBad = false;
 };
 
-std::vector<std::string> splitList(const std::string& text)
+/// Expands --corruptions (names, "standard", "all", "sketch") into options.corruptions and
+/// options.sketch.
+void expandCorruptions(MakeOodOptions& options)
 {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ','))
+  if (options.corruptionList.empty())
   {
-    if (!item.empty())
-    {
-      items.push_back(item);
-    }
+    return;
   }
-  return items;
-}
-
-std::uint64_t parseCount(const std::string& option, const std::string& text)
-{
-  std::size_t used = 0;
-  unsigned long long value = 0;
-  try
+  options.corruptions.clear();
+  options.sketch = false;
+  for (const std::string& name : options.corruptionList)
   {
-    value = std::stoull(text, &used);
-  }
-  catch (const std::exception&)
-  {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || text[0] == '-')
-  {
-    throw std::invalid_argument(option + " takes a non-negative whole number, not '" + text + "'");
-  }
-  return value;
-}
-
-MakeOodOptions parseOptions(const std::vector<std::string>& arguments)
-{
-  MakeOodOptions options;
-  for (std::size_t i = 0; i < arguments.size(); ++i)
-  {
-    const std::string& option = arguments[i];
-    const auto value = [&]() -> const std::string&
+    if (name == "standard" || name == "all")
     {
-      if (i + 1 >= arguments.size())
-      {
-        throw std::invalid_argument(option + " needs a value");
-      }
-      return arguments[++i];
-    };
-    if (option == "--dataset")
-    {
-      options.dataset = value();
+      const std::vector<std::string>& names =
+        name == "standard" ? standardCorruptions() : corruptionNames();
+      options.corruptions.insert(options.corruptions.end(), names.begin(), names.end());
     }
-    else if (option == "--out")
+    else if (name == "sketch")
     {
-      options.out = value();
+      options.sketch = true;
     }
-    else if (option == "--corruptions")
+    else if (isCorruption(name))
     {
-      const std::string list = value();
-      options.corruptions.clear();
-      options.sketch = false;
-      for (const std::string& name : splitList(list))
-      {
-        if (name == "standard" || name == "all")
-        {
-          const std::vector<std::string>& names =
-            name == "standard" ? standardCorruptions() : corruptionNames();
-          options.corruptions.insert(options.corruptions.end(), names.begin(), names.end());
-        }
-        else if (name == "sketch")
-        {
-          options.sketch = true;
-        }
-        else if (isCorruption(name))
-        {
-          options.corruptions.push_back(name);
-        }
-        else
-        {
-          throw std::invalid_argument("unknown corruption '" + name + "'");
-        }
-      }
-    }
-    else if (option == "--severities")
-    {
-      options.severities.clear();
-      for (const std::string& text : splitList(value()))
-      {
-        const std::uint64_t severity = parseCount("--severities", text);
-        if (severity < 1 || severity > 5)
-        {
-          throw std::invalid_argument("severities are 1..5, not " + text);
-        }
-        options.severities.push_back(static_cast<int>(severity));
-      }
-    }
-    else if (option == "--seed")
-    {
-      options.seed = parseCount(option, value());
-      options.seedGiven = true;
-    }
-    else if (option == "--limit")
-    {
-      options.limit = static_cast<std::size_t>(parseCount(option, value()));
-    }
-    else if (option == "--workers")
-    {
-      options.workers = static_cast<int>(parseCount(option, value()));
-    }
-    else if (option == "--format")
-    {
-      const std::string format = value();
-      if (format != "png" && format != "jpg")
-      {
-        throw std::invalid_argument("--format is png or jpg");
-      }
-      options.extension = "." + format;
-    }
-    else if (option == "--ood-set")
-    {
-      options.oodSet = value();
-    }
-    else if (option == "--no-sketch")
-    {
-      options.sketch = false;
-    }
-    else if (option == "--overwrite")
-    {
-      options.overwrite = true;
-    }
-    else if (option == "--skip-bad")
-    {
-      options.skipBad = true;
+      options.corruptions.push_back(name);
     }
     else
     {
-      throw std::invalid_argument("unknown option '" + option + "'");
+      throw UsageError("--corruptions: unknown corruption '" + printable(name) + "'");
     }
   }
-  if (options.out.empty())
-  {
-    throw std::invalid_argument("--out DIR is required");
-  }
-  if (options.dataset.empty() && options.oodSet.empty())
-  {
-    throw std::invalid_argument("--dataset SPEC (or --ood-set SET) is required");
-  }
-  return options;
 }
 
 /// One output folder's worth of work: a (corrupted) dataset written under a folder.
@@ -208,25 +93,73 @@ struct Job
   fs::path folder;
 };
 
-std::string jsonString(const std::string& text)
+/// What decides the bytes make-ood writes: recorded in DIR/make-ood.json before the first image,
+/// so that a later run over the same folder can only finish it, never mix in other images.
+JsonValue outputSettings(const MakeOodOptions& options,
+                         const std::string& datasetName,
+                         const std::vector<Job>& jobs)
 {
-  std::string quoted = "\"";
-  for (char c : text)
+  JsonValue settings = JsonValue::object();
+  settings.set("dataset", printable(datasetName));
+  settings.set("seed", static_cast<std::int64_t>(options.seed));
+  settings.set("limit", static_cast<std::int64_t>(options.limit));
+  settings.set("format", options.extension.substr(1));
+  JsonValue folders = JsonValue::array();
+  for (const Job& job : jobs)
   {
-    if (c == '"' || c == '\\')
+    folders.push(job.folder.lexically_relative(options.out).generic_string());
+  }
+  settings.set("folders", std::move(folders));
+  return settings;
+}
+
+/// Throws UsageError when out holds something other than an earlier run with these settings.
+void checkEarlierOutput(const fs::path& out, const JsonValue& settings)
+{
+  std::error_code error;
+  const fs::path record = out / "make-ood.json";
+  if (!fs::exists(out, error) ||
+      (fs::is_directory(out, error) && fs::is_empty(out, error) && !error))
+  {
+    return;
+  }
+  if (!fs::is_directory(out, error))
+  {
+    throw UsageError("--out " + out.string() + ": exists and is not a folder");
+  }
+  if (!fs::exists(record, error))
+  {
+    throw UsageError("--out " + out.string() +
+                     ": holds files but no make-ood.json; use a new or empty folder");
+  }
+  const JsonValue earlier = readJsonFile(record.string());
+  std::string differences;
+  for (const char* key : { "dataset", "seed", "limit", "format", "folders" })
+  {
+    const JsonValue* was = earlier.find(key);
+    const JsonValue* now = settings.find(key);
+    const bool defaultFormat = was == nullptr && std::string(key) == "format" &&
+                               now->asString() == "png"; // written before formats were recorded
+    if (defaultFormat || (was != nullptr && *was == *now))
     {
-      quoted += '\\';
-    }
-    if (static_cast<unsigned char>(c) < 0x20)
-    {
-      std::ostringstream escape;
-      escape << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c);
-      quoted += escape.str();
       continue;
     }
-    quoted += c;
+    differences += std::string(differences.empty() ? "" : ", ") + key + " " +
+                   (was == nullptr ? std::string("unrecorded")
+                    : std::string(key) == "folders"
+                      ? "other folders"
+                      : writeJson(*was, 0) + " (this run: " + writeJson(*now, 0) + ")");
   }
-  return quoted + "\"";
+  if (!differences.empty())
+  {
+    throw UsageError(out.string() + " holds make-ood output made with " + differences +
+                     "; use another --out or remove the folder");
+  }
+}
+
+void writeRecord(const MakeOodOptions& options, JsonValue record)
+{
+  writeTextFileAtomically((fs::path(options.out) / "make-ood.json").string(), writeJson(record));
 }
 
 class Progress
@@ -264,78 +197,68 @@ private:
   std::chrono::steady_clock::time_point LastReport;
 };
 
-int runMakeOod(const std::vector<std::string>& arguments)
+int runMakeOod(MakeOodOptions options)
 {
-  MakeOodOptions options;
-  try
+  if (options.dataset.empty() && options.oodSet.empty())
   {
-    options = parseOptions(arguments);
+    throw UsageError("--dataset SPEC (or --ood-set SET) is required");
   }
-  catch (const std::invalid_argument& error)
-  {
-    std::cerr << "bmfl make-ood: " << error.what() << "\n";
-    return 2;
-  }
-
+  expandCorruptions(options);
   std::vector<Job> jobs;
-  std::shared_ptr<const ImageDataset> base;
-  try
+  const std::shared_ptr<const ImageDataset> base =
+    openImageDataset(options.dataset.empty() ? "fashion-mnist:test" : options.dataset);
+  const fs::path out(options.out);
+  if (!options.oodSet.empty())
   {
-    base = openImageDataset(options.dataset.empty() ? "fashion-mnist:test" : options.dataset);
-    const fs::path out(options.out);
-    if (!options.oodSet.empty())
+    // The demo's sets are defined with their own seed; --seed makes variants of them.
+    if (!options.seedGiven)
     {
-      // The demo's sets are defined with their own seed; --seed makes variants of them.
-      if (!options.seedGiven)
+      options.seed = FashionMnistOodSeed;
+    }
+    for (const OodSetDefinition& set : fashionMnistOodSets())
+    {
+      if (options.oodSet == "all" || options.oodSet == set.key || options.oodSet == set.folderName)
       {
-        options.seed = FashionMnistOodSeed;
-      }
-      for (const OodSetDefinition& set : fashionMnistOodSets())
-      {
-        if (options.oodSet == "all" || options.oodSet == set.key ||
-            options.oodSet == set.folderName)
-        {
-          jobs.push_back({ makeOodSet(base, set.key, options.seed), out / set.folderName });
-        }
-      }
-      if (jobs.empty())
-      {
-        throw std::invalid_argument("unknown OOD set '" + options.oodSet +
-                                    "' (noise, blur, weather, digital, geometric, sketch, all)");
+        jobs.push_back({ makeOodSet(base, set.key, options.seed), out / set.folderName });
       }
     }
-    else
+    if (jobs.empty())
     {
-      for (const std::string& corruption : options.corruptions)
-      {
-        for (int severity : options.severities)
-        {
-          jobs.push_back({ corruptDataset(base, corruption, severity, options.seed),
-                           out / corruption / std::to_string(severity) });
-        }
-      }
-      if (options.sketch)
-      {
-        jobs.push_back({ corruptDataset(base, "sketch", 0, options.seed), out / "sketch" });
-      }
+      throw UsageError("unknown OOD set '" + printable(options.oodSet) +
+                       "' (noise, blur, weather, digital, geometric, sketch, all)");
     }
   }
-  catch (const FileError& error)
+  else
   {
-    std::cerr << "bmfl make-ood: " << error.what() << "\n";
-    return 1;
+    for (const std::string& corruption : options.corruptions)
+    {
+      for (int severity : options.severities)
+      {
+        jobs.push_back({ corruptDataset(base, corruption, severity, options.seed),
+                         out / corruption / std::to_string(severity) });
+      }
+    }
+    if (options.sketch)
+    {
+      jobs.push_back({ corruptDataset(base, "sketch", 0, options.seed), out / "sketch" });
+    }
   }
-  catch (const std::invalid_argument& error)
+  JsonValue record = outputSettings(options, base->name(), jobs);
+  checkEarlierOutput(out, record);
+  std::error_code folderError;
+  fs::create_directories(out, folderError);
+  if (folderError)
   {
-    std::cerr << "bmfl make-ood: " << error.what() << "\n";
-    return 2;
+    throw FileError(options.out, "cannot create folder: " + folderError.message());
   }
+  record.set("complete", false);
+  writeRecord(options, record);
 
   const std::size_t perJob =
     options.limit > 0 ? std::min(options.limit, base->size()) : base->size();
   Progress progress(perJob * jobs.size());
-  std::cerr << "make-ood: " << base->name() << ", " << perJob << " images x " << jobs.size()
-            << " folders -> " << options.out << "\n";
+  std::cerr << "make-ood: " << printable(base->name()) << ", " << perJob << " images x "
+            << jobs.size() << " folders -> " << printable(options.out) << "\n";
 
   interrupted.store(false);
   const auto previousInt = std::signal(SIGINT, onInterrupt);
@@ -343,89 +266,119 @@ int runMakeOod(const std::vector<std::string>& arguments)
   std::size_t written = 0;
   std::size_t kept = 0;
   std::size_t skipped = 0;
-  int status = 0;
-  try
+  for (const Job& job : jobs)
   {
-    for (const Job& job : jobs)
+    StreamOptions streamOptions;
+    streamOptions.transform.reset(); // the decoded, corrupted image is what is written
+    streamOptions.workers = options.workers;
+    streamOptions.end = perJob;
+    streamOptions.cancel = &interrupted;
+    streamOptions.onBadImage = options.skipBad ? BadImagePolicy::Skip : BadImagePolicy::Stop;
+    DatasetStream stream(job.dataset, streamOptions);
+    std::set<std::string> madeFolders;
+    DatasetItem item;
+    while (stream.next(item))
     {
-      StreamOptions streamOptions;
-      streamOptions.transform.reset(); // the decoded, corrupted image is what is written
-      streamOptions.workers = options.workers;
-      streamOptions.end = perJob;
-      streamOptions.cancel = &interrupted;
-      streamOptions.onBadImage = options.skipBad ? BadImagePolicy::Skip : BadImagePolicy::Stop;
-      DatasetStream stream(job.dataset, streamOptions);
-      std::set<std::string> madeFolders;
-      DatasetItem item;
-      while (stream.next(item))
+      const std::string classFolder = job.dataset->classFolderName(item.label);
+      const fs::path folder = job.folder / classFolder;
+      if (madeFolders.insert(classFolder).second)
       {
-        const std::string classFolder = job.dataset->classFolderName(item.label);
-        const fs::path folder = job.folder / classFolder;
-        if (madeFolders.insert(classFolder).second)
+        std::error_code error;
+        fs::create_directories(folder, error);
+        if (error)
         {
-          std::error_code error;
-          fs::create_directories(folder, error);
-          if (error)
-          {
-            throw FileError(folder.string(), "cannot create folder: " + error.message());
-          }
+          throw FileError(folder.string(), "cannot create folder: " + error.message());
         }
-        const fs::path file = folder / (fs::path(item.id).stem().string() + options.extension);
-        std::error_code existsError;
-        if (!options.overwrite && fs::exists(file, existsError))
-        {
-          ++kept; // made by an earlier, interrupted run: same seed, same bytes
-        }
-        else
-        {
-          writeImageFile(item.image, file.string());
-          ++written;
-        }
-        progress.advance(job.folder.lexically_relative(options.out).generic_string());
       }
-      skipped += stream.skipped();
-      for (const std::string& warning : stream.warnings())
+      const fs::path file = folder / (fs::path(item.id).stem().string() + options.extension);
+      std::error_code existsError;
+      if (!options.overwrite && fs::exists(file, existsError))
       {
-        std::cerr << "make-ood: skipped " << warning << "\n";
+        ++kept; // made by an earlier, interrupted run: same settings (checked), same bytes
       }
-      if (interrupted.load())
+      else
       {
-        break;
+        writeImageFile(item.image, file.string());
+        ++written;
       }
+      progress.advance(job.folder.lexically_relative(options.out).generic_string());
+    }
+    skipped += stream.skipped();
+    for (const std::string& warning : stream.warnings())
+    {
+      std::cerr << "make-ood: skipped " << printable(warning) << "\n";
     }
     if (interrupted.load())
     {
-      std::cerr << "make-ood: interrupted after " << progress.done()
-                << " images; every file written is complete (run again to finish)\n";
-      status = 130;
+      break;
     }
-    else
-    {
-      std::ostringstream manifest;
-      manifest << "{\n  \"dataset\": " << jsonString(base->name())
-               << ",\n  \"seed\": " << options.seed << ",\n  \"limit\": " << options.limit
-               << ",\n  \"images_per_folder\": " << perJob << ",\n  \"folders\": [";
-      for (std::size_t i = 0; i < jobs.size(); ++i)
-      {
-        manifest << (i ? ", " : "")
-                 << jsonString(jobs[i].folder.lexically_relative(options.out).generic_string());
-      }
-      manifest << "],\n  \"written\": " << written << ",\n  \"kept\": " << kept
-               << ",\n  \"skipped\": " << skipped << "\n}\n";
-      writeTextFileAtomically((fs::path(options.out) / "make-ood.json").string(), manifest.str());
-      std::cout << "make-ood: " << written << " images written, " << kept << " already present, "
-                << skipped << " skipped, in " << jobs.size() << " folders under " << options.out
-                << "\n";
-    }
-  }
-  catch (const FileError& error)
-  {
-    std::cerr << "bmfl make-ood: " << error.what() << "\n";
-    status = 1;
   }
   std::signal(SIGINT, previousInt);
   std::signal(SIGTERM, previousTerm);
-  return status;
+  if (interrupted.load())
+  {
+    std::cerr << "make-ood: interrupted after " << progress.done()
+              << " images; every file written is complete (run again to finish)\n";
+    return 130;
+  }
+  *record.find("complete") = true;
+  record.set("images_per_folder", static_cast<std::int64_t>(perJob));
+  record.set("written", static_cast<std::int64_t>(written));
+  record.set("kept", static_cast<std::int64_t>(kept));
+  record.set("skipped", static_cast<std::int64_t>(skipped));
+  writeRecord(options, record);
+  std::cout << "make-ood: " << written << " images written, " << kept << " already present, "
+            << skipped << " skipped, in " << jobs.size() << " folders under "
+            << printable(options.out) << "\n";
+  return 0;
+}
+
+CommandRun defineMakeOod(CLI::App& command)
+{
+  auto options = std::make_shared<MakeOodOptions>();
+  command.footer(
+    "Writes DIR/<corruption>/<severity>/<class>/<id>.png and DIR/sketch/<class>/<id>.png; LIST is\n"
+    "comma-separated: corruption names, 'standard' (the 15, the default), 'all', 'sketch'.\n"
+    "--ood-set writes the demo's OOD sets (default dataset fashion-mnist:test). Existing files\n"
+    "are kept: re-running with the same settings finishes an interrupted run; other settings\n"
+    "over the same folder are refused. See docs/DATASETS.md.");
+  command.add_option("--dataset", options->dataset, "the dataset to corrupt")->type_name("SPEC");
+  command.add_option("--out", options->out, "the output folder")->required()->type_name("DIR");
+  command.add_option("--corruptions", options->corruptionList, "which corruptions")
+    ->delimiter(',')
+    ->allow_extra_args(false)
+    ->type_name("LIST");
+  command.add_option("--severities", options->severities, "severities 1..5")
+    ->delimiter(',')
+    ->allow_extra_args(false)
+    ->check(wholeNumber(1, 5))
+    ->type_name("LIST");
+  command.add_option("--seed", options->seed, "random seed")->check(wholeNumber(0, INT64_MAX));
+  command.add_option("--limit", options->limit, "the first N images of the dataset (0: all)")
+    ->check(wholeNumber(0, INT64_MAX));
+  command.add_option("--workers", options->workers, "decoding threads (0: one per core)")
+    ->check(wholeNumber(0, 1024));
+  command
+    .add_option_function<std::string>(
+      "--format",
+      [options](const std::string& format) { options->extension = "." + format; },
+      "image format")
+    ->check(CLI::IsMember({ "png", "jpg" }))
+    ->type_name("png|jpg");
+  command
+    .add_option("--ood-set",
+                options->oodSet,
+                "one of the demo's OOD sets: noise, blur, weather, digital, geometric, sketch, all")
+    ->type_name("SET");
+  command.add_flag_callback(
+    "--no-sketch", [options]() { options->sketch = false; }, "leave out the sketch folder");
+  command.add_flag("--overwrite", options->overwrite, "rewrite files that exist");
+  command.add_flag("--skip-bad", options->skipBad, "skip unreadable images instead of stopping");
+  return [options, &command]()
+  {
+    options->seedGiven = command.count("--seed") > 0;
+    return runMakeOod(*options);
+  };
 }
 
 } // namespace
@@ -434,15 +387,7 @@ BMFL_REGISTER_COMMAND(
   makeOod,
   "make-ood",
   "write corrupted copies of a dataset (ImageNet-C layout) or the demo's OOD sets",
-  "bmfl make-ood --dataset SPEC --out DIR [--corruptions LIST] [--severities LIST] [--seed N]\n"
-  "                     [--limit N] [--workers N] [--format png|jpg] [--no-sketch] [--overwrite]\n"
-  "                     [--skip-bad]\n"
-  "       bmfl make-ood --ood-set noise|blur|weather|digital|geometric|sketch|all --out DIR\n"
-  "                     [--dataset SPEC (default fashion-mnist:test)] [--limit N]\n"
-  "Writes DIR/<corruption>/<severity>/<class>/<id>.png and DIR/sketch/<class>/<id>.png; LIST is\n"
-  "comma-separated: corruption names, 'standard' (the 15, the default), 'all', 'sketch'. Existing\n"
-  "files are kept (re-running finishes an interrupted run). See docs/DATASETS.md.",
-  runMakeOod);
+  defineMakeOod);
 
 } // namespace bmfl::cli
 
@@ -454,17 +399,20 @@ namespace bmfl::cli
 {
 namespace
 {
-int runMakeOod(const std::vector<std::string>&)
+CommandRun defineMakeOod(CLI::App& command)
 {
-  std::cerr << "bmfl make-ood: this build has no image support (OpenCV was not found)\n";
-  return 1;
+  command.allow_extras();
+  return []()
+  {
+    std::cerr << "bmfl make-ood: this build has no image support (OpenCV was not found)\n";
+    return 1;
+  };
 }
 } // namespace
 BMFL_REGISTER_COMMAND(makeOod,
                       "make-ood",
                       "write corrupted copies of a dataset (needs OpenCV)",
-                      "bmfl make-ood --dataset SPEC --out DIR",
-                      runMakeOod);
+                      defineMakeOod);
 } // namespace bmfl::cli
 
 #endif

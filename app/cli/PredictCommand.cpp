@@ -7,6 +7,7 @@
 #include "bmfl/ImageTransform.h"
 #include "bmfl/InferenceEngine.h"
 #include "bmfl/Json.h"
+#include "bmfl/Printable.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <stdexcept>
+#include <memory>
 
 namespace bmfl::cli
 {
@@ -40,63 +41,6 @@ struct PredictOptions
   std::vector<std::string> images;
 };
 
-// Returns an empty string on success, else the problem with the arguments.
-std::string parseArguments(const std::vector<std::string>& arguments, PredictOptions& options)
-{
-  for (std::size_t i = 0; i < arguments.size(); ++i)
-  {
-    const std::string& argument = arguments[i];
-    const bool hasValue = i + 1 < arguments.size();
-    const auto positive = [&](int& out)
-    {
-      try
-      {
-        std::size_t used = 0;
-        out = std::stoi(arguments[i + 1], &used);
-        return used == arguments[i + 1].size() && out > 0;
-      }
-      catch (const std::exception&)
-      {
-        return false;
-      }
-    };
-    if (argument == "--model" && hasValue)
-    {
-      options.model = arguments[++i];
-    }
-    else if (argument == "--json" && hasValue)
-    {
-      options.json = arguments[++i];
-    }
-    else if (argument == "--device" && hasValue)
-    {
-      options.engine.device = arguments[++i];
-    }
-    else if ((argument == "--batch" || argument == "--top") && hasValue)
-    {
-      int& target = argument == "--batch" ? options.engine.batchSize : options.engine.topK;
-      if (!positive(target))
-      {
-        return argument + " needs a positive integer";
-      }
-      ++i;
-    }
-    else if (!argument.empty() && argument[0] == '-')
-    {
-      return "unknown option or missing value: " + argument;
-    }
-    else
-    {
-      options.images.push_back(argument);
-    }
-  }
-  if (options.model.empty() || options.images.empty())
-  {
-    return "--model and at least one image are needed";
-  }
-  return "";
-}
-
 std::string scores(const std::vector<ClassScore>& top)
 {
   std::string text;
@@ -104,7 +48,7 @@ std::string scores(const std::vector<ClassScore>& top)
   for (const ClassScore& score : top)
   {
     std::snprintf(probability, sizeof probability, " %.3f", static_cast<double>(score.probability));
-    text += (text.empty() ? "" : ", ") + score.name + probability;
+    text += (text.empty() ? "" : ", ") + printable(score.name) + probability;
   }
   return text;
 }
@@ -167,101 +111,101 @@ JsonValue resultsJson(const std::string& model, const std::vector<ImageResult>& 
   return root;
 }
 
-int runPredict(const std::vector<std::string>& arguments)
+int runPredict(const PredictOptions& options)
 {
-  PredictOptions options;
-  const std::string problem = parseArguments(arguments, options);
-  if (!problem.empty())
+  const std::unique_ptr<InferenceEngine> engine =
+    InferenceEngine::open(options.model, options.engine);
+  // Every image is decoded and checked before the model runs: one line per bad file.
+  std::vector<PreparedImage> prepared;
+  bool allRead = true;
+  for (const std::string& path : options.images)
   {
-    std::cerr << "bmfl predict: " << problem << "\n";
-    return 2;
-  }
-  try
-  {
-    const std::unique_ptr<InferenceEngine> engine =
-      InferenceEngine::open(options.model, options.engine);
-    // Every image is decoded and checked before the model runs: one line per bad file.
-    std::vector<PreparedImage> prepared;
-    bool allRead = true;
-    for (const std::string& path : options.images)
+    try
     {
-      try
-      {
-        const ImageTensor tensor = evaluationTransform(
-          convertChannels(decodeImageFile(path), engine->manifest().model.encoder.inChannels),
-          engine->manifest().preprocess);
-        prepared.push_back({ path, tensor.channels, tensor.height, tensor.width, tensor.values });
-      }
-      catch (const FileError& error)
-      {
-        std::cerr << "bmfl predict: " << error.what() << "\n";
-        allRead = false;
-      }
+      const ImageTensor tensor = evaluationTransform(
+        convertChannels(decodeImageFile(path), engine->manifest().model.encoder.inChannels),
+        engine->manifest().preprocess);
+      prepared.push_back({ path, tensor.channels, tensor.height, tensor.width, tensor.values });
     }
-    if (!allRead)
+    catch (const FileError& error)
     {
-      return 1;
-    }
-    std::signal(SIGINT, onPredictInterrupt);
-    std::signal(SIGTERM, onPredictInterrupt);
-    const bool manyBatches = prepared.size() > static_cast<std::size_t>(options.engine.batchSize);
-    const std::vector<ImageResult> results = engine->run(
-      prepared,
-      [&](std::size_t done, std::size_t total)
-      {
-        if (manyBatches)
-        {
-          std::cerr << "predicted " << done << "/" << total << "\n";
-        }
-      },
-      &interrupted);
-    for (const ImageResult& result : results)
-    {
-      std::cout << result.id << "\n  bmfl:     " << scores(result.bmflTopK)
-                << "\n  baseline: " << scores(result.baselineTopK) << "\n";
-      if (!result.imageToBrainAttention.empty())
-      {
-        const auto strongest =
-          static_cast<std::size_t>(std::max_element(result.imageToBrainAttention.begin(),
-                                                    result.imageToBrainAttention.end()) -
-                                   result.imageToBrainAttention.begin());
-        std::cout << "  image attends most to brain token " << result.brainTokens[strongest].name
-                  << "\n";
-      }
-    }
-    if (!options.json.empty())
-    {
-      writeTextFileAtomically(options.json, writeJson(resultsJson(options.model, results)));
-    }
-    if (results.size() < prepared.size())
-    {
-      std::cerr << "bmfl predict: interrupted after " << results.size() << " of " << prepared.size()
-                << " images\n";
-      return 130;
+      std::cerr << "bmfl predict: " << printable(error.what()) << "\n";
+      allRead = false;
     }
   }
-  catch (const FileError& error)
+  if (!allRead)
   {
-    std::cerr << "bmfl predict: " << error.what() << "\n";
     return 1;
   }
-  catch (const std::invalid_argument& error)
+  std::signal(SIGINT, onPredictInterrupt);
+  std::signal(SIGTERM, onPredictInterrupt);
+  const bool manyBatches = prepared.size() > static_cast<std::size_t>(options.engine.batchSize);
+  const std::vector<ImageResult> results = engine->run(
+    prepared,
+    [&](std::size_t done, std::size_t total)
+    {
+      if (manyBatches)
+      {
+        std::cerr << "predicted " << done << "/" << total << "\n";
+      }
+    },
+    &interrupted);
+  for (const ImageResult& result : results)
   {
-    std::cerr << "bmfl predict: " << error.what() << "\n";
-    return 1;
+    std::cout << printable(result.id) << "\n  bmfl:     " << scores(result.bmflTopK)
+              << "\n  baseline: " << scores(result.baselineTopK) << "\n";
+    if (!result.imageToBrainAttention.empty())
+    {
+      const auto strongest = static_cast<std::size_t>(
+        std::max_element(result.imageToBrainAttention.begin(), result.imageToBrainAttention.end()) -
+        result.imageToBrainAttention.begin());
+      std::cout << "  image attends most to brain token "
+                << printable(result.brainTokens[strongest].name) << "\n";
+    }
+  }
+  if (!options.json.empty())
+  {
+    writeTextFileAtomically(options.json, writeJson(resultsJson(options.model, results)));
+  }
+  if (results.size() < prepared.size())
+  {
+    std::cerr << "bmfl predict: interrupted after " << results.size() << " of " << prepared.size()
+              << " images\n";
+    return 130;
   }
   return 0;
 }
 
+CommandRun definePredict(CLI::App& command)
+{
+  auto options = std::make_shared<PredictOptions>();
+  command.add_option("--model", options->model, "the model bundle folder")
+    ->required()
+    ->type_name("BUNDLE_DIR");
+  command.add_option("--device", options->engine.device, "where the model runs")
+    ->check(deviceName())
+    ->capture_default_str();
+  command.add_option("--batch", options->engine.batchSize, "images per forward pass")
+    ->check(wholeNumber(1))
+    ->capture_default_str();
+  command.add_option("--top", options->engine.topK, "classes listed per head")
+    ->check(wholeNumber(1))
+    ->capture_default_str();
+  command.add_option("--json", options->json, "also write the full results here")
+    ->check(outputFile())
+    ->type_name("OUT.json");
+  command.add_option("images", options->images, "image files (PNG, JPEG, TIFF, WebP, PNM, ...)")
+    ->required()
+    ->type_name("IMAGE");
+  return [options]() { return runPredict(*options); };
+}
+
 } // namespace
 
-BMFL_REGISTER_COMMAND(
-  predict,
-  "predict",
-  "classify images with a model bundle (BMFL and baseline heads)",
-  "bmfl predict --model BUNDLE_DIR [--device auto|cpu|cuda[:N]] [--batch N] [--top K]\n"
-  "                    [--json OUT.json] IMAGE [IMAGE ...]",
-  runPredict);
+BMFL_REGISTER_COMMAND(predict,
+                      "predict",
+                      "classify images with a model bundle (BMFL and baseline heads)",
+                      definePredict);
 
 } // namespace bmfl::cli
 
@@ -273,17 +217,20 @@ namespace bmfl::cli
 {
 namespace
 {
-int runPredict(const std::vector<std::string>&)
+CommandRun definePredict(CLI::App& command)
 {
-  std::cerr << "bmfl predict: this build has no image support (OpenCV was not found)\n";
-  return 1;
+  command.allow_extras();
+  return []()
+  {
+    std::cerr << "bmfl predict: this build has no image support (OpenCV was not found)\n";
+    return 1;
+  };
 }
 } // namespace
 BMFL_REGISTER_COMMAND(predict,
                       "predict",
                       "classify images with a model bundle (needs OpenCV)",
-                      "bmfl predict --model BUNDLE_DIR IMAGE [IMAGE ...]",
-                      runPredict);
+                      definePredict);
 } // namespace bmfl::cli
 
 #endif

@@ -10,23 +10,21 @@ namespace bmfl::cli
 namespace
 {
 
-int runRuntime(const std::vector<std::string>& arguments)
+CommandRun defineRuntime(CLI::App&)
 {
-  if (!arguments.empty())
+  return []()
   {
-    std::cerr << "bmfl runtime: takes no arguments\n";
-    return 2;
-  }
-  const RuntimeInfo info = runtimeInfo();
-  std::cout << "libtorch:          " << info.torchVersion << "\n"
-            << "intra-op threads:  " << info.threads << "\n"
-            << "blas library:      " << info.blasLibrary << "\n"
-            << "openblas coretype: " << info.openblasCoreType << "\n"
-            << "cuda:              "
-            << (info.cudaAvailable ? std::to_string(info.cudaDevices) + " device(s)"
-                                   : std::string("not available"))
-            << "\n";
-  return 0;
+    const RuntimeInfo info = runtimeInfo();
+    std::cout << "libtorch:          " << info.torchVersion << "\n"
+              << "intra-op threads:  " << info.threads << "\n"
+              << "blas library:      " << info.blasLibrary << "\n"
+              << "openblas coretype: " << info.openblasCoreType << "\n"
+              << "cuda:              "
+              << (info.cudaAvailable ? std::to_string(info.cudaDevices) + " device(s)"
+                                     : std::string("not available"))
+              << "\n";
+    return 0;
+  };
 }
 
 } // namespace
@@ -34,7 +32,6 @@ int runRuntime(const std::vector<std::string>& arguments)
 BMFL_REGISTER_COMMAND(runtime,
                       "runtime",
                       "print the compute runtime: LibTorch, threads, BLAS, CUDA",
-                      "bmfl runtime",
-                      runRuntime);
+                      defineRuntime);
 
 } // namespace bmfl::cli

@@ -5,7 +5,6 @@
 #include "bmfl/AtomicFile.h"
 #include "bmfl/Corruptions.h"
 #include "bmfl/Evaluation.h"
-#include "bmfl/FileError.h"
 #include "bmfl/ImageDataset.h"
 #include "bmfl/InferenceEngine.h"
 #include "bmfl/ModelBundle.h"
@@ -26,7 +25,6 @@
 #include <numeric>
 #include <random>
 #include <sstream>
-#include <stdexcept>
 #include <thread>
 #include <unistd.h>
 
@@ -82,58 +80,6 @@ struct DemoArguments
   std::string device = "cpu";
   std::string commandLine;
 };
-
-bool parse(const std::vector<std::string>& arguments, DemoArguments& parsed)
-{
-  parsed.commandLine = "bmfl train-demo";
-  for (const std::string& argument : arguments)
-  {
-    parsed.commandLine += " " + argument;
-  }
-  for (std::size_t i = 0; i < arguments.size(); ++i)
-  {
-    const std::string& option = arguments[i];
-    if (option == "--quick")
-    {
-      parsed.quick = true;
-      continue;
-    }
-    if (i + 1 >= arguments.size())
-    {
-      std::cerr << "bmfl train-demo: " << option << " needs a value\n";
-      return false;
-    }
-    const std::string& value = arguments[++i];
-    try
-    {
-      if (option == "--out")
-        parsed.out = value;
-      else if (option == "--seed")
-        parsed.seed = std::stoull(value);
-      else if (option == "--epochs")
-        parsed.epochs = std::stoi(value);
-      else if (option == "--eval-images")
-        parsed.evaluationImages = std::stol(value);
-      else if (option == "--device")
-        parsed.device = value;
-      else
-      {
-        std::cerr << "bmfl train-demo: unknown option " << option << "\n";
-        return false;
-      }
-    }
-    catch (const std::logic_error&)
-    {
-      std::cerr << "bmfl train-demo: " << option << ": not a number: " << value << "\n";
-      return false;
-    }
-  }
-  if (parsed.out.empty())
-  {
-    parsed.out = (fs::path(BMFL_SOURCE_MODELS_DIR) / "demo").string();
-  }
-  return true;
-}
 
 DemoSizes demoSizes(const DemoArguments& arguments)
 {
@@ -855,13 +801,11 @@ std::string reportMarkdown(const ReportInputs& in)
   return md.str();
 }
 
-int runTrainDemo(const std::vector<std::string>& arguments)
+int runTrainDemo(const DemoArguments& parsed)
 {
-  DemoArguments parsed;
-  if (!parse(arguments, parsed))
-  {
-    return 2;
-  }
+  // Every option is checked before hours of training: the output must be a bundle (replaced) or
+  // an empty or new folder, never a folder of other things.
+  checkBundleTarget(parsed.out);
   const DemoSizes sizes = demoSizes(parsed);
   interrupted.store(false);
   std::signal(SIGINT, onInterrupt);
@@ -886,6 +830,12 @@ int runTrainDemo(const std::vector<std::string>& arguments)
     datasetOptions.classNames = fashionMnistClassNames();
     const auto trainSet = openImageDataset("fashion-mnist:train", datasetOptions);
     const auto testSet = openImageDataset("fashion-mnist:test", datasetOptions);
+    std::vector<std::shared_ptr<const ImageDataset>> evaluationSets{ testSet };
+    for (const OodSetDefinition& definition : fashionMnistOodSets())
+    {
+      evaluationSets.push_back(
+        openImageDataset("fashion-mnist-ood:" + definition.key, datasetOptions));
+    }
     std::fprintf(stderr, "reading %s and %s\n", trainSet->name().c_str(), testSet->name().c_str());
     const std::vector<DemoImage> trainImages = readImages(
       trainSet, seededSelection(trainSet->size(), sizes.trainImages, parsed.seed), preprocess);
@@ -1028,12 +978,6 @@ int runTrainDemo(const std::vector<std::string>& arguments)
 
     // (d) The test set and the six OOD sets, read once: the frozen encoders run once per image
     // (their outputs cached like the training images'), then every head is evaluated on them.
-    std::vector<std::shared_ptr<const ImageDataset>> evaluationSets{ testSet };
-    for (const OodSetDefinition& definition : fashionMnistOodSets())
-    {
-      evaluationSets.push_back(
-        openImageDataset("fashion-mnist-ood:" + definition.key, datasetOptions));
-    }
     std::vector<VectorExampleSource> evaluationSources;
     for (const auto& dataset : evaluationSets)
     {
@@ -1117,16 +1061,51 @@ int runTrainDemo(const std::vector<std::string>& arguments)
     std::signal(SIGINT, SIG_DFL);
     return 130;
   }
-  catch (const FileError& error)
+  catch (...)
   {
-    std::cerr << "bmfl train-demo: " << error.what() << "\n";
+    std::signal(SIGINT, SIG_DFL);
+    throw; // one line from main; the staging folder is gone with the unwound StagedFolder
   }
-  catch (const std::invalid_argument& error)
+}
+
+CommandRun defineTrainDemo(CLI::App& command)
+{
+  auto parsed = std::make_shared<DemoArguments>();
+  parsed->out = (fs::path(BMFL_SOURCE_MODELS_DIR) / "demo").string();
+  command.add_option("--out", parsed->out, "the bundle folder (replaced only if it is a bundle)")
+    ->capture_default_str()
+    ->type_name("DIR");
+  command.add_option("--seed", parsed->seed, "random seed")
+    ->check(wholeNumber(0, INT64_MAX))
+    ->capture_default_str();
+  command.add_flag("--quick", parsed->quick, "tiny sizes, for tests: seconds, not minutes");
+  command.add_option("--epochs", parsed->epochs, "epochs of every stage (default: per stage)")
+    ->check(wholeNumber(1, 10000));
+  command
+    .add_option("--eval-images", parsed->evaluationImages, "images per evaluation set (0: all)")
+    ->check(wholeNumber(0, INT32_MAX));
+  command.add_option("--device", parsed->device, "where training runs")
+    ->check(deviceName())
+    ->capture_default_str();
+  return [parsed, &command]()
   {
-    std::cerr << "bmfl train-demo: " << error.what() << "\n";
-  }
-  std::signal(SIGINT, SIG_DFL);
-  return 1;
+    // The provenance records the options as given.
+    parsed->commandLine = "bmfl train-demo";
+    for (const CLI::Option* option : command.get_options())
+    {
+      if (option->count() == 0 || option->get_name() == "--help")
+      {
+        continue;
+      }
+      parsed->commandLine += " " + option->get_name();
+      for (const std::string& value :
+           option->get_type_size() == 0 ? std::vector<std::string>{} : option->results())
+      {
+        parsed->commandLine += " " + value;
+      }
+    }
+    return runTrainDemo(*parsed);
+  };
 }
 
 } // namespace
@@ -1134,9 +1113,7 @@ int runTrainDemo(const std::vector<std::string>& arguments)
 BMFL_REGISTER_COMMAND(trainDemo,
                       "train-demo",
                       "rebuild the demo bundle from Fashion-MNIST and the simulated subject sim01",
-                      "bmfl train-demo [--out DIR] [--seed N] [--quick] [--epochs N] "
-                      "[--eval-images N] [--device cpu|auto|cuda]",
-                      runTrainDemo);
+                      defineTrainDemo);
 
 } // namespace bmfl::cli
 

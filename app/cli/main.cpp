@@ -1,24 +1,87 @@
 #include "Commands.h"
 
+#include "bmfl/Printable.h"
 #include "bmfl/Runtime.h"
 
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <new>
 
 namespace
 {
 
-void printUsage(std::ostream& out)
+/// "bmfl <command>: <first line of message>", control characters escaped: torch messages run on
+/// with a backtrace, and a file name may hold terminal escape codes.
+void printError(const std::string& command, const std::string& message)
 {
-  out << "usage: bmfl COMMAND [ARGS]\n\ncommands:\n";
-  for (const bmfl::cli::Command& command : bmfl::cli::commands())
+  std::cerr << command << ": " << bmfl::printable(message.substr(0, message.find('\n'))) << "\n";
+}
+
+/// Parses the command line and runs the command it names; returns the exit status. command
+/// receives "bmfl <name>" as soon as the name is known, for the caller's error lines.
+int run(int argc, char** argv, std::string& command)
+{
+  CLI::App app("BMFL Workbench on the command line: brain-model-fused image classification.",
+               "bmfl");
+  app.require_subcommand(1);
+  // An option given twice takes its last value, as in most tools (lists: every value).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::map<const CLI::App*, bmfl::cli::CommandRun> runs;
+  for (const bmfl::cli::Command& entry : bmfl::cli::commands())
   {
-    out << "  " << command.name
-        << std::string(std::max<std::size_t>(2, 14 - std::strlen(command.name)), ' ')
-        << command.summary << "\n";
+    CLI::App* sub = app.add_subcommand(entry.name, entry.summary);
+    runs[sub] = entry.define(*sub);
   }
-  out << "\n'bmfl COMMAND --help' describes one command.\n";
+  app.footer("'bmfl COMMAND --help' describes one command.");
+  if (argc >= 2 && argv[1][0] != '-')
+  {
+    const auto& all = bmfl::cli::commands();
+    if (std::none_of(all.begin(),
+                     all.end(),
+                     [&](const bmfl::cli::Command& entry)
+                     { return std::strcmp(entry.name, argv[1]) == 0; }))
+    {
+      std::cerr << "bmfl: unknown command '" << bmfl::printable(argv[1])
+                << "' ('bmfl --help' lists the commands)\n";
+      return 2;
+    }
+    command = std::string("bmfl ") + argv[1];
+  }
+  try
+  {
+    app.parse(argc, argv);
+  }
+  catch (const CLI::CallForHelp&)
+  {
+    const std::string help = app.help();
+    std::cout << help << (help.empty() || help.back() != '\n' ? "\n" : "");
+    return 0;
+  }
+  catch (const CLI::ParseError& error)
+  {
+    if (argc < 2)
+    {
+      std::cerr << app.help();
+    }
+    else
+    {
+      printError(command, error.what());
+    }
+    return 2;
+  }
+  const CLI::App* chosen = app.get_subcommands().front();
+  bmfl::initRuntime();
+  try
+  {
+    return runs.at(chosen)();
+  }
+  catch (const bmfl::cli::UsageError& error)
+  {
+    printError(command, error.what());
+    return 2;
+  }
 }
 
 } // namespace
@@ -26,27 +89,23 @@ void printUsage(std::ostream& out)
 int main(int argc, char** argv)
 {
   bmfl::prepareProcess(argv);
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)
+  std::string command = "bmfl";
+  // The last line of defence: whatever escapes a command ends in one line and a non-zero exit.
+  try
   {
-    printUsage(argc < 2 ? std::cerr : std::cout);
-    return argc < 2 ? 2 : 0;
+    return run(argc, argv, command);
   }
-  for (const bmfl::cli::Command& command : bmfl::cli::commands())
+  catch (const std::bad_alloc&)
   {
-    if (std::strcmp(argv[1], command.name) != 0)
-    {
-      continue;
-    }
-    const std::vector<std::string> arguments(argv + 2, argv + argc);
-    if (!arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h"))
-    {
-      std::cout << "usage: " << command.usage << "\n" << command.summary << "\n";
-      return 0;
-    }
-    bmfl::initRuntime();
-    return command.run(arguments);
+    printError(command, "out of memory");
   }
-  std::cerr << "bmfl: unknown command '" << argv[1] << "'\n";
-  printUsage(std::cerr);
-  return 2;
+  catch (const std::exception& error)
+  {
+    printError(command, error.what());
+  }
+  catch (...)
+  {
+    printError(command, "unexpected error");
+  }
+  return 1;
 }

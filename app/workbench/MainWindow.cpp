@@ -132,12 +132,17 @@ MainWindow::MainWindow(QWidget* parent)
   SurfaceStatus = new QLabel(this);
   ModelStatus = new QLabel(this);
   RuntimeStatus = new QLabel(this);
+  ProblemStatus = new QLabel(this);
+  ProblemStatus->setObjectName(QStringLiteral("problem"));
+  ProblemStatus->setStyleSheet(QStringLiteral("color: #b22222"));
+  ProblemStatus->hide();
   Busy = new QProgressBar(this);
   Busy->setRange(0, 0);
   Busy->setMaximumWidth(120);
   Busy->hide();
   statusBar()->addWidget(SurfaceStatus, 1);
   statusBar()->addWidget(ModelStatus, 1);
+  statusBar()->addWidget(ProblemStatus, 2);
   statusBar()->addPermanentWidget(Busy);
   statusBar()->addPermanentWidget(RuntimeStatus);
 
@@ -225,14 +230,23 @@ void MainWindow::connectController()
               statusBar()->showMessage(what, 4000);
             }
           });
+  connect(Controller, &WorkbenchController::failed, this, &MainWindow::showProblem);
   connect(Controller,
-          &WorkbenchController::failed,
+          &WorkbenchController::modelOpenFailed,
           this,
-          [this](const QString& message)
+          [this]()
           {
-            statusBar()->showMessage(message, 10000);
-            std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(message));
+            // The datasets are still worth browsing without the model.
+            if (!PendingDatasets.isEmpty())
+            {
+              Controller->openDatasets(PendingDatasets);
+              PendingDatasets.clear();
+            }
           });
+  connect(Controller,
+          &WorkbenchController::evaluationFailed,
+          this,
+          [this](int row, const QString& message) { Accuracy->markFailed(row, message); });
   connect(Controller,
           &WorkbenchController::modelOpened,
           this,
@@ -274,6 +288,15 @@ void MainWindow::connectController()
           this,
           [this](int row, qulonglong done, qulonglong total, const DatasetAccuracy& running)
           { Accuracy->updateRow(row, done, total, running); });
+}
+
+void MainWindow::showProblem(const QString& oneLineMessage)
+{
+  Problems << oneLineMessage;
+  ProblemStatus->setText(QStringLiteral("\u26a0 ") + oneLineMessage);
+  ProblemStatus->setToolTip(Problems.join(QLatin1Char('\n')));
+  ProblemStatus->show();
+  std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(oneLineMessage));
 }
 
 bool MainWindow::loadingThumbnails()

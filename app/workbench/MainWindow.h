@@ -65,6 +65,12 @@ public:
   /// Writes the window as it is now to a PNG, atomically. Returns an error line or empty.
   QString saveScreenshot(const QString& path);
 
+  /// Shows a problem in the window until the next one (a status-bar label; its tooltip lists
+  /// every problem so far) and prints it on stderr: the window keeps working with what is valid.
+  void showProblem(const QString& oneLineMessage);
+  /// The problems shown so far, oldest first.
+  const QStringList& problems() const { return Problems; }
+
 signals:
   /// An analysed image is on screen (all views updated).
   void analysisShown();
@@ -100,6 +106,8 @@ private:
   QLabel* SurfaceStatus = nullptr;
   QLabel* ModelStatus = nullptr;
   QLabel* RuntimeStatus = nullptr;
+  QLabel* ProblemStatus = nullptr;
+  QStringList Problems;
   QProgressBar* Busy = nullptr;
   QActionGroup* SurfaceKinds = nullptr;
   QActionGroup* ViewPresets = nullptr;

@@ -1,7 +1,11 @@
 #include "StartupOptions.h"
 
-#include <QCommandLineParser>
-#include <QCoreApplication>
+#include <CLI/CLI.hpp>
+
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace bmfl
 {
@@ -9,21 +13,20 @@ namespace bmfl
 namespace
 {
 
-std::optional<SurfaceKind> surfaceKindFromName(const QString& name)
+std::map<std::string, SurfaceKind> surfaceKinds()
 {
+  std::map<std::string, SurfaceKind> kinds;
   for (SurfaceKind kind :
        { SurfaceKind::Inflated, SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
   {
-    if (name == QLatin1String(surfaceKindName(kind)))
-    {
-      return kind;
-    }
+    kinds.emplace(surfaceKindName(kind), kind);
   }
-  return std::nullopt;
+  return kinds;
 }
 
-std::optional<CortexView::ViewPreset> viewPresetFromName(const QString& name)
+std::map<std::string, CortexView::ViewPreset> viewPresets()
 {
+  std::map<std::string, CortexView::ViewPreset> presets;
   for (CortexView::ViewPreset preset : { CortexView::ViewPreset::Lateral,
                                          CortexView::ViewPreset::Medial,
                                          CortexView::ViewPreset::Dorsal,
@@ -31,154 +34,141 @@ std::optional<CortexView::ViewPreset> viewPresetFromName(const QString& name)
                                          CortexView::ViewPreset::Anterior,
                                          CortexView::ViewPreset::Posterior })
   {
-    if (name == QLatin1String(CortexView::presetKey(preset)))
-    {
-      return preset;
-    }
+    presets.emplace(CortexView::presetKey(preset), preset);
   }
-  return std::nullopt;
+  return presets;
 }
 
-std::optional<QSize> sizeFromText(const QString& text)
+/// "WIDTHxHEIGHT" with each side in range, read strictly ("1024x640px" is refused).
+bool parseSize(const std::string& text, QSize& size)
 {
-  const QStringList parts = text.split(QLatin1Char('x'));
-  if (parts.size() != 2)
+  const std::size_t x = text.find('x');
+  if (x == std::string::npos)
   {
-    return std::nullopt;
+    return false;
   }
-  bool widthOk = false;
-  bool heightOk = false;
-  const int width = parts[0].toInt(&widthOk);
-  const int height = parts[1].toInt(&heightOk);
-  if (!widthOk || !heightOk || width < 320 || height < 240 || width > 8192 || height > 8192)
+  int width = 0;
+  int height = 0;
+  if (!CLI::detail::lexical_cast(text.substr(0, x), width) ||
+      !CLI::detail::lexical_cast(text.substr(x + 1), height) || width < 320 || height < 240 ||
+      width > 8192 || height > 8192)
   {
-    return std::nullopt;
+    return false;
   }
-  return QSize(width, height);
+  size = QSize(width, height);
+  return true;
+}
+
+QString fromUtf8(const std::string& text)
+{
+  return QString::fromStdString(text);
 }
 
 } // namespace
 
-std::optional<StartupOptions> parseStartupOptions(const QStringList& arguments, QString& error)
+StartupCommandLine parseStartupOptions(const QStringList& arguments)
 {
-  QCommandLineParser parser;
-  parser.setApplicationDescription(
-    QCoreApplication::translate("main", "BMFL Workbench: brain-machine fusion learning"));
-  parser.addHelpOption();
-  parser.addVersionOption();
-  const QCommandLineOption screenshot(
-    QStringLiteral("screenshot"),
-    QCoreApplication::translate("main", "Render the window as it starts, save it as PNG, exit."),
-    QStringLiteral("FILE.png"));
-  const QCommandLineOption size(
-    QStringLiteral("size"),
-    QCoreApplication::translate("main", "Window size (default 1440x900)."),
-    QStringLiteral("WxH"),
-    QStringLiteral("1440x900"));
-  const QCommandLineOption templateFolder(
-    QStringLiteral("template"),
-    QCoreApplication::translate("main",
-                                "Folder of a template surface, e.g. the full fsaverage "
-                                "(default: the bundled fsaverage5)."),
-    QStringLiteral("DIR"));
-  const QCommandLineOption surface(
-    QStringLiteral("surface"),
-    QCoreApplication::translate("main", "inflated (default), pial, white or sphere."),
-    QStringLiteral("KIND"),
-    QStringLiteral("inflated"));
-  const QCommandLineOption view(
-    QStringLiteral("view"),
-    QCoreApplication::translate(
-      "main", "lateral (default), medial, dorsal, ventral, anterior or posterior."),
-    QStringLiteral("VIEW"),
-    QStringLiteral("lateral"));
-  const QCommandLineOption language(
-    QStringLiteral("lang"),
-    QCoreApplication::translate("main", "User interface language, e.g. zh_CN."),
-    QStringLiteral("LANG"));
-  const QCommandLineOption model(
-    QStringLiteral("model"),
-    QCoreApplication::translate(
-      "main", "Model bundle folder (default: the embedded demo; 'none': no model)."),
-    QStringLiteral("DIR"));
-  const QCommandLineOption dataset(
-    QStringLiteral("dataset"),
-    QCoreApplication::translate("main", "A dataset to open (repeatable), e.g. fashion-mnist:test."),
-    QStringLiteral("SPEC"));
-  const QCommandLineOption evaluationLimit(
-    QStringLiteral("evaluate-limit"),
-    QCoreApplication::translate(
-      "main", "Images per dataset evaluated at start-up (default 500; 0: none, -1: all)."),
-    QStringLiteral("N"),
-    QStringLiteral("500"));
-  parser.addOptions(
-    { screenshot, size, templateFolder, surface, view, language, model, dataset, evaluationLimit });
+  CLI::App app("BMFL Workbench: brain-machine fusion learning", "bmfl-workbench");
+  app.set_version_flag("--version", BMFL_VERSION);
+  std::string screenshot;
+  std::string size = "1440x900";
+  std::string templateFolder;
+  std::string surfaceKind = "inflated";
+  std::string viewPreset = "lateral";
+  std::string language;
+  std::string model;
+  std::vector<std::string> datasets;
+  int evaluationLimit = 500;
+  app
+    .add_option("--screenshot", screenshot, "Render the window as it starts, save it as PNG, exit")
+    ->type_name("FILE.png");
+  app.add_option("--size", size, "Window size (default 1440x900), from 320x240 to 8192x8192")
+    ->type_name("WxH")
+    ->check(CLI::Validator(
+      [](std::string& text)
+      {
+        QSize parsed;
+        return parseSize(text, parsed)
+                 ? std::string()
+                 : "expected WIDTHxHEIGHT between 320x240 and 8192x8192, got '" + text + "'";
+      },
+      ""));
+  app
+    .add_option("--template",
+                templateFolder,
+                "Folder of a template surface, e.g. the full fsaverage (default: the bundled "
+                "fsaverage5)")
+    ->type_name("DIR");
+  app.add_option("--surface", surfaceKind, "inflated (default), pial, white or sphere")
+    ->type_name("KIND")
+    ->check(CLI::IsMember(surfaceKinds()).description(""));
+  app
+    .add_option(
+      "--view", viewPreset, "lateral (default), medial, dorsal, ventral, anterior or posterior")
+    ->type_name("VIEW")
+    ->check(CLI::IsMember(viewPresets()).description(""));
+  app.add_option("--lang", language, "User interface language, e.g. zh_CN")->type_name("LANG");
+  app
+    .add_option(
+      "--model", model, "Model bundle folder (default: the embedded demo; 'none': no model)")
+    ->type_name("DIR");
+  app.add_option("--dataset", datasets, "A dataset to open (repeatable), e.g. fashion-mnist:test")
+    ->type_name("SPEC")
+    ->take_all()
+    ->allow_extra_args(false);
+  app
+    .add_option("--evaluate-limit",
+                evaluationLimit,
+                "Images per dataset evaluated at start-up (default 500; 0: none, -1: all)")
+    ->type_name("N")
+    ->check(CLI::Range(-1, std::numeric_limits<int>::max()).description(""));
 
-  if (!parser.parse(arguments))
+  std::vector<std::string> storage;
+  for (const QString& argument : arguments)
   {
-    error = parser.errorText();
-    return std::nullopt;
+    storage.push_back(argument.toStdString());
   }
-  if (parser.isSet(QStringLiteral("help")))
+  std::vector<const char*> argv;
+  for (const std::string& argument : storage)
   {
-    parser.showHelp(0);
+    argv.push_back(argument.c_str());
   }
-  if (parser.isSet(QStringLiteral("version")))
+  StartupCommandLine result;
+  try
   {
-    parser.showVersion();
+    app.parse(static_cast<int>(argv.size()), argv.data());
   }
-  if (!parser.positionalArguments().isEmpty())
+  catch (const CLI::CallForHelp&)
   {
-    error = QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
-    return std::nullopt;
+    result.text = fromUtf8(app.help());
+    return result;
   }
-
+  catch (const CLI::CallForVersion& version)
+  {
+    result.text = fromUtf8(version.what()) + QLatin1Char('\n');
+    return result;
+  }
+  catch (const CLI::ParseError& error)
+  {
+    result.text = fromUtf8(error.what());
+    result.exitCode = 2;
+    return result;
+  }
   StartupOptions options;
-  options.screenshotPath = parser.value(screenshot);
-  options.templateFolder = parser.value(templateFolder);
-  options.language = parser.value(language);
-  options.modelDir = parser.value(model);
-  options.datasets = parser.values(dataset);
-  bool limitOk = false;
-  options.evaluationLimit = parser.value(evaluationLimit).toInt(&limitOk);
-  if (!limitOk || options.evaluationLimit < -1)
+  options.screenshotPath = fromUtf8(screenshot);
+  parseSize(size, options.windowSize);
+  options.templateFolder = fromUtf8(templateFolder);
+  options.surfaceKind = surfaceKinds().at(surfaceKind);
+  options.viewPreset = viewPresets().at(viewPreset);
+  options.language = fromUtf8(language);
+  options.modelDir = fromUtf8(model);
+  for (const std::string& dataset : datasets)
   {
-    error = QStringLiteral("--evaluate-limit: expected a number >= -1, got '%1'")
-              .arg(parser.value(evaluationLimit));
-    return std::nullopt;
+    options.datasets << fromUtf8(dataset);
   }
-  if (const std::optional<QSize> windowSize = sizeFromText(parser.value(size)))
-  {
-    options.windowSize = *windowSize;
-  }
-  else
-  {
-    error = QStringLiteral("--size: expected WIDTHxHEIGHT between 320x240 and 8192x8192, got '%1'")
-              .arg(parser.value(size));
-    return std::nullopt;
-  }
-  if (const std::optional<SurfaceKind> kind = surfaceKindFromName(parser.value(surface)))
-  {
-    options.surfaceKind = *kind;
-  }
-  else
-  {
-    error = QStringLiteral("--surface: expected inflated, pial, white or sphere, got '%1'")
-              .arg(parser.value(surface));
-    return std::nullopt;
-  }
-  if (const std::optional<CortexView::ViewPreset> preset = viewPresetFromName(parser.value(view)))
-  {
-    options.viewPreset = *preset;
-  }
-  else
-  {
-    error = QStringLiteral(
-              "--view: expected lateral, medial, dorsal, ventral, anterior or posterior, got '%1'")
-              .arg(parser.value(view));
-    return std::nullopt;
-  }
-  return options;
+  options.evaluationLimit = evaluationLimit;
+  result.options = options;
+  return result;
 }
 
 } // namespace bmfl

@@ -26,7 +26,17 @@ struct StartupOptions
   int evaluationLimit = 500; ///< images per dataset evaluated at start-up (0: none, -1: all)
 };
 
-/// Parses the command line. On a bad option returns nothing and sets error to one line.
-std::optional<StartupOptions> parseStartupOptions(const QStringList& arguments, QString& error);
+/// The command line, parsed (CLI11: typed, range-checked values, generated --help).
+struct StartupCommandLine
+{
+  std::optional<StartupOptions> options; ///< set when the workbench is to start
+  /// Otherwise what to print and the exit status: --help and --version (stdout, 0) or the
+  /// one-line error of a bad option (stderr, 2).
+  QString text;
+  int exitCode = 0;
+};
+
+/// Parses the arguments (the first is the program's name).
+StartupCommandLine parseStartupOptions(const QStringList& arguments);
 
 } // namespace bmfl

@@ -76,6 +76,7 @@ WorkbenchController::WorkbenchController(QObject* parent)
             if (!outcome.engine)
             {
               emit failed(outcome.error);
+              emit modelOpenFailed();
               return;
             }
             Engine = std::move(outcome.engine);
@@ -118,11 +119,6 @@ WorkbenchController::WorkbenchController(QObject* parent)
           [this]()
           {
             emit busyChanged({});
-            const QString error = Evaluation.result();
-            if (!error.isEmpty())
-            {
-              emit failed(error);
-            }
             emit evaluationFinished(CancelEvaluation && CancelEvaluation->load());
           });
 }
@@ -292,15 +288,16 @@ void WorkbenchController::evaluateAll(std::size_t limit)
   std::vector<std::shared_ptr<const ImageDataset>> datasets = Datasets;
   std::shared_ptr<std::atomic<bool>> cancel = CancelEvaluation;
   Evaluation.setFuture(QtConcurrent::run(
-    [this, engine, datasets, cancel, limit]() -> QString
+    [this, engine, datasets, cancel, limit]()
     {
       EvaluationOptions options;
       options.limit = limit;
       options.batchSize = 64;
-      try
+      // One dataset at a time, so a dataset that fails does not hide the others' results: its
+      // row is marked failed with the reason, and the next dataset is evaluated.
+      for (std::size_t d = 0; d < datasets.size() && !cancel->load(); ++d)
       {
-        // One dataset at a time, so a dataset that fails does not hide the others' results.
-        for (std::size_t d = 0; d < datasets.size() && !cancel->load(); ++d)
+        try
         {
           evaluateDatasets(
             *engine,
@@ -317,12 +314,19 @@ void WorkbenchController::evaluateAll(std::size_t limit)
             },
             cancel.get());
         }
+        catch (const std::exception& error)
+        {
+          const QString message = QString::fromStdString(error.what());
+          QMetaObject::invokeMethod(
+            this,
+            [this, d, message]()
+            {
+              emit evaluationFailed(static_cast<int>(d), message);
+              emit failed(message);
+            },
+            Qt::QueuedConnection);
+        }
       }
-      catch (const std::exception& error)
-      {
-        return QString::fromStdString(error.what());
-      }
-      return {};
     }));
 }
 

@@ -48,6 +48,11 @@ public:
   void evaluateAll(std::size_t limit);
   void cancelEvaluation();
   bool evaluating() const { return Evaluation.isRunning(); }
+  /// Whether a model, datasets or an image are being opened or analysed.
+  bool busy() const
+  {
+    return ModelLoad.isRunning() || DatasetLoad.isRunning() || Analysis.isRunning();
+  }
 
   bool hasModel() const { return Engine != nullptr; }
   const BundleManifest* manifest() const;
@@ -68,6 +73,11 @@ signals:
                           const bmfl::DatasetAccuracy& running);
   void evaluationFinished(bool cancelled);
   void failed(const QString& oneLineMessage);
+  /// The model could not be opened (after failed() said why).
+  void modelOpenFailed();
+  /// A dataset's evaluation stopped at an image that cannot be read (the other datasets are
+  /// still evaluated); the message names the file.
+  void evaluationFailed(int datasetIndex, const QString& oneLineMessage);
   void busyChanged(const QString& whatIsRunning); ///< empty when idle
 
 private:
@@ -92,7 +102,7 @@ private:
   QFutureWatcher<DatasetsOutcome> DatasetLoad;
   QFutureWatcher<AnalysedImage> Analysis;
   std::function<AnalysedImage()> PendingAnalysis; ///< the latest request while one runs
-  QFutureWatcher<QString> Evaluation;             ///< the error, or empty
+  QFutureWatcher<void> Evaluation;
   std::shared_ptr<std::atomic<bool>> CancelEvaluation;
 };
 

@@ -1,44 +1,35 @@
 #include "MainWindow.h"
+#include "Startup.h"
 #include "StartupOptions.h"
 
-#include "bmfl/Corruptions.h"
-#include "bmfl/FileError.h"
-#include "bmfl/Resources.h"
 #include "bmfl/Runtime.h"
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
 #include <QApplication>
 #include <QLocale>
-#include <QStatusBar>
 #include <QTimer>
 #include <QTranslator>
 
 #include <cstdio>
-#include <limits>
+#include <exception>
+#include <memory>
+#include <new>
 
 namespace
 {
 
-void installTranslator(QApplication& app, const QString& language)
+// Returns whether a translation was found and installed.
+bool installTranslator(QApplication& app, const QString& language)
 {
   const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
   auto* translator = new QTranslator(&app);
-  if (translator->load(
+  if (!translator->load(
         locale, QStringLiteral("bmfl"), QStringLiteral("_"), QStringLiteral(":/i18n")))
   {
-    QApplication::installTranslator(translator);
+    return false;
   }
-}
-
-// The demo's datasets: the Fashion-MNIST test split and its six OOD sets.
-QStringList demoDatasets()
-{
-  QStringList specs{ QStringLiteral("fashion-mnist:test") };
-  for (const bmfl::OodSetDefinition& set : bmfl::fashionMnistOodSets())
-  {
-    specs << QStringLiteral("fashion-mnist-ood:%1").arg(QString::fromStdString(set.key));
-  }
-  return specs;
+  QApplication::installTranslator(translator);
+  return true;
 }
 
 void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
@@ -51,7 +42,7 @@ void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
                    &window,
                    [&window, path, poll]()
                    {
-                     if (window.loadingThumbnails())
+                     if (window.loadingThumbnails() || window.controller()->busy())
                      {
                        return;
                      }
@@ -63,14 +54,16 @@ void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
                        QCoreApplication::exit(1);
                        return;
                      }
-                     QCoreApplication::exit(0);
+                     // The window shows what went wrong; the status says it too.
+                     QCoreApplication::exit(window.problems().isEmpty() ? 0 : 1);
                    });
   poll->start(300);
 }
 
 // Renders the window as it starts, writes the PNG and quits: used by the rendering tests and by
-// figure scripts. With a model it waits for the first analysed image; without, for the cortex's
-// first frame (a grab before it would be blank).
+// figure scripts. With a model it waits for the first analysed image, or, once something failed,
+// for the window to settle with the problem shown (the exit status is then 1); without a model,
+// for the cortex's first frame (a grab before it would be blank).
 void scheduleScreenshotAndQuit(bmfl::MainWindow& window, const QString& path, bool waitForAnalysis)
 {
   auto* timeout = new QTimer(&window);
@@ -88,16 +81,17 @@ void scheduleScreenshotAndQuit(bmfl::MainWindow& window, const QString& path, bo
   timeout->start(120000);
   if (waitForAnalysis)
   {
-    QObject::connect(window.controller(),
-                     &bmfl::WorkbenchController::failed,
-                     &window,
-                     [](const QString&) { QCoreApplication::exit(1); });
-    QObject::connect(
-      &window,
-      &bmfl::MainWindow::analysisShown,
-      &window,
-      [&window, path]() { writeScreenshotAndQuit(window, path); },
-      Qt::SingleShotConnection);
+    auto started = std::make_shared<bool>(false);
+    const auto capture = [&window, path, started]()
+    {
+      if (!*started)
+      {
+        *started = true;
+        writeScreenshotAndQuit(window, path);
+      }
+    };
+    QObject::connect(window.controller(), &bmfl::WorkbenchController::failed, &window, capture);
+    QObject::connect(&window, &bmfl::MainWindow::analysisShown, &window, capture);
     return;
   }
   QObject::connect(
@@ -110,13 +104,36 @@ void scheduleScreenshotAndQuit(bmfl::MainWindow& window, const QString& path, bo
 
 } // namespace
 
-int main(int argc, char** argv)
+namespace
+{
+
+// Prints --help, --version or a bad option's one line; returns the exit status.
+int printCommandLineText(const bmfl::StartupCommandLine& commandLine)
+{
+  std::fprintf(commandLine.exitCode == 0 ? stdout : stderr,
+               commandLine.exitCode == 0 ? "%s" : "bmfl-workbench: %s\n",
+               qPrintable(commandLine.text));
+  return commandLine.exitCode;
+}
+
+int runWorkbench(int argc, char** argv)
 {
   bmfl::prepareProcess(argv);
-  // Qt aborts when it finds no display; say so in one line instead.
+  // Qt aborts when it finds no display; say so in one line instead (after --help and bad
+  // options, which need none).
   if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
       qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
   {
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+    {
+      arguments << QString::fromLocal8Bit(argv[i]);
+    }
+    const bmfl::StartupCommandLine commandLine = bmfl::parseStartupOptions(arguments);
+    if (!commandLine.options)
+    {
+      return printCommandLineText(commandLine);
+    }
     std::fprintf(stderr,
                  "bmfl-workbench: no display (DISPLAY is not set): run it in a desktop "
                  "session, or under xvfb-run for --screenshot\n");
@@ -128,59 +145,47 @@ int main(int argc, char** argv)
   QApplication::setApplicationVersion(QStringLiteral(BMFL_VERSION));
   QApplication::setOrganizationName(QStringLiteral("BMFL"));
 
-  QString optionError;
-  const std::optional<bmfl::StartupOptions> options =
-    bmfl::parseStartupOptions(QApplication::arguments(), optionError);
-  if (!options)
+  // Qt's own options (-platform, -style...) are gone from QApplication::arguments().
+  const bmfl::StartupCommandLine commandLine = bmfl::parseStartupOptions(QApplication::arguments());
+  if (!commandLine.options)
   {
-    std::fprintf(stderr, "bmfl-workbench: %s\n", qPrintable(optionError));
-    return 2;
+    return printCommandLineText(commandLine);
   }
-  installTranslator(app, options->language);
+  const bmfl::StartupOptions& options = *commandLine.options;
+  const bool translationFound = installTranslator(app, options.language);
   bmfl::initRuntime();
 
-  std::shared_ptr<const bmfl::CorticalSurface> surface;
-  try
-  {
-    surface = std::make_shared<const bmfl::CorticalSurface>(
-      options->templateFolder.isEmpty()
-        ? bmfl::loadBundledFsaverage5(options->surfaceKind)
-        : bmfl::loadTemplateSurface(options->templateFolder.toStdString(), options->surfaceKind));
-  }
-  catch (const bmfl::FileError& error)
-  {
-    std::fprintf(stderr, "bmfl-workbench: %s\n", error.what());
-    return 1;
-  }
-
   bmfl::MainWindow window;
-  window.resize(options->windowSize);
-  window.showSurface(surface, options->templateFolder);
-  window.setViewPreset(options->viewPreset);
-
-  const QString modelDir = options->modelDir.isEmpty()
-                             ? QString::fromStdString(bmfl::demoModelDirectory())
-                             : options->modelDir;
-  const bool withModel = !modelDir.isEmpty() && modelDir != QLatin1String("none");
-  const bool screenshot = !options->screenshotPath.isEmpty();
-  if (withModel)
+  window.resize(options.windowSize);
+  const bool withModel = bmfl::startWorkbench(window, options, translationFound);
+  if (!options.screenshotPath.isEmpty())
   {
-    // A screenshot shows the start-up state: no evaluation runs behind it.
-    const int limit = screenshot ? 0 : options->evaluationLimit;
-    window.openSession(modelDir,
-                       options->datasets.isEmpty() ? demoDatasets() : options->datasets,
-                       limit < 0 ? std::numeric_limits<std::size_t>::max()
-                                 : static_cast<std::size_t>(limit));
-  }
-  else if (options->modelDir.isEmpty())
-  {
-    window.statusBar()->showMessage(
-      QObject::tr("No demo model yet: build it with `bmfl train-demo` (see README)"));
-  }
-  if (screenshot)
-  {
-    scheduleScreenshotAndQuit(window, options->screenshotPath, withModel);
+    scheduleScreenshotAndQuit(window, options.screenshotPath, withModel);
   }
   window.show();
   return QApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  // Whatever escapes ends in one line and a non-zero status, never in an abort.
+  try
+  {
+    return runWorkbench(argc, argv);
+  }
+  catch (const std::bad_alloc&)
+  {
+    std::fprintf(stderr, "bmfl-workbench: out of memory\n");
+  }
+  catch (const std::exception& error)
+  {
+    std::fprintf(stderr, "bmfl-workbench: %s\n", error.what());
+  }
+  catch (...)
+  {
+    std::fprintf(stderr, "bmfl-workbench: unexpected error\n");
+  }
+  return 1;
 }

@@ -203,6 +203,47 @@ private slots:
     QCOMPARE(View->overlay(), nullptr);
   }
 
+  void overlayOnACoarserFsaverageCoversTheWholeFinerMesh()
+  {
+    // fsaverage4 values (its 2562 vertices are fsaverage5's first 2562) on the shown fsaverage5:
+    // every vertex, not one in four, shows them, so the left hemisphere is red all over.
+    auto space = std::make_shared<bmfl::VertexSpace>();
+    space->name = "whole-fsaverage4";
+    space->templateName = "fsaverage4";
+    for (std::int32_t v = 0; v < 2562; ++v)
+    {
+      space->left.push_back(v);
+    }
+    auto overlay = std::make_shared<bmfl::SurfaceOverlay>();
+    overlay->space = space;
+    overlay->values.assign(2562, 1.0F);
+    overlay->rangeMinimum = -1.0F;
+    overlay->rangeMaximum = 1.0F;
+    overlay->title = "coarse values";
+    View->setOverlay(overlay);
+    waitForFrame();
+    const QImage frame = View->renderWidget()->grabFramebuffer();
+    const QColor background = frame.pixelColor(2, 2);
+    int brain = 0;
+    int red = 0;
+    for (int y = frame.height() / 4; y < 3 * frame.height() / 4; y += 4)
+    {
+      for (int x = 0; x < frame.width() / 2; x += 4)
+      {
+        const QColor pixel = frame.pixelColor(x, y);
+        if (pixel == background)
+        {
+          continue;
+        }
+        ++brain;
+        red += pixel.red() > 2 * pixel.blue() && pixel.red() > 2 * pixel.green() ? 1 : 0;
+      }
+    }
+    QVERIFY(brain > 100);
+    QVERIFY2(red > brain * 9 / 10, qPrintable(QString("%1 of %2 red").arg(red).arg(brain)));
+    View->setOverlay(nullptr);
+  }
+
   void overlayOnAnotherTemplateOrOfTheWrongSizeIsRefused()
   {
     auto space = std::make_shared<bmfl::VertexSpace>();

@@ -149,6 +149,27 @@ private slots:
     QVERIFY(lines[1].startsWith(QStringLiteral("fashion-mnist:test\t400\t80.0%")));
   }
 
+  void accuracyTableShowsWhyARowFailed()
+  {
+    bmfl::AccuracyTable table;
+    table.setDatasetNames({ QStringLiteral("folder:/data/set"), QStringLiteral("other") });
+    bmfl::DatasetAccuracy accuracy;
+    accuracy.add(true, true);
+    table.updateRow(0, 1, 10, accuracy);
+    const QString reason = QStringLiteral("/data/set/cat/3.png: truncated PNG (no IEND chunk)");
+    table.markFailed(0, reason);
+    QCOMPARE(table.cell(0, 1), QStringLiteral("failed"));
+    QCOMPARE(table.cell(0, 2), QStringLiteral("\u2013")); // partial counts are not a result
+    for (int column = 0; column < 6; ++column)
+    {
+      QCOMPARE(table.cellToolTip(0, column), reason);
+    }
+    QCOMPARE(table.cellToolTip(1, 1), QString()); // the other row is untouched
+    table.updateRow(0, 10, 10, accuracy);         // evaluated again: the failure is gone
+    QCOMPARE(table.cellToolTip(0, 1), QString());
+    QCOMPARE(table.cell(0, 1), QStringLiteral("10"));
+  }
+
   void viewsLookAsTheBaselineShows()
   {
     QWidget window;

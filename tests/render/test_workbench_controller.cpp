@@ -3,7 +3,11 @@
 #include "WorkbenchController.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QImage>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 class TestWorkbenchController : public QObject
@@ -75,6 +79,55 @@ private slots:
     QVERIFY(sawSecondDataset);
     const auto last = progress.last().at(3).value<bmfl::DatasetAccuracy>();
     QCOMPARE(last.images, std::size_t{ 96 });
+  }
+
+  void marksADatasetWithABadImageFailedAndGoesOn()
+  {
+    QTemporaryDir folder;
+    QVERIFY(folder.isValid());
+    QVERIFY(QDir(folder.path()).mkpath(QStringLiteral("Trouser")));
+    QImage image(28, 28, QImage::Format_Grayscale8);
+    image.fill(128);
+    QVERIFY(image.save(folder.filePath(QStringLiteral("Trouser/a.png"))));
+    QFile good(folder.filePath(QStringLiteral("Trouser/a.png")));
+    QVERIFY(good.open(QIODevice::ReadOnly));
+    QFile bad(folder.filePath(QStringLiteral("Trouser/b.png")));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write(good.readAll().left(60)); // cut inside the image data
+    bad.close();
+
+    QSignalSpy datasets(&Controller, &bmfl::WorkbenchController::datasetsOpened);
+    Controller.openDatasets(
+      { QStringLiteral("folder:") + folder.path(), QStringLiteral("fashion-mnist-ood:sketch") });
+    QVERIFY(datasets.wait(30000));
+    QCOMPARE(Controller.datasets().size(), std::size_t{ 2 });
+    QSignalSpy progress(&Controller, &bmfl::WorkbenchController::evaluationProgress);
+    QSignalSpy rowFailed(&Controller, &bmfl::WorkbenchController::evaluationFailed);
+    QSignalSpy failed(&Controller, &bmfl::WorkbenchController::failed);
+    QSignalSpy finished(&Controller, &bmfl::WorkbenchController::evaluationFinished);
+    Controller.evaluateAll(8);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(rowFailed.count(), 1);
+    QCOMPARE(rowFailed.first().at(0).toInt(), 0);
+    QVERIFY(rowFailed.first().at(1).toString().contains(QStringLiteral("b.png")));
+    QCOMPARE(failed.count(), 1); // the status bar hears of it too
+    bool sawSecondDataset = false;
+    for (const QList<QVariant>& update : progress)
+    {
+      sawSecondDataset = sawSecondDataset || update.at(0).toInt() == 1;
+    }
+    QVERIFY(sawSecondDataset); // the next dataset was still evaluated
+  }
+
+  void reportsAModelThatCannotBeOpened()
+  {
+    QSignalSpy failed(&Controller, &bmfl::WorkbenchController::failed);
+    QSignalSpy modelFailed(&Controller, &bmfl::WorkbenchController::modelOpenFailed);
+    Controller.openModel(QStringLiteral("/nonexistent/bundle"));
+    QVERIFY(modelFailed.wait(30000));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.first().first().toString().contains(QStringLiteral("/nonexistent/bundle")));
+    QVERIFY(Controller.hasModel()); // the model already open stays
   }
 
   void cancelsAnEvaluation()

@@ -1,6 +1,8 @@
+#include "TestEnvironment.h"
 #include "bmfl/FileError.h"
 #include "bmfl/Fsaverage.h"
 #include "bmfl/Surface.h"
+#include "bmfl/TemplateValues.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -15,6 +17,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -472,7 +475,7 @@ TEST(SurfaceIoRealFiles, Fsaverage5IsTheFirstVerticesOfFullFsaverage)
   const std::string fullSphere = SharedFsaverageFolder + "/sphere_left.gii.gz";
   if (!fs::exists(fullSphere))
   {
-    GTEST_SKIP() << "no full fsaverage at " << SharedFsaverageFolder;
+    BMFL_SKIP_UNLESS_CI("no full fsaverage at " << SharedFsaverageFolder);
   }
   const bmfl::SurfaceMesh full = bmfl::readSurface(fullSphere);
   EXPECT_EQ(full.vertexCount(), 163842u);
@@ -489,7 +492,7 @@ TEST(SurfaceIoRealFiles, NeuropythyVisualAreaMgzHoldsLabels0To12)
 {
   if (!fs::exists(SharedVareaMgz))
   {
-    GTEST_SKIP() << "no " << SharedVareaMgz;
+    BMFL_SKIP_UNLESS_CI("no " << SharedVareaMgz);
   }
   // python3 (gzip + struct + numpy): 1 x 1 x 163842 x 1 INT, labels 0..12, 17332 non-zero, the
   // first 12 at vertex 32.
@@ -533,7 +536,7 @@ TEST(SurfaceIoRealFiles, LoadsTheFullFsaverageTemplate)
 {
   if (!fs::is_directory(SharedFsaverageFolder))
   {
-    GTEST_SKIP() << "no full fsaverage at " << SharedFsaverageFolder;
+    BMFL_SKIP_UNLESS_CI("no full fsaverage at " << SharedFsaverageFolder);
   }
   const bmfl::CorticalSurface white =
     bmfl::loadTemplateSurface(SharedFsaverageFolder, bmfl::SurfaceKind::White);
@@ -1129,21 +1132,30 @@ TEST_F(SurfaceIoFiles, EveryTruncationOrCorruptionIsAFileErrorOrAFile)
                   mgh(static_cast<std::int32_t>(MghType::Float), { 3, 1, 1, 1 }, { 1, 2, 3 }))) },
     { "tetrahedron.gii", bytesOf(tetrahedronXml("GZipBase64Binary")) },
   };
-  const auto readAnyhow = [](const std::string& path)
+  // A refusal is one line that starts with the file's path.
+  const auto expectOneLineNamingThePath = [](const bmfl::FileError& error, const std::string& path)
+  {
+    const std::string message = error.what();
+    EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  };
+  const auto readAnyhow = [&](const std::string& path)
   {
     try
     {
       bmfl::readSurface(path);
     }
-    catch (const bmfl::FileError&)
+    catch (const bmfl::FileError& error)
     {
+      expectOneLineNamingThePath(error, path);
     }
     try
     {
       bmfl::readVertexMap(path);
     }
-    catch (const bmfl::FileError&)
+    catch (const bmfl::FileError& error)
     {
+      expectOneLineNamingThePath(error, path);
     }
   };
   std::mt19937 generator(7);
@@ -1191,4 +1203,163 @@ TEST_F(SurfaceIoFiles, RefusesFoldersWithoutATemplate)
     [&] { bmfl::loadTemplateSurface(pathOf("mismatch"), bmfl::SurfaceKind::Inflated); },
     sulc,
     "has 5 values per frame but the mesh " + pathOf("mismatch/infl_left.gii") + " has 4 vertices");
+}
+
+// ---- a coarser fsaverage drawn on a finer one ---------------------------------------------------
+
+namespace
+{
+
+/// An icosphere of the given order, built as FreeSurfer builds fsaverage: each subdivision appends
+/// the edge midpoints after the existing vertices, so the orders are nested by construction.
+bmfl::SurfaceMesh icosphere(int order)
+{
+  const float t = (1.0F + std::sqrt(5.0F)) / 2.0F;
+  bmfl::SurfaceMesh mesh;
+  mesh.points = { -1, t,  0,  1, t, 0,  -1, -t, 0,  1, -t, 0, 0,  -1, t,  0,  1, t,
+                  0,  -1, -t, 0, 1, -t, t,  0,  -1, t, 0,  1, -t, 0,  -1, -t, 0, 1 };
+  mesh.triangles = { 0, 11, 5,  0, 5,  1, 0, 1, 7, 0, 7,  10, 0, 10, 11, 1, 5, 9, 5, 11,
+                     4, 11, 10, 2, 10, 7, 6, 7, 1, 8, 3,  9,  4, 3,  4,  2, 3, 2, 6, 3,
+                     6, 8,  3,  8, 9,  4, 9, 5, 2, 4, 11, 6,  2, 10, 8,  6, 7, 9, 8, 1 };
+  const auto normalise = [&](std::size_t vertex)
+  {
+    float* p = mesh.points.data() + 3 * vertex;
+    const float norm = std::sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+    std::transform(p, p + 3, p, [&](float value) { return 100.0F * value / norm; });
+  };
+  for (std::size_t v = 0; v < mesh.vertexCount(); ++v)
+  {
+    normalise(v);
+  }
+  for (int level = 0; level < order; ++level)
+  {
+    std::map<std::pair<std::int32_t, std::int32_t>, std::int32_t> midpoints;
+    const auto midpoint = [&](std::int32_t a, std::int32_t b)
+    {
+      const auto key = std::minmax(a, b);
+      const auto found = midpoints.find(key);
+      if (found != midpoints.end())
+      {
+        return found->second;
+      }
+      const auto index = static_cast<std::int32_t>(mesh.vertexCount());
+      for (std::size_t axis = 0; axis < 3; ++axis)
+      {
+        mesh.points.push_back(mesh.points[3 * static_cast<std::size_t>(a) + axis] +
+                              mesh.points[3 * static_cast<std::size_t>(b) + axis]);
+      }
+      normalise(static_cast<std::size_t>(index));
+      midpoints.emplace(key, index);
+      return index;
+    };
+    std::vector<std::int32_t> finer;
+    for (std::size_t i = 0; i < mesh.triangles.size(); i += 3)
+    {
+      const std::int32_t a = mesh.triangles[i];
+      const std::int32_t b = mesh.triangles[i + 1];
+      const std::int32_t c = mesh.triangles[i + 2];
+      const std::int32_t ab = midpoint(a, b);
+      const std::int32_t bc = midpoint(b, c);
+      const std::int32_t ca = midpoint(c, a);
+      finer.insert(finer.end(), { a, ab, ca, b, bc, ab, c, ca, bc, ab, bc, ca });
+    }
+    mesh.triangles = std::move(finer);
+  }
+  return mesh;
+}
+
+double squaredDistance(const bmfl::SurfaceMesh& mesh, std::size_t a, std::size_t b)
+{
+  double sum = 0.0;
+  for (std::size_t axis = 0; axis < 3; ++axis)
+  {
+    const double d = mesh.points[3 * a + axis] - mesh.points[3 * b + axis];
+    sum += d * d;
+  }
+  return sum;
+}
+
+/// How many fine vertices map to a coarse vertex that is the nearest on the sphere (within a
+/// rounding tolerance, so that ties count either way).
+std::size_t nearestOnSphereCount(const bmfl::SurfaceMesh& sphere,
+                                 const std::vector<std::int32_t>& nearest,
+                                 std::size_t coarseCount)
+{
+  std::size_t count = 0;
+  for (std::size_t v = 0; v < nearest.size(); ++v)
+  {
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < coarseCount; ++c)
+    {
+      best = std::min(best, squaredDistance(sphere, v, c));
+    }
+    const double chosen = squaredDistance(sphere, v, static_cast<std::size_t>(nearest[v]));
+    count += chosen <= best * (1.0 + 1e-4) + 1e-6 ? 1 : 0;
+  }
+  return count;
+}
+
+} // namespace
+
+TEST(NestedFsaverage, VertexCountsOfTheIcosahedralOrders)
+{
+  EXPECT_EQ(bmfl::fsaverageVertexCount("fsaverage"), 163842u);
+  EXPECT_EQ(bmfl::fsaverageVertexCount("fsaverage6"), 40962u);
+  EXPECT_EQ(bmfl::fsaverageVertexCount("fsaverage5"), 10242u);
+  EXPECT_EQ(bmfl::fsaverageVertexCount("fsaverage4"), 2562u);
+  EXPECT_EQ(bmfl::fsaverageVertexCount("fsaverage3"), 642u);
+  EXPECT_EQ(bmfl::fsaverageVertexCount("fsaverage7"), 0u);
+  EXPECT_EQ(bmfl::fsaverageVertexCount("sim01"), 0u);
+  EXPECT_EQ(icosphere(3).vertexCount(), bmfl::fsaverageVertexCount("fsaverage3"));
+}
+
+TEST(NestedFsaverage, FineVerticesTakeTheirNearestCoarseVertexOnTheSphere)
+{
+  const bmfl::SurfaceMesh fine = icosphere(4);
+  const std::size_t coarseCount = 162; // order 2
+  const std::vector<std::int32_t> nearest = bmfl::nearestNestedVertices(fine, coarseCount);
+  ASSERT_EQ(nearest.size(), fine.vertexCount());
+  for (std::size_t v = 0; v < coarseCount; ++v)
+  {
+    EXPECT_EQ(nearest[v], static_cast<std::int32_t>(v));
+  }
+  EXPECT_EQ(nearestOnSphereCount(fine, nearest, coarseCount), fine.vertexCount());
+  // Every coarse vertex carries a patch of fine vertices: no dots, no holes.
+  std::vector<int> patch(coarseCount, 0);
+  for (const std::int32_t c : nearest)
+  {
+    ASSERT_GE(c, 0);
+    ASSERT_LT(static_cast<std::size_t>(c), coarseCount);
+    ++patch[static_cast<std::size_t>(c)];
+  }
+  EXPECT_GE(*std::min_element(patch.begin(), patch.end()), 4);
+
+  EXPECT_THROW(bmfl::nearestNestedVertices(icosphere(1), 162), std::invalid_argument);
+  EXPECT_THROW(bmfl::nearestNestedVertices(fine, 0), std::invalid_argument);
+}
+
+TEST(SurfaceIoRealFiles, Fsaverage5OnTheFullInflatedFsaverageFollowsTheSphere)
+{
+  const std::string fullInflated = SharedFsaverageFolder + "/infl_left.gii.gz";
+  if (!fs::exists(fullInflated))
+  {
+    BMFL_SKIP_UNLESS_CI("no full fsaverage at " << SharedFsaverageFolder);
+  }
+  // The view maps on the shown (inflated) mesh; the sphere is the truth it must follow.
+  const bmfl::SurfaceMesh sphere = bmfl::readSurface(SharedFsaverageFolder + "/sphere_left.gii.gz");
+  const std::vector<std::int32_t> nearest =
+    bmfl::nearestNestedVertices(bmfl::readSurface(fullInflated), bmfl::Fsaverage5VertexCount);
+  ASSERT_EQ(nearest.size(), bmfl::FsaverageVertexCount);
+  // A spread sample of vertices against the nearest fsaverage5 vertex on the sphere: the one
+  // chosen is it, or one as near but for a tie (fsaverage5's edges are about 4 mm long there).
+  for (std::size_t v = bmfl::Fsaverage5VertexCount; v < nearest.size(); v += 97)
+  {
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < bmfl::Fsaverage5VertexCount; ++c)
+    {
+      best = std::min(best, squaredDistance(sphere, v, c));
+    }
+    const double chosen = squaredDistance(sphere, v, static_cast<std::size_t>(nearest[v]));
+    ASSERT_LT(std::sqrt(chosen) - std::sqrt(best), 0.05) << "vertex " << v;
+  }
 }

@@ -76,6 +76,12 @@ void AccuracyTable::updateRow(int row,
   {
     return;
   }
+  for (int column = DatasetColumn; column < ColumnCount; ++column)
+  {
+    // A new evaluation replaces an earlier failure.
+    Table->item(row, column)->setToolTip(QString());
+    Table->item(row, column)->setForeground(palette().color(QPalette::Text));
+  }
   const double delta = 100.0 * (accuracy.bmflAccuracy() - accuracy.baselineAccuracy());
   Table->item(row, ImagesColumn)
     ->setText(done < total ? QStringLiteral("%1 / %2").arg(done).arg(total)
@@ -93,6 +99,30 @@ void AccuracyTable::updateRow(int row,
     ->setForeground(!significant ? palette().color(QPalette::Text)
                     : delta > 0  ? QColor(46, 139, 87)
                                  : QColor(178, 34, 34));
+}
+
+void AccuracyTable::markFailed(int row, const QString& oneLineReason)
+{
+  if (row < 0 || row >= Table->rowCount())
+  {
+    return;
+  }
+  for (int column = DatasetColumn; column < ColumnCount; ++column)
+  {
+    QTableWidgetItem* item = Table->item(row, column);
+    if (column != DatasetColumn)
+    {
+      item->setText(column == ImagesColumn ? tr("failed") : QStringLiteral("\u2013"));
+      item->setForeground(QColor(178, 34, 34));
+    }
+    item->setToolTip(oneLineReason);
+  }
+}
+
+QString AccuracyTable::cellToolTip(int row, int column) const
+{
+  const QTableWidgetItem* item = Table->item(row, column);
+  return item != nullptr ? item->toolTip() : QString();
 }
 
 QString AccuracyTable::toTsv() const

@@ -31,6 +31,8 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <numeric>
 #include <stdexcept>
 
 namespace bmfl
@@ -204,6 +206,51 @@ void setCaption(vtkTextActor* caption, const QString& text)
   caption->SetInput(text.toUtf8().constData());
 }
 
+/// The vertex count of a hemisphere of some icosahedral fsaverage (fsaverage1 .. fsaverage).
+bool isFsaverageVertexCount(std::size_t count)
+{
+  for (const char* name : { "fsaverage1",
+                            "fsaverage2",
+                            "fsaverage3",
+                            "fsaverage4",
+                            "fsaverage5",
+                            "fsaverage6",
+                            "fsaverage" })
+  {
+    if (fsaverageVertexCount(name) == count)
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// A hemisphere's overlay values (one per space vertex, on a coarser fsaverage) as one value per
+/// vertex of the finer mesh: each shows the value of its coarse vertex (NaN where it has none).
+std::vector<float> valuesOnFinerMesh(const std::vector<std::int32_t>& spaceVertices,
+                                     const float* values,
+                                     std::size_t coarseCount,
+                                     const std::vector<std::int32_t>& nearest)
+{
+  std::vector<float> coarse(coarseCount, std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t i = 0; i < spaceVertices.size(); ++i)
+  {
+    if (spaceVertices[i] >= 0 && static_cast<std::size_t>(spaceVertices[i]) < coarseCount)
+    {
+      coarse[static_cast<std::size_t>(spaceVertices[i])] = values[i];
+    }
+  }
+  std::vector<float> fine(nearest.size(), std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t v = 0; v < nearest.size(); ++v)
+  {
+    if (nearest[v] >= 0)
+    {
+      fine[v] = coarse[static_cast<std::size_t>(nearest[v])];
+    }
+  }
+  return fine;
+}
+
 } // namespace
 
 struct CortexView::Pipeline
@@ -217,6 +264,10 @@ struct CortexView::Pipeline
     vtkNew<vtkTextActor> caption;
     vtkSmartPointer<vtkPolyData> polyData;
     std::vector<std::uint8_t> anatomy; ///< sulcal shading, the overlay's background
+    /// For an overlay on a coarser fsaverage: the coarse vertex whose value each mesh vertex
+    /// shows (see nearestNestedVertices), for nestedCoarseCount coarse vertices (0: none yet).
+    std::vector<std::int32_t> nestedNearest;
+    std::size_t nestedCoarseCount = 0;
   };
 
   VtkOpenGLWidget* widget = nullptr;
@@ -313,6 +364,8 @@ void CortexView::setSurface(std::shared_ptr<const CorticalSurface> surface)
       scene.hemisphere == Hemisphere::Left ? Surface->left : Surface->right;
     scene.polyData = makeSurfacePolyData(hemisphere.mesh);
     scene.anatomy = sulcalDepthShading(hemisphere.sulc);
+    scene.nestedNearest.clear();
+    scene.nestedCoarseCount = 0;
     scene.mapper->SetInputData(scene.polyData);
     scene.actor->VisibilityOn();
   }
@@ -367,7 +420,27 @@ void CortexView::updateColours()
       const std::vector<std::int32_t>& vertices =
         left ? Overlay->space->left : Overlay->space->right;
       const float* values = Overlay->values.data() + (left ? 0 : Overlay->space->left.size());
-      paintOverlay(rgb, meshVertices, vertices, values, *Overlay);
+      const std::size_t coarseCount = fsaverageVertexCount(Overlay->space->templateName);
+      if (coarseCount > 0 && coarseCount < meshVertices && isFsaverageVertexCount(meshVertices))
+      {
+        // A map on a coarser fsaverage (fsaverage5 on fsaverage): carried by the nesting onto
+        // every vertex of the finer mesh, not only onto the coarse vertices it shares.
+        if (scene.nestedCoarseCount != coarseCount)
+        {
+          scene.nestedNearest =
+            nearestNestedVertices((left ? Surface->left : Surface->right).mesh, coarseCount);
+          scene.nestedCoarseCount = coarseCount;
+        }
+        const std::vector<float> fine =
+          valuesOnFinerMesh(vertices, values, coarseCount, scene.nestedNearest);
+        std::vector<std::int32_t> everyVertex(meshVertices);
+        std::iota(everyVertex.begin(), everyVertex.end(), 0);
+        paintOverlay(rgb, meshVertices, everyVertex, fine.data(), *Overlay);
+      }
+      else
+      {
+        paintOverlay(rgb, meshVertices, vertices, values, *Overlay);
+      }
     }
     vtkNew<vtkUnsignedCharArray> colours;
     colours->SetName("colours");

@@ -2,7 +2,9 @@
 
 #include "bmfl/Surface.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bmfl
 {
@@ -47,6 +49,18 @@ struct CorticalSurface
 ///    (the folder itself or its surf/ subfolder may be given).
 /// Checks that mesh and sulcal map agree in vertex count. Throws FileError.
 CorticalSurface loadTemplateSurface(const std::string& folder, SurfaceKind kind);
+
+/// Vertices per hemisphere of an icosahedral fsaverage template by name: "fsaverage" 163842,
+/// "fsaverageN" (N = 1..6) 10 * 4^N + 2 (fsaverage5: 10242); 0 for any other name.
+std::size_t fsaverageVertexCount(const std::string& templateName);
+
+/// For each vertex of a finer icosahedral fsaverage mesh (any surface kind of it), the vertex of a
+/// coarser one with coarseCount vertices that carries its value. The meshes are nested, so coarse
+/// vertex i is fine vertex i and maps to itself; every other fine vertex maps to its nearest coarse
+/// vertex, found along the mesh's edges (-1 where none is connected). Throws std::invalid_argument
+/// when the mesh has fewer vertices than coarseCount or coarseCount is 0.
+std::vector<std::int32_t> nearestNestedVertices(const SurfaceMesh& fineMesh,
+                                                std::size_t coarseCount);
 
 /// fsaverage5 as bundled in resources/fsaverage5. Throws FileError when the resources are missing.
 CorticalSurface loadBundledFsaverage5(SurfaceKind kind);

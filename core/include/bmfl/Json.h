@@ -117,10 +117,11 @@ struct JsonLimits
   std::size_t maxDepth = 128;                     ///< nesting of arrays and objects
 };
 
-/// Parses one JSON text strictly (RFC 8259: UTF-8, no comments, no trailing commas, no
-/// NaN/Infinity, nothing after the value). Duplicate keys in an object are an error, since a
-/// manifest with two values for one field is ambiguous. Numbers beyond the double range are an
-/// error. Throws FileError(sourceName, "line L, column C: problem").
+/// Parses one JSON text strictly (nlohmann-json's RFC 8259 parser: UTF-8, no comments, no
+/// trailing commas, no NaN/Infinity, nothing after the value), adding what a manifest needs:
+/// duplicate keys in an object are an error (two values for one field are ambiguous), nesting is
+/// bounded by limits.maxDepth, numbers beyond the double range are an error. Throws
+/// FileError(sourceName, "line L, column C: problem"), one line of printable ASCII.
 JsonValue parseJson(std::string_view text,
                     const std::string& sourceName,
                     const JsonLimits& limits = {});

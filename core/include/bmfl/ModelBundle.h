@@ -120,9 +120,18 @@ std::vector<ModuleParameterCount> bundleParameterCounts(const std::string& bundl
 /// parameter shapes. Throws FileError.
 ImageEncoderConfig inspectDinoV2Checkpoint(const std::string& path);
 
+/// Throws FileError(target, "not a model bundle; refusing to replace it (...)") unless target
+/// is absent, an empty folder or a model bundle folder (a link to one included): what a
+/// StagedFolder may replace. Cheap: commands call it while checking their options, before any
+/// long work starts.
+void checkBundleTarget(const std::string& target);
+
 /// Builds a folder's contents beside its final place and moves it there in one rename, so a
-/// reader never sees a half-written bundle. A folder already at the target is replaced; the
-/// staging folder is removed if commit() is never reached.
+/// reader never sees a half-written bundle. A bundle (or empty folder) already at the target is
+/// replaced; anything else there is refused, by the constructor and again by commit(). The
+/// staging folder (".<name>.staging-<host>-<pid>-<n>" beside the target) is removed if commit()
+/// is never reached; those of killed runs on this host are removed by the next StagedFolder of
+/// the same target.
 class StagedFolder
 {
 public:

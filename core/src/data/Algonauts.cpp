@@ -2,6 +2,8 @@
 
 #include "bmfl/FileError.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -10,6 +12,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace bmfl
@@ -127,132 +130,59 @@ std::vector<std::string> imagesIn(const fs::path& folder)
   return images;
 }
 
-/// Reads {"1": "V1v", "2": "V1d", ...}: a flat JSON object of label numbers to names.
-class MappingJsonParser
+/// Reads {"1": "V1v", "2": "V1d", ...}: a flat JSON object of label numbers to names, parsed
+/// strictly by nlohmann-json; a duplicate key or a nested value is refused while parsing.
+std::map<std::size_t, std::string> parseLabelMapping(const std::string& path,
+                                                     const std::string& text)
 {
-public:
-  MappingJsonParser(const std::string& path, std::string text)
-    : Path(path)
-    , Text(std::move(text))
+  using Json = nlohmann::json;
+  const auto fail = [&](const std::string& problem)
+  { throw FileError(path, "malformed label mapping JSON: " + problem); };
+  std::set<std::string> keys;
+  const Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json& parsed)
   {
-  }
-
-  std::map<std::size_t, std::string> parse()
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth > 0)
+    {
+      fail("label names must be strings, not nested values");
+    }
+    if (event == Json::parse_event_t::key && !keys.insert(parsed.get<std::string>()).second)
+    {
+      fail("duplicate key \"" + parsed.get<std::string>() + "\"");
+    }
+    return true;
+  };
+  Json root;
+  try
   {
-    std::map<std::size_t, std::string> names;
-    skipSpace();
-    expect('{');
-    skipSpace();
-    if (peek() == '}')
-    {
-      ++At;
-    }
-    else
-    {
-      for (;;)
-      {
-        const std::string key = parseString();
-        std::size_t label = 0;
-        if (key.empty() || key.size() > 6 ||
-            !std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-            (label = std::stoul(key)) > MaxMappingLabel)
-        {
-          fail("key \"" + key + "\" is not a label number 0.." + std::to_string(MaxMappingLabel));
-        }
-        skipSpace();
-        expect(':');
-        skipSpace();
-        names[label] = parseString();
-        skipSpace();
-        if (peek() == ',')
-        {
-          ++At;
-          skipSpace();
-          continue;
-        }
-        expect('}');
-        break;
-      }
-    }
-    skipSpace();
-    if (At != Text.size())
-    {
-      fail("unexpected text after the object");
-    }
-    return names;
+    root = Json::parse(text, check, true, false);
   }
-
-private:
-  [[noreturn]] void fail(const std::string& problem) const
+  catch (const Json::parse_error& error)
   {
-    throw FileError(Path, "malformed label mapping JSON: " + problem);
+    fail("not valid JSON at byte " + std::to_string(error.byte));
   }
-  char peek() const
+  if (!root.is_object())
   {
-    if (At >= Text.size())
-    {
-      fail("unexpected end of file");
-    }
-    return Text[At];
+    fail("expected an object of label numbers to names");
   }
-  void expect(char wanted)
+  std::map<std::size_t, std::string> names;
+  for (const auto& [key, name] : root.items())
   {
-    if (peek() != wanted)
+    std::size_t label = 0;
+    if (key.empty() || key.size() > 6 ||
+        !std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        (label = std::stoul(key)) > MaxMappingLabel)
     {
-      fail(std::string("expected '") + wanted + "' at byte " + std::to_string(At));
+      fail("key \"" + key + "\" is not a label number 0.." + std::to_string(MaxMappingLabel));
     }
-    ++At;
-  }
-  void skipSpace()
-  {
-    while (At < Text.size() &&
-           (Text[At] == ' ' || Text[At] == '\t' || Text[At] == '\n' || Text[At] == '\r'))
+    if (!name.is_string())
     {
-      ++At;
+      fail("the name of label " + key + " is not a string");
     }
+    names[label] = name.get<std::string>();
   }
-  std::string parseString()
-  {
-    expect('"');
-    std::string value;
-    while (peek() != '"')
-    {
-      char c = Text[At++];
-      if (c == '\\')
-      {
-        const char escaped = peek();
-        ++At;
-        switch (escaped)
-        {
-          case '"':
-          case '\\':
-          case '/':
-            c = escaped;
-            break;
-          case 'n':
-            c = '\n';
-            break;
-          case 't':
-            c = '\t';
-            break;
-          default:
-            fail(std::string("unsupported escape \\") + escaped);
-        }
-      }
-      else if (static_cast<unsigned char>(c) < 0x20)
-      {
-        fail("control character in a string");
-      }
-      value += c;
-    }
-    ++At;
-    return value;
-  }
-
-  const std::string& Path;
-  std::string Text;
-  std::size_t At = 0;
-};
+  return names;
+}
 
 std::vector<std::string> labelNamesFor(const fs::path& roiFolder, const std::string& roiClass)
 {
@@ -270,7 +200,7 @@ std::vector<std::string> labelNamesFor(const fs::path& roiFolder, const std::str
   }
   std::ifstream file(jsonPath, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  for (const auto& [label, name] : MappingJsonParser(jsonPath.string(), std::move(text)).parse())
+  for (const auto& [label, name] : parseLabelMapping(jsonPath.string(), text))
   {
     if (label >= names.size())
     {

@@ -44,6 +44,7 @@ const std::vector<std::string>& wangAreaNames()
 /// dropped: both hemispheres use the same numbers 1..180).
 std::vector<std::string> glasserAreaNames(const std::string& path)
 {
+  requireRegularFile(path);
   std::error_code error;
   const std::uintmax_t size = fs::file_size(path, error);
   if (error)

@@ -2,6 +2,7 @@
 
 #include "bmfl/FileError.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,9 @@ namespace
 constexpr unsigned char PngSignature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
 /// EXIF thumbnails and ICC profiles can put tens of kilobytes before a JPEG's frame header.
 constexpr std::size_t MaxHeaderSearchBytes = std::size_t{ 1 } << 20;
+/// A TIFF's directory may come after its pixels; it is looked for in this many bytes at most (the
+/// decoders' limit for an image file).
+constexpr std::size_t MaxTiffBytes = std::size_t{ 256 } << 20;
 
 std::uint32_t bigEndian32(const unsigned char* at)
 {
@@ -229,11 +233,147 @@ ImageInfo parseJpeg(const std::string& path, const std::vector<unsigned char>& b
   }
 }
 
+bool isTiff(const std::vector<unsigned char>& bytes)
+{
+  return bytes.size() >= 4 &&
+         ((bytes[0] == 'I' && bytes[1] == 'I' && bytes[2] == 42 && bytes[3] == 0) ||
+          (bytes[0] == 'M' && bytes[1] == 'M' && bytes[2] == 0 && bytes[3] == 42));
+}
+
+/// The first image file directory (IFD) of a baseline TIFF: ImageWidth (256), ImageLength (257),
+/// BitsPerSample (258) and SamplesPerPixel (277), each a SHORT or LONG.
+ImageInfo parseTiff(const std::string& path, const std::vector<unsigned char>& bytes)
+{
+  const bool little = bytes[0] == 'I';
+  const auto read = [&](std::size_t at, int count) -> std::uint32_t
+  {
+    if (at + static_cast<std::size_t>(count) > bytes.size())
+    {
+      throw FileError(path, "truncated TIFF: the image file directory is incomplete");
+    }
+    std::uint32_t value = 0;
+    for (int i = 0; i < count; ++i)
+    {
+      const unsigned char byte = bytes[at + static_cast<std::size_t>(little ? count - 1 - i : i)];
+      value = (value << 8) | byte;
+    }
+    return value;
+  };
+  const std::size_t directory = read(4, 4);
+  const std::uint32_t entries = read(directory, 2);
+  ImageInfo info;
+  info.format = "TIFF";
+  info.channels = 1;
+  info.bitDepth = 1;
+  for (std::uint32_t i = 0; i < entries; ++i)
+  {
+    const std::size_t entry = directory + 2 + 12 * std::size_t{ i };
+    const std::uint32_t tag = read(entry, 2);
+    const std::uint32_t type = read(entry + 2, 2);
+    const std::uint32_t count = read(entry + 4, 4);
+    if (type != 3 && type != 4)
+    {
+      continue; // none of the four tags read here is of another type
+    }
+    const int width = type == 3 ? 2 : 4;
+    // Values that fit in 4 bytes are stored in the entry; larger arrays at an offset.
+    const std::size_t valueAt = std::uint64_t{ count } * static_cast<std::uint64_t>(width) <= 4
+                                  ? entry + 8
+                                  : read(entry + 8, 4);
+    const std::uint32_t value = read(valueAt, width);
+    switch (tag)
+    {
+      case 256:
+        info.width = value;
+        break;
+      case 257:
+        info.height = value;
+        break;
+      case 258:
+        info.bitDepth = static_cast<int>(value);
+        break;
+      case 277:
+        info.channels = static_cast<int>(value);
+        break;
+      default:
+        break;
+    }
+  }
+  if (info.width == 0 || info.height == 0 || info.channels < 1 || info.bitDepth < 1 ||
+      info.bitDepth > 64)
+  {
+    throw FileError(path,
+                    "malformed TIFF: " + std::to_string(info.width) + " x " +
+                      std::to_string(info.height) + " with " + std::to_string(info.channels) +
+                      " samples of " + std::to_string(info.bitDepth) + " bits");
+  }
+  return info;
+}
+
+bool isWebp(const std::vector<unsigned char>& bytes)
+{
+  return bytes.size() >= 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 &&
+         std::memcmp(bytes.data() + 8, "WEBP", 4) == 0;
+}
+
+std::uint32_t littleEndian(const unsigned char* at, int count)
+{
+  std::uint32_t value = 0;
+  for (int i = count; i-- > 0;)
+  {
+    value = (value << 8) | at[i];
+  }
+  return value;
+}
+
+/// The first chunk of a WebP file: VP8 (lossy), VP8L (lossless) or VP8X (extended, with the
+/// canvas size and an alpha flag).
+ImageInfo parseWebp(const std::string& path, const std::vector<unsigned char>& bytes)
+{
+  if (bytes.size() < 30)
+  {
+    throw FileError(path, "truncated WebP: the header is incomplete");
+  }
+  ImageInfo info;
+  info.format = "WebP";
+  info.bitDepth = 8;
+  info.channels = 3;
+  const unsigned char* chunk = bytes.data() + 12;
+  if (std::memcmp(chunk, "VP8X", 4) == 0)
+  {
+    info.channels = (chunk[8] & 0x10) != 0 ? 4 : 3;
+    info.width = littleEndian(chunk + 12, 3) + 1;
+    info.height = littleEndian(chunk + 15, 3) + 1;
+  }
+  else if (std::memcmp(chunk, "VP8L", 4) == 0 && chunk[8] == 0x2F)
+  {
+    const std::uint32_t bits = littleEndian(chunk + 9, 4);
+    info.width = (bits & 0x3FFF) + 1;
+    info.height = ((bits >> 14) & 0x3FFF) + 1;
+    info.channels = (bits >> 28 & 1) != 0 ? 4 : 3;
+  }
+  else if (std::memcmp(chunk, "VP8 ", 4) == 0 && chunk[11] == 0x9D && chunk[12] == 0x01 &&
+           chunk[13] == 0x2A)
+  {
+    info.width = littleEndian(chunk + 14, 2) & 0x3FFF;
+    info.height = littleEndian(chunk + 16, 2) & 0x3FFF;
+  }
+  else
+  {
+    throw FileError(path, "malformed WebP: the first chunk is not a VP8, VP8L or VP8X header");
+  }
+  if (info.width == 0 || info.height == 0)
+  {
+    throw FileError(path, "malformed WebP: invalid size");
+  }
+  return info;
+}
+
 } // namespace
 
 bool looksLikeImage(const std::vector<unsigned char>& bytes)
 {
-  return isPng(bytes) || isJpeg(bytes) || isBmp(bytes);
+  return isPng(bytes) || isJpeg(bytes) || isBmp(bytes) || isTiff(bytes) || isWebp(bytes);
 }
 
 ImageInfo parseImageInfo(const std::string& path, const std::vector<unsigned char>& bytes)
@@ -250,16 +390,21 @@ ImageInfo parseImageInfo(const std::string& path, const std::vector<unsigned cha
   {
     return parseBmp(path, bytes);
   }
-  throw FileError(path, "not a PNG, JPEG or BMP image");
+  if (isTiff(bytes))
+  {
+    return parseTiff(path, bytes);
+  }
+  if (isWebp(bytes))
+  {
+    return parseWebp(path, bytes);
+  }
+  throw FileError(path, "not a PNG, JPEG, BMP, TIFF or WebP image");
 }
 
 ImageInfo readImageInfo(const std::string& path)
 {
+  requireRegularFile(path);
   std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-  {
-    throw FileError(path, "is a folder, not a file");
-  }
   std::ifstream file(path, std::ios::binary);
   if (!file)
   {
@@ -268,6 +413,16 @@ ImageInfo readImageInfo(const std::string& path)
   std::vector<unsigned char> bytes(MaxHeaderSearchBytes);
   file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<std::size_t>(file.gcount()));
+  if (isTiff(bytes) && bytes.size() == MaxHeaderSearchBytes)
+  {
+    // A TIFF's directory may follow its pixels: read the rest, up to the limit for images.
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    bytes.resize(static_cast<std::size_t>(
+      std::clamp<std::uintmax_t>(error ? 0 : size, MaxHeaderSearchBytes, MaxTiffBytes)));
+    file.read(reinterpret_cast<char*>(bytes.data() + MaxHeaderSearchBytes),
+              static_cast<std::streamsize>(bytes.size() - MaxHeaderSearchBytes));
+    bytes.resize(MaxHeaderSearchBytes + static_cast<std::size_t>(file.gcount()));
+  }
   return parseImageInfo(path, bytes);
 }
 

@@ -1,13 +1,12 @@
 #include "bmfl/Npy.h"
 
-#include "bmfl/FileError.h"
 #include "bmfl/AtomicFile.h"
+#include "bmfl/FileError.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -393,11 +392,7 @@ public:
   explicit InputFile(const std::string& path)
     : Path(path)
   {
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error))
-    {
-      throw FileError(path, "is a folder, not a file");
-    }
+    requireRegularFile(path);
     Handle = std::fopen(path.c_str(), "rb");
     if (!Handle)
     {

@@ -3,9 +3,13 @@
 #include "bmfl/FileError.h"
 #include "bmfl/Sha256.h"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <system_error>
+#include <unistd.h>
 
 namespace bmfl
 {
@@ -25,12 +29,6 @@ std::string shapeText(const torch::IntArrayRef& sizes)
   }
   text << "]";
   return text.str();
-}
-
-// The first line of a torch error: c10::Error messages carry a C++ backtrace after it.
-std::string firstLine(const std::string& text)
-{
-  return text.substr(0, text.find('\n'));
 }
 
 // A configuration value that fixes some parameter dimension, to explain a shape mismatch in the
@@ -198,7 +196,7 @@ void loadModuleChecked(torch::nn::Module& module,
   }
   catch (const c10::Error& error)
   {
-    throw FileError(path, "is not a torch archive: " + firstLine(error.what()));
+    throw FileError(path, "is not a torch archive: " + torchErrorLine(error));
   }
   const std::vector<ConfigFact> facts = configFacts(moduleName, manifest);
   torch::NoGradGuard noGrad;
@@ -216,7 +214,7 @@ void loadModuleChecked(torch::nn::Module& module,
     catch (const c10::Error& error)
     {
       throw FileError(manifestPath,
-                      fileName + " cannot be read at " + name + ": " + firstLine(error.what()));
+                      fileName + " cannot be read at " + name + ": " + torchErrorLine(error));
     }
     if (!stored.defined())
     {
@@ -283,7 +281,7 @@ void loadModuleChecked(torch::nn::Module& module,
   }
   catch (const c10::Error& error)
   {
-    throw FileError(manifestPath, fileName + " cannot be listed: " + firstLine(error.what()));
+    throw FileError(manifestPath, fileName + " cannot be listed: " + torchErrorLine(error));
   }
   std::size_t unexpected = 0;
   std::string first;
@@ -304,7 +302,65 @@ void loadModuleChecked(torch::nn::Module& module,
   }
 }
 
+// Writes an archive through a file of our own. torch's file writer cannot be trusted with a
+// failing disk: LibTorch 1.13 throws on the failed write, then again from the zip writer's
+// destructor, which terminates the process. Here every write "succeeds" for torch; the first
+// failure is kept and reported once torch is done.
+void saveArchive(torch::serialize::OutputArchive& archive, const std::string& path)
+{
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+  {
+    throw FileError(path, "cannot be created: " + std::generic_category().message(errno));
+  }
+  int failure = 0;
+  const auto write = [&](const void* data, std::size_t size) -> std::size_t
+  {
+    const char* at = static_cast<const char*>(data);
+    std::size_t left = size;
+    while (failure == 0 && left > 0)
+    {
+      const ssize_t written = ::write(fd, at, left);
+      if (written < 0)
+      {
+        failure = errno == EINTR ? 0 : errno;
+        continue;
+      }
+      at += written;
+      left -= static_cast<std::size_t>(written);
+    }
+    return size;
+  };
+  try
+  {
+    archive.save_to(write);
+  }
+  catch (const c10::Error& error)
+  {
+    ::close(fd);
+    throw FileError(path, "write failed: " + torchErrorLine(error));
+  }
+  if (failure == 0 && ::fsync(fd) != 0)
+  {
+    failure = errno;
+  }
+  if (::close(fd) != 0 && failure == 0)
+  {
+    failure = errno;
+  }
+  if (failure != 0)
+  {
+    throw FileError(path, "write failed: " + std::generic_category().message(failure));
+  }
+}
+
 } // namespace
+
+std::string torchErrorLine(const std::exception& error)
+{
+  const std::string text = error.what();
+  return text.substr(0, text.find('\n'));
+}
 
 std::vector<std::pair<std::string, torch::nn::Module*>> BmflModules::named() const
 {
@@ -349,7 +405,7 @@ BmflModules buildModules(const BmflModelConfig& config,
   }
   catch (const c10::Error& error)
   {
-    throw FileError(errorPath, "the model cannot be built: " + firstLine(error.what()));
+    throw FileError(errorPath, "the model cannot be built: " + torchErrorLine(error));
   }
   // BMFL never trains the image encoder: it is DINOv2, frozen.
   for (torch::Tensor& parameter : modules.encoder->parameters())
@@ -370,14 +426,7 @@ void saveBundle(const std::string& bundleDir, BundleManifest manifest, const Bmf
     const std::string path = (fs::path(staged.path()) / fileName).string();
     torch::serialize::OutputArchive archive;
     writeArchive(*named[i].second, archive);
-    try
-    {
-      archive.save_to(path);
-    }
-    catch (const c10::Error& error)
-    {
-      throw FileError(path, "cannot be written: " + firstLine(error.what()));
-    }
+    saveArchive(archive, path);
     manifest.weights.push_back({ named[i].first, fileName, sha256OfFile(path) });
   }
   writeManifestFiles(staged.path(), manifest);
@@ -489,7 +538,7 @@ ImageEncoderConfig inspectDinoV2Checkpoint(const std::string& path)
   }
   catch (const c10::Error& error)
   {
-    throw FileError(path, "is not a readable DINOv2 checkpoint: " + firstLine(error.what()));
+    throw FileError(path, "is not a readable DINOv2 checkpoint: " + torchErrorLine(error));
   }
 }
 

@@ -48,6 +48,9 @@ BmflModules loadBundleModules(const std::string& bundleDir, const BundleManifest
 /// std::invalid_argument for an unknown or unavailable device.
 torch::Device resolveDevice(const std::string& name);
 
+/// The first line of an error's message: c10::Error carries a C++ backtrace after it.
+std::string torchErrorLine(const std::exception& error);
+
 /// A tensor's values as floats, copied to the CPU.
 std::vector<float> tensorToFloats(const torch::Tensor& tensor);
 

@@ -3,7 +3,9 @@
 #include "bmfl/AtomicFile.h"
 #include "bmfl/FileError.h"
 #include "bmfl/Sha256.h"
+#include "engine/StaleFiles.h"
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -110,6 +112,63 @@ void writeAtomically(const std::string& path, const std::string& bytes)
   writeTextFileAtomically(path, bytes);
 }
 
+// An entry's temporary (".<entry>.tmp-<pid>-<n>", AtomicFile's naming) left by a killed run:
+// its process is gone and it has not been touched for a while (a run on another host sharing
+// the cache may have the same pid; none takes minutes to write one entry).
+bool isStaleTemporary(const fs::directory_entry& entry)
+{
+  const std::string name = entry.path().filename().string();
+  const std::size_t marker = name.rfind(".tmp-");
+  if (name.empty() || name[0] != '.' || marker == std::string::npos)
+  {
+    return false;
+  }
+  const std::string entryName = name.substr(1, marker - 1);
+  const auto endsWith = [&](const std::string& suffix)
+  {
+    return entryName.size() > suffix.size() &&
+           entryName.compare(entryName.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  std::error_code error;
+  if (!(endsWith(".features") || endsWith(".fmri")) || !entry.is_regular_file(error) ||
+      !isLeftByAGoneProcess(name, name.substr(0, marker + 5)))
+  {
+    return false;
+  }
+  const auto age = fs::file_time_type::clock::now() - entry.last_write_time(error);
+  return !error && age > std::chrono::minutes(10);
+}
+
+// Removes stale temporaries from a cache folder and its fmri-* subfolders.
+void removeStaleTemporariesIn(const fs::path& folder)
+{
+  std::error_code error;
+  std::vector<fs::path> stale;
+  std::vector<fs::path> subfolders;
+  for (fs::directory_iterator entry(folder, error), end; !error && entry != end;
+       entry.increment(error))
+  {
+    std::error_code statusError;
+    if (entry->is_directory(statusError) &&
+        entry->path().filename().string().rfind("fmri-", 0) == 0)
+    {
+      subfolders.push_back(entry->path());
+    }
+    else if (isStaleTemporary(*entry))
+    {
+      stale.push_back(entry->path());
+    }
+  }
+  for (const fs::path& path : stale)
+  {
+    fs::remove(path, error);
+  }
+  for (const fs::path& subfolder : subfolders)
+  {
+    removeStaleTemporariesIn(subfolder);
+  }
+}
+
 } // namespace
 
 FeatureCache::FeatureCache(std::string folder, std::string featureKey)
@@ -122,6 +181,11 @@ FeatureCache::FeatureCache(std::string folder, std::string featureKey)
   {
     throw FileError(Folder, "cannot create the feature cache folder: " + error.message());
   }
+}
+
+void FeatureCache::removeStaleTemporaries() const
+{
+  removeStaleTemporariesIn(fs::path(Folder) / FeatureKey.substr(0, 16));
 }
 
 std::string FeatureCache::featurePath(const std::string& id) const

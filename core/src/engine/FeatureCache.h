@@ -46,6 +46,10 @@ public:
                  const std::string& brainKey,
                  const std::vector<float>& fmri) const;
 
+  /// Removes the temporaries that killed runs left in this key's folders (their process gone
+  /// and untouched for minutes). Lists the folders: call it once per pass, not per entry.
+  void removeStaleTemporaries() const;
+
   const std::string& folder() const { return Folder; }
 
 private:

@@ -2,6 +2,8 @@
 
 #include "engine/BundleModules.h"
 
+#include "bmfl/FileError.h"
+
 #include <algorithm>
 #include <cstring>
 #include <mutex>
@@ -13,6 +15,7 @@ namespace bmfl
 
 struct InferenceEngine::State
 {
+  std::string bundleDir;
   BundleManifest manifest;
   BmflModules modules;
   torch::Device device{ torch::kCPU };
@@ -70,12 +73,21 @@ std::unique_ptr<InferenceEngine> InferenceEngine::open(const std::string& bundle
     throw std::invalid_argument("the batch size must be positive");
   }
   auto state = std::make_unique<State>();
+  state->bundleDir = bundleDir;
   state->device = resolveDevice(options.device);
   state->options = options;
   state->manifest = readBundleManifest(bundleDir);
-  state->modules = loadBundleModules(bundleDir, state->manifest);
-  state->modules.to(state->device);
-  state->modules.eval();
+  // Torch's own errors stop here, as one line naming the bundle (c10::Error carries a backtrace).
+  try
+  {
+    state->modules = loadBundleModules(bundleDir, state->manifest);
+    state->modules.to(state->device);
+    state->modules.eval();
+  }
+  catch (const c10::Error& error)
+  {
+    throw FileError(bundleDir, "cannot be loaded: " + torchErrorLine(error));
+  }
   state->brainTokens =
     brainTokenLayout(state->manifest.model.brainTransformer, state->manifest.vertexSpace);
   const auto tokenCount = static_cast<std::size_t>(state->modules.bmflHead->brainTokenCount());
@@ -142,73 +154,80 @@ std::vector<ImageResult> InferenceEngine::run(
   results.reserve(images.size());
   const auto batchSize = static_cast<std::size_t>(Impl->options.batchSize);
   std::size_t start = 0;
-  while (start < images.size())
+  try
   {
-    if (cancel != nullptr && cancel->load())
+    while (start < images.size())
     {
-      break;
-    }
-    // A batch holds up to batchSize consecutive images of one size.
-    std::size_t end = start + 1;
-    while (end < images.size() && end - start < batchSize &&
-           images[end].height == images[start].height && images[end].width == images[start].width)
-    {
-      ++end;
-    }
-    const PreparedImage& first = images[start];
-    torch::Tensor batch = torch::empty(
-      { static_cast<std::int64_t>(end - start), first.channels, first.height, first.width });
-    for (std::size_t i = start; i < end; ++i)
-    {
-      std::memcpy(batch[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
-                  images[i].pixels.data(),
-                  images[i].pixels.size() * sizeof(float));
-    }
-    batch = batch.to(Impl->device);
+      if (cancel != nullptr && cancel->load())
+      {
+        break;
+      }
+      // A batch holds up to batchSize consecutive images of one size.
+      std::size_t end = start + 1;
+      while (end < images.size() && end - start < batchSize &&
+             images[end].height == images[start].height && images[end].width == images[start].width)
+      {
+        ++end;
+      }
+      const PreparedImage& first = images[start];
+      torch::Tensor batch = torch::empty(
+        { static_cast<std::int64_t>(end - start), first.channels, first.height, first.width });
+      for (std::size_t i = start; i < end; ++i)
+      {
+        std::memcpy(batch[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
+                    images[i].pixels.data(),
+                    images[i].pixels.size() * sizeof(float));
+      }
+      batch = batch.to(Impl->device);
 
-    const ImageFeatures features = modules.encoder->forward(batch);
-    const torch::Tensor fmri = modules.brainEncoder->forward(features);
-    const FusionOutput fused = modules.bmflHead->forward(features, fmri);
-    const torch::Tensor baseline = modules.baselineHead->forward(features);
-    const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);
-    const torch::Tensor baselineProbabilities = torch::softmax(baseline, 1).to(torch::kCPU);
-    const torch::Tensor fmriCpu = fmri.to(torch::kCPU);
-    const torch::Tensor toBrain = fused.imageToBrainAttention.defined()
-                                    ? fused.imageToBrainAttention.to(torch::kCPU)
-                                    : torch::Tensor();
-    const torch::Tensor toImage = fused.brainToImageAttention.defined()
-                                    ? fused.brainToImageAttention.to(torch::kCPU)
-                                    : torch::Tensor();
-    for (std::size_t i = start; i < end; ++i)
-    {
-      const auto row = static_cast<std::int64_t>(i - start);
-      ImageResult result;
-      result.id = images[i].id;
-      result.bmflProbabilities = tensorToFloats(bmflProbabilities[row]);
-      result.baselineProbabilities = tensorToFloats(baselineProbabilities[row]);
-      result.bmflTopK =
-        topK(result.bmflProbabilities, Impl->manifest.classNames, Impl->options.topK);
-      result.baselineTopK =
-        topK(result.baselineProbabilities, Impl->manifest.classNames, Impl->options.topK);
-      result.predictedFmri = tensorToFloats(fmriCpu[row]);
-      if (toBrain.defined())
+      const ImageFeatures features = modules.encoder->forward(batch);
+      const torch::Tensor fmri = modules.brainEncoder->forward(features);
+      const FusionOutput fused = modules.bmflHead->forward(features, fmri);
+      const torch::Tensor baseline = modules.baselineHead->forward(features);
+      const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);
+      const torch::Tensor baselineProbabilities = torch::softmax(baseline, 1).to(torch::kCPU);
+      const torch::Tensor fmriCpu = fmri.to(torch::kCPU);
+      const torch::Tensor toBrain = fused.imageToBrainAttention.defined()
+                                      ? fused.imageToBrainAttention.to(torch::kCPU)
+                                      : torch::Tensor();
+      const torch::Tensor toImage = fused.brainToImageAttention.defined()
+                                      ? fused.brainToImageAttention.to(torch::kCPU)
+                                      : torch::Tensor();
+      for (std::size_t i = start; i < end; ++i)
       {
-        result.imageToBrainAttention = tensorToFloats(toBrain[row]);
+        const auto row = static_cast<std::int64_t>(i - start);
+        ImageResult result;
+        result.id = images[i].id;
+        result.bmflProbabilities = tensorToFloats(bmflProbabilities[row]);
+        result.baselineProbabilities = tensorToFloats(baselineProbabilities[row]);
+        result.bmflTopK =
+          topK(result.bmflProbabilities, Impl->manifest.classNames, Impl->options.topK);
+        result.baselineTopK =
+          topK(result.baselineProbabilities, Impl->manifest.classNames, Impl->options.topK);
+        result.predictedFmri = tensorToFloats(fmriCpu[row]);
+        if (toBrain.defined())
+        {
+          result.imageToBrainAttention = tensorToFloats(toBrain[row]);
+        }
+        if (toImage.defined())
+        {
+          result.brainToImageAttention = tensorToFloats(toImage[row]);
+        }
+        result.gridHeight = static_cast<int>(features.gridHeight);
+        result.gridWidth = static_cast<int>(features.gridWidth);
+        result.brainTokens = Impl->brainTokens;
+        results.push_back(std::move(result));
       }
-      if (toImage.defined())
+      start = end;
+      if (progress)
       {
-        result.brainToImageAttention = tensorToFloats(toImage[row]);
+        progress(start, images.size());
       }
-      result.gridHeight = static_cast<int>(features.gridHeight);
-      result.gridWidth = static_cast<int>(features.gridWidth);
-      result.brainTokens = Impl->brainTokens;
-      results.push_back(std::move(result));
     }
-    start = end;
-    if (progress)
-    {
-      progress(start, images.size());
-    }
+  }
+  catch (const c10::Error& error)
+  {
+    throw FileError(Impl->bundleDir, "the model failed: " + torchErrorLine(error));
   }
   return results;
 }

@@ -2,13 +2,13 @@
 
 #include "bmfl/FileError.h"
 
-#include <cerrno>
-#include <charconv>
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -190,602 +190,255 @@ JsonValue& JsonValue::push(JsonValue value)
 namespace
 {
 
-// Decodes one UTF-8 sequence at text[position]; returns its length, or 0 when it is not a
-// well-formed sequence (overlong forms, surrogates and code points above U+10FFFF included).
-std::size_t utf8SequenceLength(std::string_view text, std::size_t position)
+using Nlohmann = nlohmann::json;
+
+// Line and column (in characters, 1-based) of a byte offset, for error messages.
+std::string lineAndColumn(std::string_view text, std::size_t offset)
 {
-  const auto byteAt = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byteAt(position);
-  std::size_t length = 0;
-  std::uint32_t codePoint = 0;
-  if (lead < 0x80)
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i)
   {
-    return 1;
-  }
-  if (lead >= 0xC2 && lead <= 0xDF)
-  {
-    length = 2;
-    codePoint = lead & 0x1Fu;
-  }
-  else if (lead >= 0xE0 && lead <= 0xEF)
-  {
-    length = 3;
-    codePoint = lead & 0x0Fu;
-  }
-  else if (lead >= 0xF0 && lead <= 0xF4)
-  {
-    length = 4;
-    codePoint = lead & 0x07u;
-  }
-  else
-  {
-    return 0;
-  }
-  if (text.size() - position < length)
-  {
-    return 0;
-  }
-  for (std::size_t i = 1; i < length; ++i)
-  {
-    const unsigned char continuation = byteAt(position + i);
-    if ((continuation & 0xC0u) != 0x80u)
+    if (text[i] == '\n')
     {
-      return 0;
+      ++line;
+      column = 1;
     }
-    codePoint = (codePoint << 6) | (continuation & 0x3Fu);
+    else if ((static_cast<unsigned char>(text[i]) & 0xC0u) != 0x80u)
+    {
+      // Columns count characters, not the continuation bytes of a UTF-8 sequence.
+      ++column;
+    }
   }
-  const std::uint32_t smallest = length == 2 ? 0x80u : length == 3 ? 0x800u : 0x10000u;
-  if (codePoint < smallest || codePoint > 0x10FFFFu ||
-      (codePoint >= 0xD800u && codePoint <= 0xDFFFu))
-  {
-    return 0;
-  }
-  return length;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-void appendUtf8(std::string& out, std::uint32_t codePoint)
+// nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix
+// (the position is given our way), printable ASCII only and of bounded length: it quotes the
+// token it stopped at, which may be long or hold any byte.
+std::string describeLibraryError(const std::string& message)
 {
-  if (codePoint < 0x80u)
+  std::string_view text(message);
+  if (!text.empty() && text.front() == '[')
   {
-    out += static_cast<char>(codePoint);
+    const std::size_t close = text.find("] ");
+    text.remove_prefix(close == std::string_view::npos ? 0 : close + 2);
   }
-  else if (codePoint < 0x800u)
+  if (text.rfind("parse error", 0) == 0)
   {
-    out += static_cast<char>(0xC0u | (codePoint >> 6));
-    out += static_cast<char>(0x80u | (codePoint & 0x3Fu));
+    const std::size_t colon = text.find(": ");
+    text.remove_prefix(colon == std::string_view::npos ? 0 : colon + 2);
   }
-  else if (codePoint < 0x10000u)
+  constexpr std::size_t MaxLength = 160;
+  std::string out;
+  for (const char c : text)
   {
-    out += static_cast<char>(0xE0u | (codePoint >> 12));
-    out += static_cast<char>(0x80u | ((codePoint >> 6) & 0x3Fu));
-    out += static_cast<char>(0x80u | (codePoint & 0x3Fu));
+    if (out.size() >= MaxLength)
+    {
+      out += "...";
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7F)
+    {
+      out += c;
+    }
+    else
+    {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+      out += escaped;
+    }
   }
-  else
-  {
-    out += static_cast<char>(0xF0u | (codePoint >> 18));
-    out += static_cast<char>(0x80u | ((codePoint >> 12) & 0x3Fu));
-    out += static_cast<char>(0x80u | ((codePoint >> 6) & 0x3Fu));
-    out += static_cast<char>(0x80u | (codePoint & 0x3Fu));
-  }
+  return out;
 }
 
-// A recursive-descent parser. Recursion is bounded by limits.maxDepth, so hostile nesting gives
-// an error rather than a stack overflow.
-class Parser
+// Reads bytes for nlohmann's lexer and remembers how many it took, so that the checks done in
+// the SAX callbacks (duplicate keys, depth) can say where they failed.
+class CountingIterator
 {
 public:
-  Parser(std::string_view text, const std::string& sourceName, const JsonLimits& limits)
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CountingIterator(const char* begin, const char* at, std::size_t* consumed)
+    : Begin(begin)
+    , At(at)
+    , Consumed(consumed)
+  {
+  }
+
+  reference operator*() const { return *At; }
+  CountingIterator& operator++()
+  {
+    ++At;
+    *Consumed = static_cast<std::size_t>(At - Begin);
+    return *this;
+  }
+  CountingIterator operator++(int)
+  {
+    CountingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingIterator& other) const { return At == other.At; }
+  bool operator!=(const CountingIterator& other) const { return At != other.At; }
+
+private:
+  const char* Begin;
+  const char* At;
+  std::size_t* Consumed;
+};
+
+// Builds a JsonValue from nlohmann's SAX events, adding what RFC 8259 leaves open and a
+// manifest needs: duplicate keys are an error, nesting is bounded, numbers stay in range.
+// nlohmann's parser is iterative, so hostile nesting cannot overflow the stack either way.
+class Builder
+{
+public:
+  Builder(std::string_view text, const std::string& sourceName, const JsonLimits& limits)
     : Text(text)
     , SourceName(sourceName)
     , Limits(limits)
   {
   }
 
-  JsonValue parseDocument()
+  std::size_t* consumed() { return &Consumed; }
+
+  JsonValue take() { return std::move(Root); }
+
+  bool null() { return add(JsonValue()); }
+  bool boolean(bool value) { return add(JsonValue(value)); }
+  bool number_integer(Nlohmann::number_integer_t value)
   {
-    if (Text.size() > Limits.maxBytes)
+    return add(JsonValue(static_cast<std::int64_t>(value)));
+  }
+  bool number_unsigned(Nlohmann::number_unsigned_t value)
+  {
+    return add(JsonValue(static_cast<std::uint64_t>(value)));
+  }
+  bool number_float(Nlohmann::number_float_t value, const Nlohmann::string_t& /*lexeme*/)
+  {
+    return add(JsonValue(static_cast<double>(value)));
+  }
+  bool string(Nlohmann::string_t& value) { return add(JsonValue(std::move(value))); }
+  bool binary(Nlohmann::binary_t& /*value*/) { return false; } // JSON text has none
+
+  bool start_object(std::size_t /*elements*/) { return open(JsonValue::object()); }
+  bool start_array(std::size_t /*elements*/) { return open(JsonValue::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool key(Nlohmann::string_t& name)
+  {
+    JsonValue& object = *Open.back();
+    if (object.find(name) != nullptr)
     {
-      throw FileError(SourceName,
-                      "JSON text of " + std::to_string(Text.size()) +
-                        " bytes is larger than the limit of " + std::to_string(Limits.maxBytes));
+      failAt(keyStart(), "duplicate key \"" + describeLibraryError(name) + "\"");
     }
-    // A UTF-8 byte order mark is tolerated (RFC 8259 section 8.1 allows ignoring it).
-    if (Text.substr(0, 3) == "\xEF\xBB\xBF")
-    {
-      Position = 3;
-    }
-    skipWhitespace();
-    JsonValue value = parseValue(0);
-    skipWhitespace();
-    if (Position != Text.size())
-    {
-      fail("unexpected " + describeHere() + " after the JSON value");
-    }
-    return value;
+    PendingKey = std::move(name);
+    return true;
+  }
+
+  bool parse_error(std::size_t position,
+                   const std::string& /*lastToken*/,
+                   const nlohmann::detail::exception& error)
+  {
+    // position counts the bytes read, the one that failed (or the end of text) included.
+    failAt(position > 0 ? position - 1 : 0, describeLibraryError(error.what()));
   }
 
 private:
-  [[noreturn]] void fail(const std::string& problem) const { failAt(Position, problem); }
-
-  [[noreturn]] void failAt(std::size_t position, const std::string& problem) const
+  [[noreturn]] void failAt(std::size_t offset, const std::string& problem) const
   {
-    std::size_t line = 1;
-    std::size_t column = 1;
-    for (std::size_t i = 0; i < position && i < Text.size(); ++i)
+    throw FileError(SourceName, lineAndColumn(Text, offset) + ": " + problem);
+  }
+
+  // The opening quote of the key just read (the lexer has read up to its closing quote).
+  std::size_t keyStart() const
+  {
+    std::size_t at = Consumed >= 2 ? Consumed - 2 : 0;
+    while (at > 0)
     {
-      if (Text[i] == '\n')
+      if (Text[at] == '"')
       {
-        ++line;
-        column = 1;
-      }
-      else if ((static_cast<unsigned char>(Text[i]) & 0xC0u) != 0x80u)
-      {
-        // Columns count characters, not the continuation bytes of a UTF-8 sequence.
-        ++column;
-      }
-    }
-    throw FileError(SourceName,
-                    "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                      problem);
-  }
-
-  std::string describeHere() const
-  {
-    if (Position >= Text.size())
-    {
-      return "end of text";
-    }
-    const unsigned char c = static_cast<unsigned char>(Text[Position]);
-    if (c >= 0x20 && c < 0x7F)
-    {
-      return std::string("character '") + static_cast<char>(c) + "'";
-    }
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02X", c);
-    return std::string("byte ") + hex;
-  }
-
-  void skipWhitespace()
-  {
-    while (Position < Text.size())
-    {
-      const char c = Text[Position];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-      {
-        return;
-      }
-      ++Position;
-    }
-  }
-
-  void expectLiteral(std::string_view literal)
-  {
-    if (Text.substr(Position, literal.size()) != literal)
-    {
-      fail("unexpected " + describeHere() + " (expected a JSON value)");
-    }
-    Position += literal.size();
-  }
-
-  JsonValue parseValue(std::size_t depth)
-  {
-    if (Position >= Text.size())
-    {
-      fail("unexpected end of text (expected a JSON value)");
-    }
-    switch (Text[Position])
-    {
-      case '{':
-        return parseObject(depth + 1);
-      case '[':
-        return parseArray(depth + 1);
-      case '"':
-        return JsonValue(parseString());
-      case 't':
-        expectLiteral("true");
-        return JsonValue(true);
-      case 'f':
-        expectLiteral("false");
-        return JsonValue(false);
-      case 'n':
-        expectLiteral("null");
-        return JsonValue();
-      default:
-        if (Text[Position] == '-' || (Text[Position] >= '0' && Text[Position] <= '9'))
+        std::size_t backslashes = 0;
+        while (backslashes < at && Text[at - 1 - backslashes] == '\\')
         {
-          return parseNumber();
+          ++backslashes;
         }
-        fail("unexpected " + describeHere() + " (expected a JSON value)");
-    }
-  }
-
-  void checkDepth(std::size_t depth) const
-  {
-    if (depth > Limits.maxDepth)
-    {
-      fail("nesting deeper than " + std::to_string(Limits.maxDepth) + " levels");
-    }
-  }
-
-  JsonValue parseObject(std::size_t depth)
-  {
-    checkDepth(depth);
-    ++Position; // '{'
-    JsonValue::Object members;
-    skipWhitespace();
-    if (Position < Text.size() && Text[Position] == '}')
-    {
-      ++Position;
-      return JsonValue(std::move(members));
-    }
-    while (true)
-    {
-      skipWhitespace();
-      if (Position >= Text.size() || Text[Position] != '"')
-      {
-        fail("unexpected " + describeHere() + " (expected a member name in double quotes)");
-      }
-      const std::size_t keyPosition = Position;
-      std::string key = parseString();
-      for (const JsonValue::Member& member : members)
-      {
-        if (member.first == key)
+        if (backslashes % 2 == 0)
         {
-          failAt(keyPosition, "duplicate key \"" + key + "\"");
+          return at;
         }
       }
-      skipWhitespace();
-      if (Position >= Text.size() || Text[Position] != ':')
-      {
-        fail("unexpected " + describeHere() + " (expected ':' after a member name)");
-      }
-      ++Position;
-      skipWhitespace();
-      JsonValue value = parseValue(depth);
-      members.emplace_back(std::move(key), std::move(value));
-      skipWhitespace();
-      if (Position < Text.size() && Text[Position] == ',')
-      {
-        ++Position;
-        continue;
-      }
-      if (Position < Text.size() && Text[Position] == '}')
-      {
-        ++Position;
-        return JsonValue(std::move(members));
-      }
-      fail("unexpected " + describeHere() + " (expected ',' or '}' in an object)");
+      --at;
     }
+    return at;
   }
 
-  JsonValue parseArray(std::size_t depth)
+  JsonValue* place(JsonValue value)
   {
-    checkDepth(depth);
-    ++Position; // '['
-    JsonValue::Array elements;
-    skipWhitespace();
-    if (Position < Text.size() && Text[Position] == ']')
+    if (Open.empty())
     {
-      ++Position;
-      return JsonValue(std::move(elements));
+      Root = std::move(value);
+      return &Root;
     }
-    while (true)
+    JsonValue& parent = *Open.back();
+    if (parent.isArray())
     {
-      skipWhitespace();
-      elements.push_back(parseValue(depth));
-      skipWhitespace();
-      if (Position < Text.size() && Text[Position] == ',')
-      {
-        ++Position;
-        continue;
-      }
-      if (Position < Text.size() && Text[Position] == ']')
-      {
-        ++Position;
-        return JsonValue(std::move(elements));
-      }
-      fail("unexpected " + describeHere() + " (expected ',' or ']' in an array)");
+      return &parent.push(std::move(value));
     }
+    return &parent.set(std::move(PendingKey), std::move(value));
   }
 
-  unsigned parseHexQuad()
+  bool add(JsonValue value)
   {
-    if (Text.size() - Position < 4)
-    {
-      fail("unexpected end of text in a \\u escape");
-    }
-    unsigned value = 0;
-    for (int i = 0; i < 4; ++i)
-    {
-      const char c = Text[Position];
-      unsigned digit = 0;
-      if (c >= '0' && c <= '9')
-      {
-        digit = static_cast<unsigned>(c - '0');
-      }
-      else if (c >= 'a' && c <= 'f')
-      {
-        digit = static_cast<unsigned>(c - 'a' + 10);
-      }
-      else if (c >= 'A' && c <= 'F')
-      {
-        digit = static_cast<unsigned>(c - 'A' + 10);
-      }
-      else
-      {
-        fail("invalid hexadecimal digit in a \\u escape");
-      }
-      value = value * 16 + digit;
-      ++Position;
-    }
-    return value;
+    place(std::move(value));
+    return true;
   }
 
-  std::string parseString()
+  bool open(JsonValue container)
   {
-    const std::size_t start = Position;
-    ++Position; // '"'
-    std::string out;
-    while (true)
+    if (Open.size() >= Limits.maxDepth)
     {
-      if (Position >= Text.size())
-      {
-        failAt(start, "string is not terminated");
-      }
-      const unsigned char c = static_cast<unsigned char>(Text[Position]);
-      if (c == '"')
-      {
-        ++Position;
-        return out;
-      }
-      if (c < 0x20)
-      {
-        fail("control character in a string (it must be escaped)");
-      }
-      if (c == '\\')
-      {
-        parseEscape(out);
-        continue;
-      }
-      const std::size_t length = utf8SequenceLength(Text, Position);
-      if (length == 0)
-      {
-        fail("invalid UTF-8 in a string");
-      }
-      out.append(Text.substr(Position, length));
-      Position += length;
+      failAt(Consumed > 0 ? Consumed - 1 : 0,
+             "nesting deeper than " + std::to_string(Limits.maxDepth) + " levels");
     }
+    Open.push_back(place(std::move(container)));
+    return true;
   }
 
-  void parseEscape(std::string& out)
+  bool close()
   {
-    const std::size_t escapeStart = Position;
-    ++Position; // '\'
-    if (Position >= Text.size())
-    {
-      fail("unexpected end of text in an escape");
-    }
-    const char kind = Text[Position++];
-    switch (kind)
-    {
-      case '"':
-        out += '"';
-        return;
-      case '\\':
-        out += '\\';
-        return;
-      case '/':
-        out += '/';
-        return;
-      case 'b':
-        out += '\b';
-        return;
-      case 'f':
-        out += '\f';
-        return;
-      case 'n':
-        out += '\n';
-        return;
-      case 'r':
-        out += '\r';
-        return;
-      case 't':
-        out += '\t';
-        return;
-      case 'u':
-        break;
-      default:
-        failAt(escapeStart,
-               std::string("invalid escape \\") + (static_cast<unsigned char>(kind) >= 0x20 &&
-                                                       static_cast<unsigned char>(kind) < 0x7F
-                                                     ? std::string(1, kind)
-                                                     : std::string("?")));
-    }
-    std::uint32_t codePoint = parseHexQuad();
-    if (codePoint >= 0xDC00u && codePoint <= 0xDFFFu)
-    {
-      failAt(escapeStart, "lone low surrogate in a \\u escape");
-    }
-    if (codePoint >= 0xD800u && codePoint <= 0xDBFFu)
-    {
-      if (Text.substr(Position, 2) != "\\u")
-      {
-        failAt(escapeStart, "high surrogate in a \\u escape without its low surrogate");
-      }
-      Position += 2;
-      const std::uint32_t low = parseHexQuad();
-      if (low < 0xDC00u || low > 0xDFFFu)
-      {
-        failAt(escapeStart, "high surrogate in a \\u escape without its low surrogate");
-      }
-      codePoint = 0x10000u + ((codePoint - 0xD800u) << 10) + (low - 0xDC00u);
-    }
-    appendUtf8(out, codePoint);
-  }
-
-  JsonValue parseNumber()
-  {
-    const std::size_t start = Position;
-    bool integral = true;
-    if (Text[Position] == '-')
-    {
-      ++Position;
-    }
-    const auto isDigit = [&](std::size_t i)
-    { return i < Text.size() && Text[i] >= '0' && Text[i] <= '9'; };
-    if (!isDigit(Position))
-    {
-      fail("a number needs a digit after '-'");
-    }
-    if (Text[Position] == '0')
-    {
-      ++Position;
-      if (isDigit(Position))
-      {
-        fail("a number may not have a leading zero");
-      }
-    }
-    else
-    {
-      while (isDigit(Position))
-      {
-        ++Position;
-      }
-    }
-    if (Position < Text.size() && Text[Position] == '.')
-    {
-      integral = false;
-      ++Position;
-      if (!isDigit(Position))
-      {
-        fail("a number needs a digit after the decimal point");
-      }
-      while (isDigit(Position))
-      {
-        ++Position;
-      }
-    }
-    if (Position < Text.size() && (Text[Position] == 'e' || Text[Position] == 'E'))
-    {
-      integral = false;
-      ++Position;
-      if (Position < Text.size() && (Text[Position] == '+' || Text[Position] == '-'))
-      {
-        ++Position;
-      }
-      if (!isDigit(Position))
-      {
-        fail("a number needs a digit in its exponent");
-      }
-      while (isDigit(Position))
-      {
-        ++Position;
-      }
-    }
-    const std::string_view lexeme = Text.substr(start, Position - start);
-    if (integral)
-    {
-      std::int64_t value = 0;
-      const auto [end, error] =
-        std::from_chars(lexeme.data(), lexeme.data() + lexeme.size(), value);
-      if (error == std::errc() && end == lexeme.data() + lexeme.size())
-      {
-        return JsonValue(value);
-      }
-      // Integers beyond int64 fall through to a double, as most JSON readers do.
-    }
-    // strtod needs a terminated string; the lexeme is short and checked, so a copy is cheap.
-    const std::string terminated(lexeme);
-    errno = 0;
-    char* end = nullptr;
-    const double value = std::strtod(terminated.c_str(), &end);
-    if (!std::isfinite(value) || (errno == ERANGE && std::fabs(value) > 1.0))
-    {
-      failAt(start,
-             "number " + (terminated.size() > 32 ? terminated.substr(0, 32) + "..." : terminated) +
-               " is out of the range of a double");
-    }
-    return JsonValue(value);
+    Open.pop_back();
+    return true;
   }
 
   std::string_view Text;
   const std::string& SourceName;
   const JsonLimits& Limits;
-  std::size_t Position = 0;
+  std::size_t Consumed = 0;
+  JsonValue Root;
+  // The containers being filled, outermost first. Pointers stay valid: a container's own
+  // vector only grows while it is the innermost open one, and its children are then closed.
+  std::vector<JsonValue*> Open;
+  std::string PendingKey;
 };
 
-void writeString(std::string& out, const std::string& text)
+// One scalar as JSON text, by nlohmann (escaping, UTF-8 check, shortest round-trip doubles).
+std::string scalarText(const Nlohmann& scalar)
 {
-  out += '"';
-  for (std::size_t i = 0; i < text.size();)
+  try
   {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\')
-    {
-      out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-    }
-    else if (c < 0x20)
-    {
-      switch (c)
-      {
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-        {
-          char escape[8];
-          std::snprintf(escape, sizeof escape, "\\u%04X", static_cast<unsigned>(c));
-          out += escape;
-        }
-      }
-      ++i;
-    }
-    else
-    {
-      const std::size_t length = utf8SequenceLength(text, i);
-      if (length == 0)
-      {
-        throw std::invalid_argument("JSON strings must be valid UTF-8");
-      }
-      out.append(text, i, length);
-      i += length;
-    }
+    return scalar.dump(-1, ' ', false, Nlohmann::error_handler_t::strict);
   }
-  out += '"';
-}
-
-void writeNumber(std::string& out, double value)
-{
-  if (!std::isfinite(value))
+  catch (const Nlohmann::type_error&)
   {
-    throw std::invalid_argument("JSON has no NaN or infinity");
-  }
-  char buffer[32];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  if (error != std::errc())
-  {
-    throw std::invalid_argument("a number could not be formatted");
-  }
-  std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
-  out.append(text);
-  // Shortest round-trip form may look like an integer ("2"); keep it a real when read back.
-  if (text.find_first_of(".eE") == std::string_view::npos)
-  {
-    out += ".0";
+    throw std::invalid_argument("JSON strings must be valid UTF-8");
   }
 }
 
@@ -811,10 +464,14 @@ void writeValue(std::string& out, const JsonValue& value, int indent, int level)
       out += std::to_string(value.asInteger());
       return;
     case JsonValue::Type::Real:
-      writeNumber(out, value.asNumber());
+      if (!std::isfinite(value.asNumber()))
+      {
+        throw std::invalid_argument("JSON has no NaN or infinity");
+      }
+      out += scalarText(Nlohmann(value.asNumber()));
       return;
     case JsonValue::Type::String:
-      writeString(out, value.asString());
+      out += scalarText(Nlohmann(value.asString()));
       return;
     case JsonValue::Type::Array:
     {
@@ -856,7 +513,7 @@ void writeValue(std::string& out, const JsonValue& value, int indent, int level)
           out += ',';
         }
         newline(level + 1);
-        writeString(out, members[i].first);
+        out += scalarText(Nlohmann(members[i].first));
         out += indent > 0 ? ": " : ":";
         writeValue(out, members[i].second, indent, level + 1);
       }
@@ -874,7 +531,26 @@ void writeValue(std::string& out, const JsonValue& value, int indent, int level)
 
 JsonValue parseJson(std::string_view text, const std::string& sourceName, const JsonLimits& limits)
 {
-  return Parser(text, sourceName, limits).parseDocument();
+  if (text.size() > limits.maxBytes)
+  {
+    throw FileError(sourceName,
+                    "JSON text of " + std::to_string(text.size()) +
+                      " bytes is larger than the limit of " + std::to_string(limits.maxBytes));
+  }
+  Builder builder(text, sourceName, limits);
+  const char* begin = text.data();
+  // Strict: exactly one value and nothing after it; comments are an error. Every error throws
+  // from the builder's callbacks, so a false result cannot happen for JSON text.
+  if (!Nlohmann::sax_parse(CountingIterator(begin, begin, builder.consumed()),
+                           CountingIterator(begin, begin + text.size(), builder.consumed()),
+                           &builder,
+                           nlohmann::detail::input_format_t::json,
+                           true,
+                           false))
+  {
+    throw FileError(sourceName, "is not a JSON text");
+  }
+  return builder.take();
 }
 
 JsonValue readJsonFile(const std::string& path, const JsonLimits& limits)

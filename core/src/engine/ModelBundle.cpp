@@ -2,7 +2,9 @@
 
 #include "bmfl/FileError.h"
 #include "bmfl/Sha256.h"
+#include "engine/StaleFiles.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -25,6 +27,11 @@ namespace
 constexpr std::int64_t MaxVertices = 10'000'000;
 constexpr std::int64_t MaxLabelSets = 64;
 constexpr std::int64_t MaxConfigInteger = 1'000'000'000;
+// Image sizes are no parameters, so the weights cannot bound them: the encoder interpolates its
+// position embeddings to any grid, and attention grows with the fourth power of the side. Inputs
+// may be up to this many times the trained grid a side, and never more pixels than this a side.
+constexpr std::int64_t MaxGridScale = 4;
+constexpr std::int64_t MaxImageSide = 16384;
 constexpr char VertexSpaceMagic[8] = { 'B', 'M', 'F', 'L', 'V', 'S', 'P', '1' };
 
 // The fields of each config struct, visited in manifest order. One list serves both the writer
@@ -420,7 +427,7 @@ double minimumParameters(const std::string& module,
   {
     const double grid = encoder.positionGrid;
     return encoder.depth * (4.0 + 2.0 * encoder.mlpRatio) * width * width +
-           (grid * grid + 1.0) * width +
+           (grid * grid + 1.0 + encoder.registerTokens) * width +
            static_cast<double>(encoder.inChannels) * encoder.patchSize * encoder.patchSize * width;
   }
   if (module == "brainEncoder")
@@ -433,11 +440,104 @@ double minimumParameters(const std::string& module,
   if (module == "bmflHead")
   {
     const BrainTransformerConfig& transformer = config.brainTransformer;
-    return static_cast<double>(config.numClasses) * width + transformer.depth *
-                                                              (4.0 + 2.0 * transformer.mlpRatio) *
-                                                              transformer.width * transformer.width;
+    const double slicing = transformer.tokenizer == "conv_slices"
+                             ? static_cast<double>(transformer.sliceLength) * transformer.width
+                             : 0.0;
+    return static_cast<double>(config.numClasses) * width + slicing +
+           transformer.depth * (4.0 + 2.0 * transformer.mlpRatio) * transformer.width *
+             transformer.width;
   }
   return static_cast<double>(config.numClasses) * 2.0 * width;
+}
+
+std::string hostName()
+{
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0)
+  {
+    return "localhost";
+  }
+  return name;
+}
+
+// The staging folders of a target on this host: ".<name>.staging-<host>-<pid>-<n>". The host
+// keeps a run on another machine sharing the folder from mistaking a live staging for stale.
+std::string stagingPrefix(const fs::path& target)
+{
+  return "." + target.filename().string() + ".staging-" + hostName() + "-";
+}
+
+// Removes the staging folders of target that runs on this host left when they were killed:
+// only names of exactly the staging pattern, and only when their process no longer exists.
+void removeStaleStaging(const fs::path& target)
+{
+  const std::string prefix = stagingPrefix(target);
+  std::error_code error;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator entry(target.parent_path(), error), end; !error && entry != end;
+       entry.increment(error))
+  {
+    std::error_code statusError;
+    if (isLeftByAGoneProcess(entry->path().filename().string(), prefix) &&
+        fs::is_directory(fs::symlink_status(entry->path(), statusError)))
+    {
+      stale.push_back(entry->path());
+    }
+  }
+  for (const fs::path& folder : stale)
+  {
+    fs::remove_all(folder, error);
+  }
+}
+
+// Throws unless an image of size pixels a side fits what the encoder can take (see MaxGridScale).
+void checkImageSide(const char* field,
+                    std::int64_t size,
+                    const ImageEncoderConfig& encoder,
+                    const std::string& file)
+{
+  const std::int64_t patch = encoder.patchSize;
+  const std::int64_t largest =
+    std::min(MaxImageSide, (MaxGridScale * encoder.positionGrid + 1) * patch - 1);
+  if (size > largest)
+  {
+    throw FileError(file,
+                    std::string(field) + " is " + std::to_string(size) +
+                      " but the encoder (encoder.patchSize " + std::to_string(patch) +
+                      ", encoder.positionGrid " + std::to_string(encoder.positionGrid) +
+                      ") takes images of at most " + std::to_string(largest) + " pixels a side");
+  }
+}
+
+// The file a manifest names inside the bundle folder, with links resolved: it must stay inside
+// the folder and be a regular file (a FIFO would block the reader, a device never end).
+std::string fileInsideBundle(const std::string& bundleDir,
+                             const std::string& name,
+                             const std::string& what,
+                             const std::string& manifestPath)
+{
+  const fs::path path = fs::path(bundleDir) / name;
+  std::error_code error;
+  if (fs::symlink_status(path, error).type() == fs::file_type::not_found)
+  {
+    throw FileError(manifestPath, "the " + what + " is missing");
+  }
+  const fs::path folder = fs::weakly_canonical(fs::absolute(bundleDir), error);
+  const fs::path resolved = error ? fs::path() : fs::weakly_canonical(fs::absolute(path), error);
+  if (error)
+  {
+    throw FileError(path.string(), "cannot be resolved: " + error.message());
+  }
+  const auto [folderEnd, resolvedAt] =
+    std::mismatch(folder.begin(), folder.end(), resolved.begin(), resolved.end());
+  if (folderEnd != folder.end() || resolvedAt == resolved.end())
+  {
+    throw FileError(manifestPath,
+                    "the " + what + " is a link that leaves the bundle folder (to " +
+                      resolved.string() + ")");
+  }
+  requireRegularFile(path.string(), "a bundle file");
+  return path.string();
 }
 
 } // namespace
@@ -529,6 +629,7 @@ void validateModelConfig(const BmflModelConfig& config,
     fail("encoder.imageSize " + std::to_string(encoder.imageSize) +
          " is not a multiple of encoder.patchSize " + std::to_string(encoder.patchSize));
   }
+  checkImageSide("encoder.imageSize", encoder.imageSize, encoder, file);
   if (!divides(encoder.heads, encoder.embedDim))
   {
     fail("encoder.embedDim " + std::to_string(encoder.embedDim) +
@@ -569,6 +670,11 @@ void validateModelConfig(const BmflModelConfig& config,
   if (transformer.tokenizer == "conv_slices")
   {
     positive("brainTransformer.sliceLength", transformer.sliceLength);
+    if (static_cast<std::size_t>(transformer.sliceLength) > space.size())
+    {
+      fail("brainTransformer.sliceLength is " + std::to_string(transformer.sliceLength) +
+           " but the vertex space has only " + std::to_string(space.size()) + " vertices");
+    }
   }
   else if (transformer.tokenizer == "roi_tokens")
   {
@@ -870,11 +976,8 @@ BundleManifest readBundleManifest(const std::string& bundleDir)
     {
       fail("vertexSpace.file " + inQuotes(file) + " is not a plain file name inside the bundle");
     }
-    const std::string spacePath = (fs::path(bundleDir) / file).string();
-    if (!fs::exists(spacePath, error))
-    {
-      fail("the vertex space file " + file + " is missing");
-    }
+    const std::string spacePath =
+      fileInsideBundle(bundleDir, file, "vertex space file " + file, manifestPath);
     const std::uint64_t expectedBytes =
       32 + 4 * static_cast<std::uint64_t>(leftCount + rightCount) * (1 + sets.size());
     const std::vector<unsigned char> bytes = readWholeFile(spacePath, expectedBytes);
@@ -970,11 +1073,8 @@ BundleManifest readBundleManifest(const std::string& bundleDir)
         fail("weights." + module + ".file " + inQuotes(record.file) +
              " is not a plain file name inside the bundle");
       }
-      const std::string weightsPath = (fs::path(bundleDir) / record.file).string();
-      if (!fs::is_regular_file(weightsPath, error))
-      {
-        fail("the weights file " + record.file + " (" + module + ") is missing");
-      }
+      const std::string weightsPath = fileInsideBundle(
+        bundleDir, record.file, "weights file " + record.file + " (" + module + ")", manifestPath);
       // Weights are float32: a file far smaller than the architecture needs cannot fit it.
       const double needed = 4.0 * minimumParameters(module, manifest.model, manifest.vertexSpace);
       const auto fileBytes = static_cast<double>(fs::file_size(weightsPath, error));
@@ -1018,7 +1118,45 @@ BundleManifest readBundleManifest(const std::string& bundleDir)
     }
   }
   validateModelConfig(manifest.model, manifest.vertexSpace, manifestPath);
+  // Checked before anything reads an image with them: the transform allocates what they say.
+  const PreprocessConfig& preprocess = manifest.preprocess;
+  if (preprocess.cropSize < 1 || preprocess.resizeShortSide < 1)
+  {
+    fail("preprocess.cropSize and preprocess.resizeShortSide must be positive");
+  }
+  checkImageSide("preprocess.cropSize", preprocess.cropSize, manifest.model.encoder, manifestPath);
+  if (preprocess.resizeShortSide > std::min(MaxImageSide, MaxGridScale * preprocess.cropSize))
+  {
+    fail("preprocess.resizeShortSide is " + std::to_string(preprocess.resizeShortSide) +
+         " but may be at most " +
+         std::to_string(std::min(MaxImageSide, MaxGridScale * preprocess.cropSize)) + " (" +
+         std::to_string(MaxGridScale) + " times preprocess.cropSize)");
+  }
   return manifest;
+}
+
+void checkBundleTarget(const std::string& target)
+{
+  std::error_code error;
+  if (fs::symlink_status(target, error).type() == fs::file_type::not_found)
+  {
+    return;
+  }
+  // A folder (or a link to one) that is empty or holds a bundle's manifest may be replaced;
+  // anything else is somebody's data.
+  bool replaceable = false;
+  if (fs::is_directory(fs::status(target, error)))
+  {
+    const bool empty = fs::is_empty(target, error);
+    replaceable =
+      (empty && !error) || fs::is_regular_file(fs::path(target) / BundleManifestFile, error);
+  }
+  if (!replaceable)
+  {
+    throw FileError(target,
+                    "not a model bundle; refusing to replace it (choose another --out or remove it "
+                    "yourself)");
+  }
 }
 
 StagedFolder::StagedFolder(const std::string& target)
@@ -1031,6 +1169,7 @@ StagedFolder::StagedFolder(const std::string& target)
     targetPath = targetPath.parent_path();
     Target = targetPath.string();
   }
+  checkBundleTarget(target);
   const fs::path parent = targetPath.parent_path();
   std::error_code error;
   fs::create_directories(parent, error);
@@ -1038,8 +1177,9 @@ StagedFolder::StagedFolder(const std::string& target)
   {
     throw FileError(parent.string(), "cannot create the folder: " + error.message());
   }
-  Staging = (parent / ("." + targetPath.filename().string() + ".staging-" +
-                       std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+  removeStaleStaging(targetPath);
+  Staging = (parent / (stagingPrefix(targetPath) + std::to_string(::getpid()) + "-" +
+                       std::to_string(counter++)))
               .string();
   fs::remove_all(Staging, error);
   if (!fs::create_directory(Staging, error))
@@ -1059,6 +1199,8 @@ StagedFolder::~StagedFolder()
 
 void StagedFolder::commit()
 {
+  // The target may have changed since the constructor looked at it (a long training run).
+  checkBundleTarget(Target);
   std::error_code error;
   const fs::path target(Target);
   if (fs::exists(target, error))

@@ -32,6 +32,21 @@ namespace
 
 constexpr double NotYet = std::numeric_limits<double>::quiet_NaN();
 
+// Torch's own errors (out of memory, a failed kernel) stop at the room's edge as one line:
+// c10::Error carries a C++ backtrace after its first line.
+template<class Result, class Work>
+Result atTorchEdge(const char* what, Work&& work)
+{
+  try
+  {
+    return work();
+  }
+  catch (const c10::Error& error)
+  {
+    throw std::runtime_error(std::string(what) + " failed: " + torchErrorLine(error));
+  }
+}
+
 std::string preprocessingText(const PreprocessConfig& preprocess)
 {
   std::ostringstream text;
@@ -352,6 +367,7 @@ struct Trainer::State
   bool ensureFeatures(const ExampleSource& source, int batchSize, const TrainingControl& control)
   {
     const FeatureCache store = cache();
+    store.removeStaleTemporaries();
     const std::int64_t side = config.encoder.imageSize;
     std::vector<TrainingExample> pending;
     const auto flush = [&]()
@@ -563,13 +579,20 @@ Trainer::~Trainer() = default;
 
 void Trainer::loadEncoderWeights(const std::string& checkpointPath)
 {
-  Impl->modules.encoder->to(torch::kCPU);
-  loadDinoV2Weights(Impl->modules.encoder, checkpointPath);
-  for (torch::Tensor& parameter : Impl->modules.encoder->parameters())
+  try
   {
-    parameter.set_requires_grad(false);
+    Impl->modules.encoder->to(torch::kCPU);
+    loadDinoV2Weights(Impl->modules.encoder, checkpointPath);
+    for (torch::Tensor& parameter : Impl->modules.encoder->parameters())
+    {
+      parameter.set_requires_grad(false);
+    }
+    Impl->modules.encoder->to(Impl->device);
   }
-  Impl->modules.encoder->to(Impl->device);
+  catch (const c10::Error& error)
+  {
+    throw FileError(checkpointPath, "cannot be loaded: " + torchErrorLine(error));
+  }
   Impl->refreshEncoderKey();
 }
 
@@ -632,289 +655,303 @@ TrainingReport Trainer::trainImageEncoder(const ExampleSource& source,
                                           const EncoderTrainingOptions& options,
                                           const TrainingControl& control)
 {
-  if (options.epochs <= 0 || options.batchSize <= 0)
-  {
-    throw std::invalid_argument("epochs and batch size must be positive");
-  }
-  if (options.schedule != "cosine" && options.schedule != "step")
-  {
-    throw std::invalid_argument(
-      "the learning-rate schedule must be \"cosine\" or \"step\", not \"" + options.schedule +
-      "\"");
-  }
-  if (options.schedule == "step" && (options.stepEpochs <= 0 || options.stepFactor <= 0.0))
-  {
-    throw std::invalid_argument("a step schedule needs positive stepEpochs and stepFactor");
-  }
-  if (options.maxTranslation < 0 || options.maxTranslation >= Impl->config.encoder.imageSize)
-  {
-    throw std::invalid_argument("maxTranslation must lie in [0, imageSize)");
-  }
-  State& state = *Impl;
-  const ImageEncoderConfig& encoderConfig = state.config.encoder;
-  TrainingReport report;
-  report.bestMetric = NotYet;
-
-  // Every image in memory once: epochs revisit them in new orders and augmentations.
-  const auto count = static_cast<std::int64_t>(source.size());
-  const std::int64_t side = encoderConfig.imageSize;
-  torch::Tensor images = torch::empty({ count, encoderConfig.inChannels, side, side });
-  std::vector<std::int64_t> labels(source.size());
-  for (std::size_t i = 0; i < source.size(); ++i)
-  {
-    if (control.cancel != nullptr && control.cancel->load())
+  return atTorchEdge<TrainingReport>(
+    "training the image encoder",
+    [&]() -> TrainingReport
     {
-      report.cancelled = true;
+      if (options.epochs <= 0 || options.batchSize <= 0)
+      {
+        throw std::invalid_argument("epochs and batch size must be positive");
+      }
+      if (options.schedule != "cosine" && options.schedule != "step")
+      {
+        throw std::invalid_argument(
+          "the learning-rate schedule must be \"cosine\" or \"step\", not \"" + options.schedule +
+          "\"");
+      }
+      if (options.schedule == "step" && (options.stepEpochs <= 0 || options.stepFactor <= 0.0))
+      {
+        throw std::invalid_argument("a step schedule needs positive stepEpochs and stepFactor");
+      }
+      if (options.maxTranslation < 0 || options.maxTranslation >= Impl->config.encoder.imageSize)
+      {
+        throw std::invalid_argument("maxTranslation must lie in [0, imageSize)");
+      }
+      State& state = *Impl;
+      const ImageEncoderConfig& encoderConfig = state.config.encoder;
+      TrainingReport report;
+      report.bestMetric = NotYet;
+
+      // Every image in memory once: epochs revisit them in new orders and augmentations.
+      const auto count = static_cast<std::int64_t>(source.size());
+      const std::int64_t side = encoderConfig.imageSize;
+      torch::Tensor images = torch::empty({ count, encoderConfig.inChannels, side, side });
+      std::vector<std::int64_t> labels(source.size());
+      for (std::size_t i = 0; i < source.size(); ++i)
+      {
+        if (control.cancel != nullptr && control.cancel->load())
+        {
+          report.cancelled = true;
+          return report;
+        }
+        State::reportPass("encoder images", i, source.size(), control);
+        const TrainingExample example = source.example(i);
+        state.checkImage(example);
+        if (example.label < 0 || example.label >= state.config.numClasses)
+        {
+          throw std::invalid_argument("training example " + example.id + " has label " +
+                                      std::to_string(example.label) + " but the model has " +
+                                      std::to_string(state.config.numClasses) + " classes");
+        }
+        labels[i] = example.label;
+        std::memcpy(images[static_cast<std::int64_t>(i)].data_ptr<float>(),
+                    example.image.data(),
+                    example.image.size() * sizeof(float));
+      }
+      std::vector<std::size_t> trainIndices;
+      std::vector<std::size_t> validationIndices;
+      splitIndices(
+        source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+      report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
+      report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
+      if (trainIndices.empty())
+      {
+        throw std::invalid_argument("no training examples");
+      }
+
+      DinoVisionTransformer& encoder = state.modules.encoder;
+      torch::manual_seed(options.seed);
+      std::mt19937_64 random(options.seed);
+      // The head sees what the later stages use: the [CLS] token and the patch tokens (pooled).
+      torch::nn::Linear head(2 * encoderConfig.embedDim, state.config.numClasses);
+      head->to(state.device);
+      setEncoderTrainable(encoder, true);
+      std::vector<torch::Tensor> parameters = encoder->parameters();
+      for (const torch::Tensor& parameter : head->parameters())
+      {
+        parameters.push_back(parameter);
+      }
+      torch::optim::AdamW optimizer(
+        parameters,
+        torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
+      const auto logitsOf = [&](const torch::Tensor& batch)
+      {
+        const ImageFeatures features = encoder->forward(batch.to(state.device));
+        return head->forward(torch::cat({ features.cls, features.patches.mean(1) }, 1));
+      };
+      const auto batchOf = [&](const std::vector<std::size_t>& indices,
+                               std::size_t first,
+                               std::size_t size,
+                               bool augment,
+                               torch::Tensor& targets)
+      {
+        std::vector<torch::Tensor> rows;
+        std::vector<std::int64_t> batchLabels;
+        for (std::size_t i = first; i < first + size; ++i)
+        {
+          const torch::Tensor image = images[static_cast<std::int64_t>(indices[i])];
+          rows.push_back(augment ? augmentImage(image, options, random) : image);
+          batchLabels.push_back(labels[indices[i]]);
+        }
+        targets = torch::tensor(batchLabels, torch::kLong).to(state.device);
+        return torch::stack(rows);
+      };
+
+      // The starting weights are the fallback: a stage cancelled before its first epoch ends leaves
+      // the encoder as it was.
+      StateCopy best = copyState(*encoder);
+      const auto batchSize = static_cast<std::size_t>(options.batchSize);
+      const auto steps =
+        static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
+      const std::int64_t totalSteps = steps * options.epochs;
+      std::int64_t stepsDone = 0;
+      StageLoop loop;
+      loop.stage = "image encoder";
+      loop.metricName = "val accuracy";
+      loop.epochs = options.epochs;
+      loop.batchSize = batchSize;
+      loop.beginEpoch = [&]()
+      {
+        encoder->train();
+        head->train();
+      };
+      loop.step = [&](int epoch, std::size_t first, std::size_t size)
+      {
+        const double learningRate = scheduledLearningRate(options, epoch, stepsDone, totalSteps);
+        for (auto& group : optimizer.param_groups())
+        {
+          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate);
+        }
+        torch::Tensor targets;
+        const torch::Tensor batch = batchOf(trainIndices, first, size, true, targets);
+        ++stepsDone;
+        return optimise(optimizer,
+                        torch::nn::functional::cross_entropy(logitsOf(batch), targets),
+                        parameters,
+                        options.gradientClipNorm);
+      };
+      loop.hasValidation = !validationIndices.empty();
+      loop.validate = [&]()
+      {
+        torch::NoGradGuard noGrad;
+        encoder->eval();
+        head->eval();
+        double lossTotal = 0.0;
+        std::int64_t correct = 0;
+        for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
+        {
+          const std::size_t size = std::min(batchSize, validationIndices.size() - first);
+          torch::Tensor targets;
+          const torch::Tensor logits =
+            logitsOf(batchOf(validationIndices, first, size, false, targets));
+          lossTotal += torch::nn::functional::cross_entropy(logits, targets).item<double>() *
+                       static_cast<double>(size);
+          correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
+        }
+        const auto total = static_cast<double>(validationIndices.size());
+        return std::make_pair(lossTotal / total, static_cast<double>(correct) / total);
+      };
+      loop.keepEpoch = [&]() { best = copyState(*encoder); };
+      runEpochs(loop, trainIndices, random, control, report);
+      restoreState(*encoder, best);
+      setEncoderTrainable(encoder, false);
+      encoder->eval();
+      // New weights, new key: features cached under the old encoder are never read again.
+      state.refreshEncoderKey();
+      if (!report.epochs.empty())
+      {
+        state.recordDataset("image encoder (supervised stand-in for DINOv2, not pretrained): " +
+                              source.name(),
+                            static_cast<std::int64_t>(source.size()));
+        state.recordMetric("image_encoder_val_accuracy", report.bestMetric);
+      }
+      state.epochs = std::max(state.epochs, static_cast<int>(report.epochs.size()));
       return report;
-    }
-    State::reportPass("encoder images", i, source.size(), control);
-    const TrainingExample example = source.example(i);
-    state.checkImage(example);
-    if (example.label < 0 || example.label >= state.config.numClasses)
-    {
-      throw std::invalid_argument("training example " + example.id + " has label " +
-                                  std::to_string(example.label) + " but the model has " +
-                                  std::to_string(state.config.numClasses) + " classes");
-    }
-    labels[i] = example.label;
-    std::memcpy(images[static_cast<std::int64_t>(i)].data_ptr<float>(),
-                example.image.data(),
-                example.image.size() * sizeof(float));
-  }
-  std::vector<std::size_t> trainIndices;
-  std::vector<std::size_t> validationIndices;
-  splitIndices(
-    source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
-  report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
-  report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
-  if (trainIndices.empty())
-  {
-    throw std::invalid_argument("no training examples");
-  }
-
-  DinoVisionTransformer& encoder = state.modules.encoder;
-  torch::manual_seed(options.seed);
-  std::mt19937_64 random(options.seed);
-  // The head sees what the later stages use: the [CLS] token and the patch tokens (pooled).
-  torch::nn::Linear head(2 * encoderConfig.embedDim, state.config.numClasses);
-  head->to(state.device);
-  setEncoderTrainable(encoder, true);
-  std::vector<torch::Tensor> parameters = encoder->parameters();
-  for (const torch::Tensor& parameter : head->parameters())
-  {
-    parameters.push_back(parameter);
-  }
-  torch::optim::AdamW optimizer(
-    parameters, torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
-  const auto logitsOf = [&](const torch::Tensor& batch)
-  {
-    const ImageFeatures features = encoder->forward(batch.to(state.device));
-    return head->forward(torch::cat({ features.cls, features.patches.mean(1) }, 1));
-  };
-  const auto batchOf = [&](const std::vector<std::size_t>& indices,
-                           std::size_t first,
-                           std::size_t size,
-                           bool augment,
-                           torch::Tensor& targets)
-  {
-    std::vector<torch::Tensor> rows;
-    std::vector<std::int64_t> batchLabels;
-    for (std::size_t i = first; i < first + size; ++i)
-    {
-      const torch::Tensor image = images[static_cast<std::int64_t>(indices[i])];
-      rows.push_back(augment ? augmentImage(image, options, random) : image);
-      batchLabels.push_back(labels[indices[i]]);
-    }
-    targets = torch::tensor(batchLabels, torch::kLong).to(state.device);
-    return torch::stack(rows);
-  };
-
-  // The starting weights are the fallback: a stage cancelled before its first epoch ends leaves
-  // the encoder as it was.
-  StateCopy best = copyState(*encoder);
-  const auto batchSize = static_cast<std::size_t>(options.batchSize);
-  const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
-  const std::int64_t totalSteps = steps * options.epochs;
-  std::int64_t stepsDone = 0;
-  StageLoop loop;
-  loop.stage = "image encoder";
-  loop.metricName = "val accuracy";
-  loop.epochs = options.epochs;
-  loop.batchSize = batchSize;
-  loop.beginEpoch = [&]()
-  {
-    encoder->train();
-    head->train();
-  };
-  loop.step = [&](int epoch, std::size_t first, std::size_t size)
-  {
-    const double learningRate = scheduledLearningRate(options, epoch, stepsDone, totalSteps);
-    for (auto& group : optimizer.param_groups())
-    {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate);
-    }
-    torch::Tensor targets;
-    const torch::Tensor batch = batchOf(trainIndices, first, size, true, targets);
-    ++stepsDone;
-    return optimise(optimizer,
-                    torch::nn::functional::cross_entropy(logitsOf(batch), targets),
-                    parameters,
-                    options.gradientClipNorm);
-  };
-  loop.hasValidation = !validationIndices.empty();
-  loop.validate = [&]()
-  {
-    torch::NoGradGuard noGrad;
-    encoder->eval();
-    head->eval();
-    double lossTotal = 0.0;
-    std::int64_t correct = 0;
-    for (std::size_t first = 0; first < validationIndices.size(); first += batchSize)
-    {
-      const std::size_t size = std::min(batchSize, validationIndices.size() - first);
-      torch::Tensor targets;
-      const torch::Tensor logits =
-        logitsOf(batchOf(validationIndices, first, size, false, targets));
-      lossTotal += torch::nn::functional::cross_entropy(logits, targets).item<double>() *
-                   static_cast<double>(size);
-      correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
-    }
-    const auto total = static_cast<double>(validationIndices.size());
-    return std::make_pair(lossTotal / total, static_cast<double>(correct) / total);
-  };
-  loop.keepEpoch = [&]() { best = copyState(*encoder); };
-  runEpochs(loop, trainIndices, random, control, report);
-  restoreState(*encoder, best);
-  setEncoderTrainable(encoder, false);
-  encoder->eval();
-  // New weights, new key: features cached under the old encoder are never read again.
-  state.refreshEncoderKey();
-  if (!report.epochs.empty())
-  {
-    state.recordDataset("image encoder (supervised stand-in for DINOv2, not pretrained): " +
-                          source.name(),
-                        static_cast<std::int64_t>(source.size()));
-    state.recordMetric("image_encoder_val_accuracy", report.bestMetric);
-  }
-  state.epochs = std::max(state.epochs, static_cast<int>(report.epochs.size()));
-  return report;
+    });
 }
 
 TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
                                           const BrainEncoderTrainingOptions& options,
                                           const TrainingControl& control)
 {
-  if (options.epochs <= 0 || options.batchSize <= 0)
-  {
-    throw std::invalid_argument("epochs and batch size must be positive");
-  }
-  State& state = *Impl;
-  TrainingReport report;
-  report.bestMetric = NotYet;
-  const std::size_t vertexCount = state.space.size();
-
-  // Targets in memory (one row per example), checked before any work.
-  std::vector<std::string> ids(source.size());
-  torch::Tensor targets = torch::empty(
-    { static_cast<std::int64_t>(source.size()), static_cast<std::int64_t>(vertexCount) });
-  for (std::size_t i = 0; i < source.size(); ++i)
-  {
-    const TrainingExample example = source.example(i);
-    if (example.fmri.size() != vertexCount)
+  return atTorchEdge<TrainingReport>(
+    "training the brain encoder",
+    [&]() -> TrainingReport
     {
-      throw std::invalid_argument(
-        "training example " + example.id + " has " + std::to_string(example.fmri.size()) +
-        " fMRI values but the vertex space has " + std::to_string(vertexCount));
-    }
-    ids[i] = example.id;
-    std::memcpy(targets[static_cast<std::int64_t>(i)].data_ptr<float>(),
-                example.fmri.data(),
-                vertexCount * sizeof(float));
-  }
-  std::vector<std::size_t> trainIndices;
-  std::vector<std::size_t> validationIndices;
-  splitIndices(
-    source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
-  report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
-  report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
-  if (trainIndices.empty())
-  {
-    throw std::invalid_argument("no training examples");
-  }
-  if (!state.ensureFeatures(source, options.batchSize, control))
-  {
-    report.cancelled = true;
-    return report;
-  }
-  state.recordDataset(source);
+      if (options.epochs <= 0 || options.batchSize <= 0)
+      {
+        throw std::invalid_argument("epochs and batch size must be positive");
+      }
+      State& state = *Impl;
+      TrainingReport report;
+      report.bestMetric = NotYet;
+      const std::size_t vertexCount = state.space.size();
 
-  BrainEncoder& model = state.modules.brainEncoder;
-  torch::manual_seed(options.seed);
-  std::mt19937_64 random(options.seed);
-  torch::optim::AdamW optimizer(
-    model->parameters(),
-    torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
-  const auto batchOf = [&](const std::vector<std::size_t>& indices,
-                           std::size_t first,
-                           std::size_t count,
-                           std::vector<std::string>& batchIds)
-  {
-    batchIds.clear();
-    std::vector<std::int64_t> rows;
-    for (std::size_t i = first; i < first + count; ++i)
-    {
-      batchIds.push_back(ids[indices[i]]);
-      rows.push_back(static_cast<std::int64_t>(indices[i]));
-    }
-    return targets.index_select(0, torch::tensor(rows, torch::kLong)).to(state.device);
-  };
+      // Targets in memory (one row per example), checked before any work.
+      std::vector<std::string> ids(source.size());
+      torch::Tensor targets = torch::empty(
+        { static_cast<std::int64_t>(source.size()), static_cast<std::int64_t>(vertexCount) });
+      for (std::size_t i = 0; i < source.size(); ++i)
+      {
+        const TrainingExample example = source.example(i);
+        if (example.fmri.size() != vertexCount)
+        {
+          throw std::invalid_argument(
+            "training example " + example.id + " has " + std::to_string(example.fmri.size()) +
+            " fMRI values but the vertex space has " + std::to_string(vertexCount));
+        }
+        ids[i] = example.id;
+        std::memcpy(targets[static_cast<std::int64_t>(i)].data_ptr<float>(),
+                    example.fmri.data(),
+                    vertexCount * sizeof(float));
+      }
+      std::vector<std::size_t> trainIndices;
+      std::vector<std::size_t> validationIndices;
+      splitIndices(
+        source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+      report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
+      report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
+      if (trainIndices.empty())
+      {
+        throw std::invalid_argument("no training examples");
+      }
+      if (!state.ensureFeatures(source, options.batchSize, control))
+      {
+        report.cancelled = true;
+        return report;
+      }
+      state.recordDataset(source);
 
-  StateCopy best;
-  std::vector<std::string> batchIds;
-  StageLoop loop;
-  loop.stage = "brain encoder";
-  loop.metricName = "val mean vertex r";
-  loop.epochs = options.epochs;
-  loop.batchSize = static_cast<std::size_t>(options.batchSize);
-  loop.beginEpoch = [&]() { model->train(); };
-  loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
-  {
-    const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
-    const torch::Tensor predicted = model->forward(state.loadFeatures(batchIds));
-    return optimise(
-      optimizer, torch::mse_loss(predicted, target), model->parameters(), options.gradientClipNorm);
-  };
-  // Validation: MSE and mean per-vertex Pearson r over the held-out images.
-  loop.hasValidation = !validationIndices.empty();
-  loop.validate = [&]()
-  {
-    torch::NoGradGuard noGrad;
-    model->eval();
-    std::vector<torch::Tensor> predictions;
-    std::vector<torch::Tensor> truths;
-    for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
-    {
-      truths.push_back(batchOf(validationIndices,
-                               first,
-                               std::min(loop.batchSize, validationIndices.size() - first),
-                               batchIds));
-      predictions.push_back(model->forward(state.loadFeatures(batchIds)));
-    }
-    const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
-    const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
-    return std::make_pair(torch::mse_loss(predicted, truth).item<double>(),
-                          meanVertexCorrelation(predicted, truth));
-  };
-  loop.keepEpoch = [&]() { best = copyState(*model); };
-  runEpochs(loop, trainIndices, random, control, report);
-  if (!best.empty())
-  {
-    restoreState(*model, best);
-    state.recordMetric("brain_encoder_val_mean_vertex_r", report.bestMetric);
-  }
-  model->eval();
-  state.epochs = std::max(state.epochs, static_cast<int>(report.epochs.size()));
-  return report;
+      BrainEncoder& model = state.modules.brainEncoder;
+      torch::manual_seed(options.seed);
+      std::mt19937_64 random(options.seed);
+      torch::optim::AdamW optimizer(
+        model->parameters(),
+        torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
+      const auto batchOf = [&](const std::vector<std::size_t>& indices,
+                               std::size_t first,
+                               std::size_t count,
+                               std::vector<std::string>& batchIds)
+      {
+        batchIds.clear();
+        std::vector<std::int64_t> rows;
+        for (std::size_t i = first; i < first + count; ++i)
+        {
+          batchIds.push_back(ids[indices[i]]);
+          rows.push_back(static_cast<std::int64_t>(indices[i]));
+        }
+        return targets.index_select(0, torch::tensor(rows, torch::kLong)).to(state.device);
+      };
+
+      StateCopy best;
+      std::vector<std::string> batchIds;
+      StageLoop loop;
+      loop.stage = "brain encoder";
+      loop.metricName = "val mean vertex r";
+      loop.epochs = options.epochs;
+      loop.batchSize = static_cast<std::size_t>(options.batchSize);
+      loop.beginEpoch = [&]() { model->train(); };
+      loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
+      {
+        const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
+        const torch::Tensor predicted = model->forward(state.loadFeatures(batchIds));
+        return optimise(optimizer,
+                        torch::mse_loss(predicted, target),
+                        model->parameters(),
+                        options.gradientClipNorm);
+      };
+      // Validation: MSE and mean per-vertex Pearson r over the held-out images.
+      loop.hasValidation = !validationIndices.empty();
+      loop.validate = [&]()
+      {
+        torch::NoGradGuard noGrad;
+        model->eval();
+        std::vector<torch::Tensor> predictions;
+        std::vector<torch::Tensor> truths;
+        for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
+        {
+          truths.push_back(batchOf(validationIndices,
+                                   first,
+                                   std::min(loop.batchSize, validationIndices.size() - first),
+                                   batchIds));
+          predictions.push_back(model->forward(state.loadFeatures(batchIds)));
+        }
+        const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
+        const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
+        return std::make_pair(torch::mse_loss(predicted, truth).item<double>(),
+                              meanVertexCorrelation(predicted, truth));
+      };
+      loop.keepEpoch = [&]() { best = copyState(*model); };
+      runEpochs(loop, trainIndices, random, control, report);
+      if (!best.empty())
+      {
+        restoreState(*model, best);
+        state.recordMetric("brain_encoder_val_mean_vertex_r", report.bestMetric);
+      }
+      model->eval();
+      state.epochs = std::max(state.epochs, static_cast<int>(report.epochs.size()));
+      return report;
+    });
 }
 
 TrainingReport Trainer::State::trainHead(HeadKind kind,
@@ -1048,64 +1085,77 @@ TrainingReport Trainer::trainBmflHead(const ExampleSource& examples,
                                       const HeadTrainingOptions& options,
                                       const TrainingControl& control)
 {
-  return Impl->trainHead(State::HeadKind::Bmfl, examples, options, control);
+  return atTorchEdge<TrainingReport>(
+    "training the BMFL head",
+    [&]() -> TrainingReport
+    { return Impl->trainHead(State::HeadKind::Bmfl, examples, options, control); });
 }
 
 TrainingReport Trainer::trainBaselineHead(const ExampleSource& examples,
                                           const HeadTrainingOptions& options,
                                           const TrainingControl& control)
 {
-  return Impl->trainHead(State::HeadKind::Baseline, examples, options, control);
+  return atTorchEdge<TrainingReport>(
+    "training the baseline head",
+    [&]() -> TrainingReport
+    { return Impl->trainHead(State::HeadKind::Baseline, examples, options, control); });
 }
 
 HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
                                       int batchSize,
                                       const TrainingControl& control)
 {
-  if (batchSize <= 0)
-  {
-    throw std::invalid_argument("batch size must be positive");
-  }
-  State& state = *Impl;
-  HeadPredictions predictions;
-  const std::string brainKey = moduleChecksum(*state.modules.brainEncoder);
-  if (!state.ensureFeatures(examples, batchSize, control) ||
-      !state.ensureFmri(examples, batchSize, brainKey, control))
-  {
-    predictions.cancelled = true;
-    return predictions;
-  }
-  torch::NoGradGuard noGrad;
-  state.modules.baselineHead->eval();
-  state.modules.bmflHead->eval();
-  const auto append = [](const torch::Tensor& logits, std::vector<int>& classes)
-  {
-    const torch::Tensor best = logits.argmax(1).to(torch::kCPU);
-    for (std::int64_t i = 0; i < best.size(0); ++i)
+  return atTorchEdge<HeadPredictions>(
+    "predicting with the heads",
+    [&]() -> HeadPredictions
     {
-      classes.push_back(static_cast<int>(best[i].item<std::int64_t>()));
-    }
-  };
-  std::vector<std::string> ids;
-  for (std::size_t first = 0; first < examples.size(); first += static_cast<std::size_t>(batchSize))
-  {
-    if (control.cancel != nullptr && control.cancel->load())
-    {
-      predictions.cancelled = true;
-      break;
-    }
-    ids.clear();
-    const std::size_t end = std::min(examples.size(), first + static_cast<std::size_t>(batchSize));
-    for (std::size_t i = first; i < end; ++i)
-    {
-      ids.push_back(examples.id(i));
-    }
-    const ImageFeatures features = state.loadFeatures(ids);
-    append(state.modules.baselineHead->forward(features), predictions.baseline);
-    append(state.modules.bmflHead->forward(features, state.loadFmri(ids, brainKey)).logits,
-           predictions.bmfl);
-  }
-  return predictions;
+      if (batchSize <= 0)
+      {
+        throw std::invalid_argument("batch size must be positive");
+      }
+      State& state = *Impl;
+      HeadPredictions predictions;
+      const std::string brainKey = moduleChecksum(*state.modules.brainEncoder);
+      if (!state.ensureFeatures(examples, batchSize, control) ||
+          !state.ensureFmri(examples, batchSize, brainKey, control))
+      {
+        predictions.cancelled = true;
+        return predictions;
+      }
+      torch::NoGradGuard noGrad;
+      state.modules.baselineHead->eval();
+      state.modules.bmflHead->eval();
+      const auto append = [](const torch::Tensor& logits, std::vector<int>& classes)
+      {
+        const torch::Tensor best = logits.argmax(1).to(torch::kCPU);
+        for (std::int64_t i = 0; i < best.size(0); ++i)
+        {
+          classes.push_back(static_cast<int>(best[i].item<std::int64_t>()));
+        }
+      };
+      std::vector<std::string> ids;
+      for (std::size_t first = 0; first < examples.size();
+           first += static_cast<std::size_t>(batchSize))
+      {
+        if (control.cancel != nullptr && control.cancel->load())
+        {
+          predictions.cancelled = true;
+          break;
+        }
+        ids.clear();
+        const std::size_t end =
+          std::min(examples.size(), first + static_cast<std::size_t>(batchSize));
+        for (std::size_t i = first; i < end; ++i)
+        {
+          ids.push_back(examples.id(i));
+        }
+        const ImageFeatures features = state.loadFeatures(ids);
+        append(state.modules.baselineHead->forward(features), predictions.baseline);
+        append(state.modules.bmflHead->forward(features, state.loadFmri(ids, brainKey)).logits,
+               predictions.bmfl);
+      }
+      return predictions;
+    });
 }
 
 void Trainer::resetBmflHead(const BmflHeadConfig& headConfig, std::uint64_t seed)

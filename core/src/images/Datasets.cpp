@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <system_error>
 
 namespace bmfl
@@ -93,37 +94,72 @@ std::vector<std::string> subfolders(const fs::path& folder)
   return names;
 }
 
-/// Image files under folder (recursively, as torchvision's ImageFolder), as paths relative to
-/// root, sorted.
-std::vector<std::string> imageFilesUnder(const fs::path& folder, const fs::path& root)
+/// Walks a dataset's folders once: symbolic links are followed, but each real folder is entered
+/// and each real file listed at most once (by device and inode), so links that form a loop or
+/// point back into the dataset neither repeat nor relabel images.
+class FolderWalk
 {
-  std::vector<std::string> files;
-  std::error_code error;
-  fs::recursive_directory_iterator it(
-    folder, fs::directory_options::follow_directory_symlink, error);
-  for (const fs::recursive_directory_iterator end; !error && it != end; it.increment(error))
+public:
+  /// Marks a folder as walked already (the dataset root, the class folders, before any walk) so
+  /// that a link into it from elsewhere is not followed.
+  void reserve(const fs::path& folder)
   {
-    if (isHidden(it->path()))
+    struct stat status
     {
-      if (it->is_directory())
+    };
+    if (::stat(folder.c_str(), &status) == 0)
+    {
+      Folders.emplace(status.st_dev, status.st_ino);
+    }
+  }
+
+  /// Image files under folder (recursively, as torchvision's ImageFolder), as paths relative to
+  /// root, sorted.
+  std::vector<std::string> imageFilesUnder(const fs::path& folder, const fs::path& root)
+  {
+    std::vector<std::string> files;
+    std::vector<fs::path> pending = { folder };
+    while (!pending.empty())
+    {
+      const fs::path current = std::move(pending.back());
+      pending.pop_back();
+      std::error_code error;
+      for (fs::directory_iterator it(current, error), end; !error && it != end; it.increment(error))
       {
-        it.disable_recursion_pending();
+        struct stat status
+        {
+        };
+        if (isHidden(it->path()) || ::stat(it->path().c_str(), &status) != 0)
+        {
+          continue; // hidden, or a dangling link
+        }
+        const std::pair<dev_t, ino_t> id(status.st_dev, status.st_ino);
+        if (S_ISDIR(status.st_mode))
+        {
+          if (Folders.insert(id).second)
+          {
+            pending.push_back(it->path());
+          }
+        }
+        else if (S_ISREG(status.st_mode) && hasImageExtension(it->path()) &&
+                 Files.insert(id).second)
+        {
+          files.push_back(it->path().lexically_relative(root).generic_string());
+        }
       }
-      continue;
+      if (error)
+      {
+        throw FileError(current.string(), "cannot list folder: " + error.message());
+      }
     }
-    std::error_code typeError;
-    if (it->is_regular_file(typeError) && hasImageExtension(it->path()))
-    {
-      files.push_back(it->path().lexically_relative(root).generic_string());
-    }
+    std::sort(files.begin(), files.end());
+    return files;
   }
-  if (error)
-  {
-    throw FileError(folder.string(), "cannot list folder: " + error.message());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+
+private:
+  std::set<std::pair<dev_t, ino_t>> Folders;
+  std::set<std::pair<dev_t, ino_t>> Files;
+};
 
 /// A dataset of image files under a root folder, each with a label and a subset.
 class FileListDataset final : public ImageDataset
@@ -181,7 +217,123 @@ private:
   std::vector<int> Outputs;
 };
 
-/// Maps class folder names to labels: their sorted order, or their place in a given class list.
+/// A class name as a folder name: '/', '\\', ':' and white space written as '_' (as
+/// ImageDataset::classFolderName writes it).
+std::string folderSafe(std::string name)
+{
+  for (char& c : name)
+  {
+    if (c == '/' || c == '\\' || std::isspace(static_cast<unsigned char>(c)) || c == ':')
+    {
+      c = '_';
+    }
+  }
+  return name;
+}
+
+bool isWnid(const std::string& text)
+{
+  return text.size() == 9 && text[0] == 'n' && isNumber(text.substr(1));
+}
+
+/// The ImageNet wnid a class name carries ("n01440764", "n01440764 tench"), or "".
+std::string wnidOf(const std::string& className)
+{
+  const std::string start = className.substr(0, 9);
+  const bool alone =
+    className.size() == 9 || !std::isalnum(static_cast<unsigned char>(className[9]));
+  return isWnid(start) && alone ? start : std::string();
+}
+
+/// The classes a folder names: the class of that exact name alone when there is one; otherwise
+/// every class whose name it is with '/' and spaces written as '_', as "<index>_<name>"
+/// (make-ood's folders), as a bare index, or as the class's wnid.
+std::set<int> classesNamedBy(const std::string& folder, const std::vector<std::string>& classes)
+{
+  const auto exact = std::find(classes.begin(), classes.end(), folder);
+  if (exact != classes.end())
+  {
+    return { static_cast<int>(exact - classes.begin()) };
+  }
+  std::set<int> found;
+  for (std::size_t i = 0; i < classes.size(); ++i)
+  {
+    if (folderSafe(classes[i]) == folder || (isWnid(folder) && wnidOf(classes[i]) == folder))
+    {
+      found.insert(static_cast<int>(i));
+    }
+  }
+  const std::size_t underscore = folder.find('_');
+  const std::string number = folder.substr(0, underscore);
+  if (isNumber(number))
+  {
+    const std::size_t index = std::stoul(number);
+    const std::string name =
+      underscore == std::string::npos ? std::string() : folder.substr(underscore + 1);
+    if (index < classes.size() && (underscore == std::string::npos || name == classes[index] ||
+                                   name == folderSafe(classes[index])))
+    {
+      found.insert(static_cast<int>(index));
+    }
+  }
+  return found;
+}
+
+/// Levenshtein distance, for suggesting the nearest class to a folder that names none.
+std::size_t editDistance(const std::string& a, const std::string& b)
+{
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+  {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i)
+  {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+    {
+      const std::size_t above = row[j];
+      row[j] = std::min({ row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1) });
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The folder names accepted for the class nearest to folder, e.g. "'T-shirt/top',
+/// 'T-shirt_top', '0_T-shirt_top' or '0'".
+std::string acceptedFormsNear(const std::string& folder, const std::vector<std::string>& classes)
+{
+  std::size_t nearest = 0;
+  std::size_t best = std::string::npos;
+  for (std::size_t i = 0; i < classes.size(); ++i)
+  {
+    const std::size_t distance = editDistance(lowerCase(folder), lowerCase(folderSafe(classes[i])));
+    if (distance < best)
+    {
+      best = distance;
+      nearest = i;
+    }
+  }
+  const std::string& name = classes[nearest];
+  const std::string index = std::to_string(nearest);
+  std::string forms = "'" + name + "'";
+  if (folderSafe(name) != name)
+  {
+    forms += ", '" + folderSafe(name) + "'";
+  }
+  forms += ", '" + index + "_" + folderSafe(name) + "'";
+  if (!wnidOf(name).empty() && wnidOf(name) != name)
+  {
+    forms += ", '" + wnidOf(name) + "'";
+  }
+  return forms + " or '" + index + "'";
+}
+
+/// Maps class folder names to labels: their sorted order, or their place in a given class list
+/// (see classesNamedBy). A folder naming no class or several, or two folders naming one class,
+/// is an error naming the folder.
 struct ClassMapping
 {
   std::vector<std::string> classNames;
@@ -204,38 +356,61 @@ ClassMapping mapClassFolders(const std::vector<std::string>& folders,
     }
     return mapping;
   }
-  mapping.classNames = options.classNames;
-  mapping.classFolders.assign(options.classNames.size(), std::string());
-  std::map<std::string, int> position;
-  for (std::size_t i = 0; i < options.classNames.size(); ++i)
-  {
-    position.emplace(options.classNames[i], static_cast<int>(i));
-  }
+  const std::vector<std::string>& classes = options.classNames;
+  mapping.classNames = classes;
+  mapping.classFolders.assign(classes.size(), std::string());
   for (const std::string& folder : folders)
   {
-    const auto found = position.find(folder);
-    if (found == position.end())
+    const std::set<int> named = classesNamedBy(folder, classes);
+    const std::string where = (root / folder).string();
+    if (named.empty())
     {
-      throw FileError((root / folder).string(),
+      throw FileError(where,
                       "class folder '" + folder + "' is not in the class list (" +
-                        std::to_string(options.classNames.size()) + " classes)");
+                        std::to_string(classes.size()) + " classes); the nearest class is named " +
+                        acceptedFormsNear(folder, classes));
     }
-    mapping.labelOf[folder] = found->second;
-    mapping.classFolders[static_cast<std::size_t>(found->second)] = folder;
+    if (named.size() > 1)
+    {
+      std::string names;
+      for (int label : named)
+      {
+        names += (names.empty() ? "'" : ", '") + classes[static_cast<std::size_t>(label)] + "'";
+      }
+      throw FileError(where,
+                      "class folder '" + folder + "' is ambiguous: it names classes " + names);
+    }
+    const int label = *named.begin();
+    std::string& taken = mapping.classFolders[static_cast<std::size_t>(label)];
+    if (!taken.empty())
+    {
+      throw FileError(where,
+                      "class folders '" + taken + "' and '" + folder + "' both name class '" +
+                        classes[static_cast<std::size_t>(label)] + "'");
+    }
+    taken = folder;
+    mapping.labelOf[folder] = label;
   }
   return mapping;
 }
 
+/// The images of each class folder under root (root and the folders are reserved in walk first).
 std::vector<FileListDataset::Entry> entriesOfClassFolders(const fs::path& root,
                                                           const std::vector<std::string>& folders,
                                                           const std::map<std::string, int>& labelOf,
                                                           const std::string& subset,
-                                                          const fs::path& relativeTo)
+                                                          const fs::path& relativeTo,
+                                                          FolderWalk& walk)
 {
+  walk.reserve(root);
+  for (const std::string& folder : folders)
+  {
+    walk.reserve(root / folder);
+  }
   std::vector<FileListDataset::Entry> entries;
   for (const std::string& folder : folders)
   {
-    for (std::string& file : imageFilesUnder(root / folder, relativeTo))
+    for (std::string& file : walk.imageFilesUnder(root / folder, relativeTo))
     {
       entries.push_back({ std::move(file), labelOf.at(folder), subset });
     }
@@ -254,8 +429,9 @@ std::shared_ptr<const ImageDataset> openClassFolders(const std::string& kind,
     throw FileError(path, "no class folders in it");
   }
   ClassMapping mapping = mapClassFolders(folders, options, path);
+  FolderWalk walk;
   std::vector<FileListDataset::Entry> entries =
-    entriesOfClassFolders(path, folders, mapping.labelOf, "", path);
+    entriesOfClassFolders(path, folders, mapping.labelOf, "", path, walk);
   if (entries.empty())
   {
     throw FileError(path, "no image files in its class folders");
@@ -305,15 +481,17 @@ std::shared_ptr<const ImageDataset> openImageNetV2(const std::string& path,
                       std::to_string(classNames.size()) + " classes of the class list");
   }
   std::vector<std::string> classFolders(classNames.size());
-  std::vector<FileListDataset::Entry> entries;
+  std::vector<std::string> numericOrder;
+  std::map<std::string, int> labelOf;
   for (const auto& [label, folder] : numbered)
   {
     classFolders[static_cast<std::size_t>(label)] = folder;
-    for (std::string& file : imageFilesUnder(fs::path(path) / folder, path))
-    {
-      entries.push_back({ std::move(file), label, "" });
-    }
+    numericOrder.push_back(folder);
+    labelOf[folder] = label;
   }
+  FolderWalk walk;
+  std::vector<FileListDataset::Entry> entries =
+    entriesOfClassFolders(path, numericOrder, labelOf, "", path, walk);
   if (entries.empty())
   {
     throw FileError(path, "no image files in its class folders");
@@ -327,6 +505,7 @@ std::shared_ptr<const ImageDataset> openImageNetV2(const std::string& path,
 
 std::vector<int> readIndexList(const std::string& file)
 {
+  requireRegularFile(file, "a class index list");
   std::ifstream in(file);
   if (!in)
   {
@@ -406,8 +585,9 @@ std::shared_ptr<const ImageDataset> openImageNet200(const std::string& kind,
   {
     classFolders[static_cast<std::size_t>(label)] = folder;
   }
+  FolderWalk walk;
   std::vector<FileListDataset::Entry> entries =
-    entriesOfClassFolders(path, folders, labelOf, "", path);
+    entriesOfClassFolders(path, folders, labelOf, "", path, walk);
   if (entries.empty())
   {
     throw FileError(path, "no image files in its class folders");
@@ -452,6 +632,7 @@ std::shared_ptr<const ImageDataset> openImageNetVal(const std::string& path,
                       "or in the parent folder, labels.txt here)");
     }
   }
+  requireRegularFile(labelFile, "a label file");
   std::error_code error;
   const std::uintmax_t size = fs::file_size(labelFile, error);
   if (error)
@@ -466,7 +647,9 @@ std::shared_ptr<const ImageDataset> openImageNetVal(const std::string& path,
   // The images present, by file name and by stem (the CSV names images without extension).
   std::map<std::string, std::string> byName;
   std::map<std::string, std::string> byStem;
-  for (const std::string& file : imageFilesUnder(path, path))
+  FolderWalk walk;
+  walk.reserve(path);
+  for (const std::string& file : walk.imageFilesUnder(path, path))
   {
     byName[file] = file;
     byStem[fs::path(file).replace_extension().generic_string()] = file;
@@ -649,11 +832,22 @@ std::shared_ptr<const ImageDataset> openImageNetC(const std::string& path,
   }
   ClassMapping mapping =
     mapClassFolders(std::vector<std::string>(allClasses.begin(), allClasses.end()), options, path);
+  // Every part's class folders are reserved before any is walked, so that a link from one part
+  // into another is not followed.
+  FolderWalk walk;
+  walk.reserve(path);
+  for (const auto& [part, classes] : parts)
+  {
+    for (const std::string& folder : classes)
+    {
+      walk.reserve(fs::path(path) / part / folder);
+    }
+  }
   std::vector<FileListDataset::Entry> entries;
   for (const auto& [part, classes] : parts)
   {
     std::vector<FileListDataset::Entry> inPart =
-      entriesOfClassFolders(fs::path(path) / part, classes, mapping.labelOf, part, path);
+      entriesOfClassFolders(fs::path(path) / part, classes, mapping.labelOf, part, path, walk);
     std::move(inPart.begin(), inPart.end(), std::back_inserter(entries));
   }
   if (entries.empty())
@@ -837,11 +1031,8 @@ bool looksLikeIdx(const std::string& path)
 std::shared_ptr<const ImageDataset> detectDataset(const std::string& path,
                                                   const DatasetOptions& options)
 {
+  requireRegularFileOrFolder(path);
   std::error_code error;
-  if (!fs::exists(path, error))
-  {
-    throw FileError(path, "no such file or folder");
-  }
   if (!fs::is_directory(path, error))
   {
     if (looksLikeIdx(path))
@@ -929,14 +1120,7 @@ std::string ImageDataset::classFolderName(int label) const
   if (label >= 0 && static_cast<std::size_t>(label) < classes.size())
   {
     // Index first, so that the sorted folder order is the label order when read back.
-    std::string name = classes[static_cast<std::size_t>(label)];
-    for (char& c : name)
-    {
-      if (c == '/' || c == '\\' || std::isspace(static_cast<unsigned char>(c)) || c == ':')
-      {
-        c = '_';
-      }
-    }
+    const std::string name = folderSafe(classes[static_cast<std::size_t>(label)]);
     if (name != folder)
     {
       folder += "_" + name;

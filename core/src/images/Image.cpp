@@ -22,11 +22,8 @@ namespace
 
 std::vector<std::uint8_t> readImageFileBytes(const std::string& path)
 {
+  requireRegularFile(path, "an image file");
   std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-  {
-    throw FileError(path, "is a folder, not an image file");
-  }
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (error)
   {

@@ -32,12 +32,8 @@ public:
   explicit InputFile(const std::string& path)
     : Path(path)
   {
-    std::error_code ignored;
-    // fopen() accepts a folder on Linux and only the first read fails, with a vaguer message.
-    if (std::filesystem::is_directory(path, ignored))
-    {
-      throw FileError(path, "is a folder, not a file");
-    }
+    // fopen() accepts a folder on Linux (only the first read fails) and blocks on a FIFO.
+    requireRegularFile(path);
     Handle = std::fopen(path.c_str(), "rb");
     if (!Handle)
     {

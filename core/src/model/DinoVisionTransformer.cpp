@@ -346,6 +346,8 @@ std::string describe(const std::exception& error)
 
 std::vector<char> readWholeFile(const std::string& path)
 {
+  // A folder would "open" and report a size of 2^63 bytes; a FIFO would block.
+  requireRegularFile(path, "a checkpoint file");
   std::ifstream stream(path, std::ios::binary | std::ios::ate);
   if (!stream)
   {

@@ -1,4 +1,5 @@
 #include "DataTestSupport.h"
+#include "TestEnvironment.h"
 
 #include "bmfl/Algonauts.h"
 #include "bmfl/FileError.h"
@@ -77,6 +78,7 @@ bad = {
   'roi_fsaverage': lambda s: np.save(s + '/roi_masks/lh.floc-words_fsaverage_space.npy', np.zeros(10242, np.int32)),
   'missing_rh_fmri': lambda s: os.remove(s + '/training_split/training_fmri/rh_training_fmri.npy'),
   'bad_json': lambda s: open(s + '/roi_masks/mapping_streams.json', 'w').write('{"1": "early",'),
+  'duplicate_json': lambda s: open(s + '/roi_masks/mapping_streams.json', 'w').write('{"1": "a", "1": "b"}'),
   'fmri_3d': lambda s: np.save(s + '/training_split/training_fmri/lh_training_fmri.npy', np.zeros((6, 7, 1), np.float32)),
 }
 for name, mutate in bad.items():
@@ -104,7 +106,7 @@ protected:
   {
     if (!bmfl::test::numpyAvailable())
     {
-      GTEST_SKIP() << "python3 with numpy not available";
+      BMFL_SKIP_UNLESS_CI("python3 with numpy not available");
     }
     ASSERT_TRUE(Made);
   }
@@ -229,6 +231,7 @@ TEST_F(AlgonautsSubjectTest, NamesTheFileAtFaultForEveryMismatch)
     { "roi_fsaverage", "lh.floc-words_fsaverage_space.npy", "expected 163842" },
     { "missing_rh_fmri", "rh_training_fmri.npy", "missing" },
     { "bad_json", "mapping_streams.json", "malformed label mapping JSON" },
+    { "duplicate_json", "mapping_streams.json", "duplicate key \"1\"" },
     { "fmri_3d", "lh_training_fmri.npy", "expected fMRI of shape images x vertices" },
   };
   for (const auto& testCase : cases)

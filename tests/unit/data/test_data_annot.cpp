@@ -111,7 +111,10 @@ TEST(Annot, RefusesMalformedFiles)
       good.bytes.begin(), good.bytes.begin() + static_cast<std::ptrdiff_t>(keep));
     EXPECT_EQ(errorOf(truncated).rfind("x.annot: ", 0), 0u) << keep;
   }
-  EXPECT_NO_THROW(bmfl::parseAnnot("good.annot", good.bytes));
+  // The whole file reads: one entry, "unknown"; only the vertices with its colour are labelled.
+  const bmfl::Annotation whole = bmfl::parseAnnot("good.annot", good.bytes);
+  EXPECT_EQ(whole.names, (std::vector<std::string>{ "unknown" }));
+  EXPECT_EQ(whole.vertexEntries, (std::vector<std::int32_t>{ 0, -1, -1, 0, -1 }));
 
   EXPECT_NE(errorOf(AnnotWriter().int32(2000000000).int32(0).bytes)
               .find("truncated: 2000000000 vertex/label pairs"),

@@ -158,7 +158,11 @@ TEST(Atlas, WangAndGlasserHaveTheirLabelTablesAndAgreeWithBensonV1)
     std::equal(small.labels.right.begin(), small.labels.right.end(), glasser.labels.right.begin()));
   EXPECT_THROW(bmfl::loadAtlas("aparc", "fsaverage5", AtlasFolder), std::invalid_argument);
   EXPECT_THROW(bmfl::loadAtlas("wang15", "fsaverage4", AtlasFolder), std::invalid_argument);
-  EXPECT_NO_THROW(bmfl::loadAtlas("wang15", "fsaverage5")); // from the bundled resources
+  // From the bundled resources: the same labels as the shared copy.
+  const bmfl::Atlas bundled = bmfl::loadAtlas("wang15", "fsaverage5");
+  const bmfl::Atlas shared = bmfl::loadAtlas("wang15", "fsaverage5", AtlasFolder);
+  EXPECT_EQ(bundled.labels.left, shared.labels.left);
+  EXPECT_EQ(bundled.labels.right, shared.labels.right);
 }
 
 TEST(Atlas, QualitativeColoursAreDistinctForNeighbouringLabels)

@@ -1,4 +1,5 @@
 #include "DataTestSupport.h"
+#include "TestEnvironment.h"
 
 #include "bmfl/FileError.h"
 #include "bmfl/ImageInfo.h"
@@ -28,10 +29,15 @@ TEST(ImageInfo, ReadsSizeAndChannelsOfImagesPillowWrites)
 {
   if (!bmfl::test::numpyAvailable())
   {
-    GTEST_SKIP() << "python3 with numpy not available";
+    BMFL_SKIP_UNLESS_CI("python3 with numpy not available");
   }
   bmfl::test::TemporaryFolder folder;
-  if (!bmfl::test::runNumpy(folder.path(), R"(
+  if (!bmfl::test::runNumpy(folder.path(), "import PIL"))
+  {
+    BMFL_SKIP_UNLESS_CI("Pillow not available (python3-pil)");
+  }
+  // Pillow is there: a failing script is a failure, not a skip.
+  ASSERT_TRUE(bmfl::test::runNumpy(folder.path(), R"(
 from PIL import Image
 import io
 rgb = Image.fromarray((np.arange(37 * 53 * 3) % 251).astype(np.uint8).reshape(37, 53, 3))
@@ -46,10 +52,15 @@ rgb.convert('L').save('grey.jpg', progressive=True)
 rgb.convert('CMYK').save('cmyk.jpg')
 rgb.save('rgb.bmp')
 rgb.convert('RGBA').save('rgba.bmp')
-)"))
-  {
-    GTEST_SKIP() << "Pillow not available";
-  }
+rgb.save('rgb.tif')
+rgb.convert('L').save('grey.tif', compression='tiff_lzw')
+rgb.convert('RGBA').save('rgba.tif')
+rgb.save('rgb.webp', quality=80)
+rgb.save('lossless.webp', lossless=True)
+translucent = rgb.convert('RGBA')
+translucent.putalpha(128)
+translucent.save('rgba.webp')
+)"));
   const struct
   {
     const char* name;
@@ -59,7 +70,10 @@ rgb.convert('RGBA').save('rgba.bmp')
                 { "grey_alpha.png", "PNG", 2 }, { "rgba.png", "PNG", 4 },
                 { "palette.png", "PNG", 3 },    { "rgb.jpg", "JPEG", 3 },
                 { "grey.jpg", "JPEG", 1 },      { "cmyk.jpg", "JPEG", 4 },
-                { "rgb.bmp", "BMP", 3 },        { "rgba.bmp", "BMP", 4 } };
+                { "rgb.bmp", "BMP", 3 },        { "rgba.bmp", "BMP", 4 },
+                { "rgb.tif", "TIFF", 3 },       { "grey.tif", "TIFF", 1 },
+                { "rgba.tif", "TIFF", 4 },      { "rgb.webp", "WebP", 3 },
+                { "lossless.webp", "WebP", 3 }, { "rgba.webp", "WebP", 4 } };
   for (const auto& testCase : cases)
   {
     const bmfl::ImageInfo info = bmfl::readImageInfo(folder.file(testCase.name));
@@ -109,7 +123,16 @@ TEST(ImageInfo, RefusesMalformedHeaders)
   EXPECT_NE(errorOf({ 0xFF, 0xD8, 0xFF, 0xDA, 0, 2 }).find("before any frame header"),
             std::string::npos);
   EXPECT_NE(errorOf({ 0xFF, 0xD8, 0xFF, 0xE0, 0, 1 }).find("segment length 1"), std::string::npos);
-  EXPECT_NE(errorOf({ 'G', 'I', 'F', '8' }).find("not a PNG, JPEG or BMP"), std::string::npos);
+  EXPECT_NE(errorOf({ 'G', 'I', 'F', '8' }).find("not a PNG, JPEG, BMP, TIFF or WebP"),
+            std::string::npos);
+  // A TIFF whose directory lies past the end, and one whose directory has no size.
+  EXPECT_NE(errorOf({ 'I', 'I', 42, 0, 200, 0, 0, 0 }).find("truncated TIFF"), std::string::npos);
+  EXPECT_NE(errorOf({ 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 0 }).find("malformed TIFF"),
+            std::string::npos);
+  std::vector<unsigned char> webp = { 'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P' };
+  EXPECT_NE(errorOf(webp).find("truncated WebP"), std::string::npos);
+  webp.resize(30, 0);
+  EXPECT_NE(errorOf(webp).find("malformed WebP"), std::string::npos);
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 #include "DataTestSupport.h"
+#include "TestEnvironment.h"
 
 #include "bmfl/FileError.h"
 #include "bmfl/Npy.h"
@@ -83,7 +84,7 @@ TEST(Npy, ReadsWhatNumpyWritesInAllVersionsOrdersAndEndians)
 {
   if (!bmfl::test::numpyAvailable())
   {
-    GTEST_SKIP() << "python3 with numpy not available";
+    BMFL_SKIP_UNLESS_CI("python3 with numpy not available");
   }
   TemporaryFolder folder;
   ASSERT_TRUE(bmfl::test::runNumpy(folder.path(), R"(
@@ -146,7 +147,7 @@ TEST(Npy, ReadsRequestedRowsOnlyInCAndFortranOrder)
 {
   if (!bmfl::test::numpyAvailable())
   {
-    GTEST_SKIP() << "python3 with numpy not available";
+    BMFL_SKIP_UNLESS_CI("python3 with numpy not available");
   }
   TemporaryFolder folder;
   ASSERT_TRUE(bmfl::test::runNumpy(folder.path(), R"(

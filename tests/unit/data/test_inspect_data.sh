@@ -6,12 +6,14 @@ set -euo pipefail
 bmfl="$1"
 python="$2"
 resources="$3"
-"$python" -c 'import numpy' 2>/dev/null || { echo "python3 with numpy not available"; exit 77; }
+demo_bundle="$4"
+"$python" -c 'import numpy, PIL' 2>/dev/null ||
+  { echo "python3 with numpy and Pillow not available"; [ "${CI:-}" = true ] && exit 1; exit 77; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-"$python" - <<'PY'
+"$python" - "$demo_bundle" <<'PY'
 import numpy as np, os, struct, zlib
 FS = 163842
 np.save('fmri_like.npy', np.linspace(-2, 3, 60, dtype=np.float32).reshape(6, 10))
@@ -32,6 +34,31 @@ def png(path, width=3, height=2):
 png('photo.png', 7, 5)
 open('truncated.png', 'wb').write(open('photo.png', 'rb').read()[:20])
 
+# Images whose header is sound but whose data are not: each decodes only in part.
+from PIL import Image
+import gzip
+noise = np.random.default_rng(5).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+Image.fromarray(noise).save('noise.png')
+whole = open('noise.png', 'rb').read()
+open('cut_in_data.png', 'wb').write(whole[:len(whole) * 3 // 5])
+idat = whole.index(b'IDAT')
+crc_at = idat + 4 + struct.unpack('>I', whole[idat - 4:idat])[0]
+open('bad_crc.png', 'wb').write(whole[:crc_at] + bytes(b ^ 0xFF for b in whole[crc_at:crc_at + 4])
+                                + whole[crc_at + 4:])
+Image.fromarray(noise).save('noise.jpg', quality=90)
+whole = open('noise.jpg', 'rb').read()
+open('cut_in_data.jpg', 'wb').write(whole[:len(whole) * 3 // 5])
+Image.fromarray(noise[:5, :7]).save('photo.tif')
+Image.fromarray(noise[:5, :7]).save('photo.webp', lossless=True)
+
+# IDX as Fashion-MNIST ships it (gzipped) and as a plain file; an MGH file named .gz stays MGH.
+def idx(values):
+    return bytes([0, 0, 8, values.ndim]) + b''.join(struct.pack('>I', d) for d in values.shape) + values.tobytes()
+images = (np.arange(3 * 4 * 5) % 200).astype(np.uint8).reshape(3, 4, 5)
+open('images-idx3-ubyte.gz', 'wb').write(gzip.compress(idx(images)))
+open('labels-idx1-ubyte', 'wb').write(idx(np.array([0, 9, 4], np.uint8)))
+open('cut-idx3-ubyte.gz', 'wb').write(gzip.compress(idx(images)[:40]))
+
 # FreeSurfer annotation: 4 vertices, version-2 colour table with 2 entries.
 def i32(*values):
     return b''.join(struct.pack('>i', v) for v in values)
@@ -46,8 +73,13 @@ for c in ['cat', 'dog', 'owl']:
     os.makedirs('dataset/' + c)
     for i in range(3 if c != 'owl' else 2):
         png(f'dataset/{c}/{i}.png')
+# A manifest with a bundle's "format" and "version" but nothing else, and one cut in half.
 os.makedirs('bundle')
 open('bundle/manifest.json', 'w').write('{\n  "format": "bmfl-bundle",\n  "version": 1,\n  "classes": []\n}\n')
+import shutil, sys
+shutil.copytree(sys.argv[1], 'halfcut_bundle', ignore=shutil.ignore_patterns('ablations', '*.md'))
+manifest = open('halfcut_bundle/manifest.json', 'rb').read()
+open('halfcut_bundle/manifest.json', 'wb').write(manifest[:len(manifest) // 2])
 os.makedirs('empty_folder')
 
 def subject(root, columns=4):
@@ -78,13 +110,28 @@ expect_line "int16 big-endian, shape 5, range \[0, 4\]" big_endian.npy
 expect_line "photo.png: image \(PNG\), 7 x 5, 3 channel" photo.png
 expect_line "FreeSurfer annotation, 4 vertices, 2 labels in the colour table \(2 used\), 1 vertices unlabelled" lh.test.annot
 expect_line "dataset: image dataset \(class folders\), 3 classes, 8 images" dataset
-expect_line "bundle: BMFL model bundle, format bmfl-bundle, version 1" bundle
+expect_line "demo: BMFL model bundle, format bmfl-bundle, version 1, 10 classes, .*weights files checked" \
+  "$demo_bundle"
+expect_line "photo.tif: image \(TIFF\), 7 x 5, 3 channel\(s\), 8 bits" photo.tif
+expect_line "photo.webp: image \(WebP\), 7 x 5, 3 channel" photo.webp
+expect_line "noise.jpg: image \(JPEG\), 80 x 64, 3 channel" noise.jpg
+expect_line "images-idx3-ubyte.gz: IDX array \(gzip-compressed\), unsigned byte, shape 3 x 4 x 5, range \[0, 59\]" \
+  images-idx3-ubyte.gz
+expect_line "labels-idx1-ubyte: IDX array, unsigned byte, shape 3, range \[0, 9\]" labels-idx1-ubyte
+cp "$resources/atlases/neuropythy/fsaverage/surf/rh.benson14_varea.v4_0.mgz" varea.mgh.gz
+expect_line "varea.mgh.gz: label map \(MGH/MGZ\), 163842 vertices" varea.mgh.gz
+debian_labels=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+if [[ -f "$debian_labels" ]]; then
+  expect_line "IDX array \(gzip-compressed\), unsigned byte, shape 10000, range \[0, 9\]" "$debian_labels"
+fi
+mkfifo fifo
 expect_line "good/subj05: Algonauts 2023 subject subj05, 2 training images, 0 test images, 4 \+ 3 fsaverage vertices \(left \+ right\), ROI classes: streams" good/subj05
 expect_line "label map \(MGH/MGZ\), 163842 vertices, 13 distinct labels, range \[0, 12\]" \
   "$resources/atlases/neuropythy/fsaverage/surf/rh.benson14_varea.v4_0.mgz"
 
 for bad in object.npy huge_claim.npy truncated.npy truncated.png lh.hostile.annot empty_folder \
-           bad/subj05 missing.npy; do
+           bad/subj05 missing.npy cut_in_data.png bad_crc.png cut_in_data.jpg cut-idx3-ubyte.gz \
+           bundle halfcut_bundle fifo; do
   set +e
   timeout 30 "$bmfl" inspect "$bad" > out.txt 2> err.txt
   status=$?

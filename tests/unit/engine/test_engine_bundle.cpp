@@ -9,9 +9,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace
 {
@@ -198,6 +204,154 @@ TEST(ModelBundle, SavingReplacesAnOldBundleAndLeavesNoStagingFolder)
     entries.push_back(entry.path().filename().string());
   }
   EXPECT_EQ(entries, std::vector<std::string>{ "tiny.bmfl" });
+}
+
+std::vector<std::string> entriesOf(const std::string& folder)
+{
+  std::vector<std::string> entries;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder))
+  {
+    entries.push_back(entry.path().filename().string());
+  }
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+std::string refusal(const std::string& target)
+{
+  return target + ": not a model bundle; refusing to replace it (choose another --out or remove "
+                  "it yourself)";
+}
+
+std::string stagingError(const std::string& target)
+{
+  try
+  {
+    bmfl::StagedFolder staged(target);
+  }
+  catch (const bmfl::FileError& error)
+  {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(ModelBundle, OnlyABundleOrAnEmptyFolderIsReplaced)
+{
+  TemporaryFolder folder("bmfl-bundle");
+  // A folder of somebody's files: refused before anything is written, the files untouched.
+  const std::string data = folder / "data";
+  fs::create_directories(data);
+  writeText(data + "/notes.txt", "keep me");
+  EXPECT_EQ(stagingError(data), refusal(data));
+  EXPECT_THROW(bmfl::checkBundleTarget(data), bmfl::FileError);
+  EXPECT_THROW(writeTinyBundle(data), bmfl::FileError);
+  EXPECT_EQ(readText(data + "/notes.txt"), "keep me");
+  // A file, a FIFO, a link to a non-bundle folder, a dangling link.
+  const std::string file = folder / "file";
+  writeText(file, "x");
+  EXPECT_EQ(stagingError(file), refusal(file));
+  const std::string fifo = folder / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(stagingError(fifo), refusal(fifo));
+  const std::string link = folder / "link";
+  fs::create_directory_symlink(data, link);
+  EXPECT_EQ(stagingError(link), refusal(link));
+  const std::string dangling = folder / "dangling";
+  fs::create_symlink(folder / "nothing", dangling);
+  EXPECT_EQ(stagingError(dangling), refusal(dangling));
+  // The working folder itself, as `--out .` names it.
+  const fs::path here = fs::current_path();
+  fs::current_path(data);
+  EXPECT_EQ(stagingError("."), refusal("."));
+  fs::current_path(here);
+  // Absent, empty and bundle folders are fine.
+  EXPECT_NO_THROW(bmfl::checkBundleTarget(folder / "absent"));
+  fs::create_directories(folder / "empty");
+  writeTinyBundle(folder / "empty");
+  EXPECT_NO_THROW(bmfl::checkBundleTarget(folder / "empty"));
+  writeTinyBundle(folder / "empty", 2);
+  EXPECT_EQ(entriesOf(folder.path()),
+            (std::vector<std::string>{ "dangling", "data", "empty", "fifo", "file", "link" }));
+}
+
+TEST(ModelBundle, CommitRefusesATargetThatBecameSomethingElse)
+{
+  TemporaryFolder folder("bmfl-bundle");
+  const std::string target = folder / "out";
+  {
+    bmfl::StagedFolder staged(target);
+    writeText(staged.path() + "/manifest.json", "{}");
+    fs::create_directories(target);
+    writeText(target + "/photo.jpg", "precious");
+    EXPECT_THROW(staged.commit(), bmfl::FileError);
+  }
+  EXPECT_EQ(readText(target + "/photo.jpg"), "precious");
+  EXPECT_EQ(entriesOf(folder.path()), std::vector<std::string>{ "out" });
+}
+
+TEST(ModelBundle, StagingFoldersOfKilledRunsAreRemoved)
+{
+  TemporaryFolder folder("bmfl-bundle");
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  // A pid that certainly ran and ended: a child that exits at once, reaped.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0)
+  {
+    ::_exit(0);
+  }
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const std::string prefix = ".tiny.bmfl.staging-" + std::string(host) + "-";
+  const std::string dead = prefix + std::to_string(child) + "-0";
+  const std::string live = prefix + std::to_string(::getpid()) + "-999";
+  const std::string otherHost = ".tiny.bmfl.staging-elsewhere-" + std::to_string(child) + "-0";
+  const std::string notOurs = prefix + "notes";
+  const std::string otherTarget =
+    ".other.staging-" + std::string(host) + "-" + std::to_string(child) + "-0";
+  for (const std::string& name : { dead, live, otherHost, notOurs, otherTarget })
+  {
+    fs::create_directories(folder / name);
+    writeText(folder / name + "/encoder.pt", "half written");
+  }
+  writeTinyBundle(folder / "tiny.bmfl");
+  std::vector<std::string> expected = { live, notOurs, otherHost, otherTarget, "tiny.bmfl" };
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(entriesOf(folder.path()), expected);
+}
+
+TEST(ModelBundle, AFullDiskIsAFileErrorAndLeavesNoStagingFolder)
+{
+  TemporaryFolder folder("bmfl-bundle");
+  const std::string bundle = folder / "tiny.bmfl";
+  writeTinyBundle(bundle, 1);
+  const std::string before = readText(bundle + "/manifest.json");
+  // Files may not grow past 4 KiB: the first weights write fails as on a full disk.
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string message;
+  try
+  {
+    writeTinyBundle(bundle, 2);
+  }
+  catch (const bmfl::FileError& error)
+  {
+    message = error.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, oldHandler);
+  EXPECT_NE(message.find("/encoder.pt: write failed: File too large"), std::string::npos)
+    << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  // The old bundle is whole and no staging folder is left.
+  EXPECT_EQ(readText(bundle + "/manifest.json"), before);
+  EXPECT_NO_THROW(bmfl::readBundleManifest(bundle));
+  EXPECT_EQ(entriesOf(folder.path()), std::vector<std::string>{ "tiny.bmfl" });
 }
 
 TEST_F(BundleErrors, NotABundle)
@@ -422,6 +576,102 @@ TEST_F(BundleErrors, VertexSpaceFileOfTheWrongSize)
       at(root, { "vertexSpace", "sha256" }) = bmfl::sha256OfFile(Bundle + "/vertex_space.bin");
     });
   EXPECT_NE(loadError(Bundle).find("vertex_space.bin: is "), std::string::npos);
+}
+
+} // namespace
+
+namespace
+{
+
+TEST_F(BundleErrors, WeightsFileLinkedOutsideTheBundle)
+{
+  // The same bytes (so the checksum matches) but outside the bundle folder.
+  fs::copy_file(Bundle + "/encoder.pt", Folder / "elsewhere.pt");
+  fs::remove(Bundle + "/encoder.pt");
+  fs::create_symlink(Folder / "elsewhere.pt", Bundle + "/encoder.pt");
+  const std::string error = loadError(Bundle);
+  EXPECT_NE(error.find("manifest.json: the weights file encoder.pt (encoder) is a link that "
+                       "leaves the bundle folder"),
+            std::string::npos)
+    << error;
+  // A link inside the bundle is fine.
+  fs::remove(Bundle + "/encoder.pt");
+  fs::copy_file(Folder / "elsewhere.pt", Bundle + "/encoder-copy.pt");
+  fs::create_symlink("encoder-copy.pt", Bundle + "/encoder.pt");
+  EXPECT_EQ(loadError(Bundle), "");
+}
+
+TEST_F(BundleErrors, WeightsFileThatIsAFifoIsRefusedWithoutBlocking)
+{
+  fs::remove(Bundle + "/bmfl_head.pt");
+  ASSERT_EQ(::mkfifo((Bundle + "/bmfl_head.pt").c_str(), 0600), 0);
+  const std::string error = loadError(Bundle);
+  EXPECT_NE(error.find("bmfl_head.pt: "), std::string::npos) << error;
+  EXPECT_NE(error.find("FIFO"), std::string::npos) << error;
+}
+
+TEST_F(BundleErrors, ImageSizesBeyondWhatTheEncoderTakesAreRefused)
+{
+  // positionGrid 4, patch 7: at most 4 x 4 = 16 patches a side, 118 pixels.
+  for (const int crop : { 20000, 100000, 119 })
+  {
+    writeTinyBundle(Bundle);
+    editManifest(Bundle,
+                 [&](bmfl::JsonValue& root)
+                 {
+                   at(root, { "preprocess", "cropSize" }) = crop;
+                   at(root, { "preprocess", "resizeShortSide" }) = crop;
+                 });
+    EXPECT_EQ(loadError(Bundle),
+              Bundle + "/manifest.json: preprocess.cropSize is " + std::to_string(crop) +
+                " but the encoder (encoder.patchSize 7, encoder.positionGrid 4) takes images of "
+                "at most 118 pixels a side");
+  }
+  writeTinyBundle(Bundle);
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root) {
+                 at(root, { "preprocess", "cropSize" }) = 118;
+               });
+  EXPECT_EQ(loadError(Bundle), "");
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root) {
+                 at(root, { "preprocess", "resizeShortSide" }) = 100000;
+               });
+  EXPECT_NE(loadError(Bundle).find("preprocess.resizeShortSide is 100000 but may be at most 472"),
+            std::string::npos);
+  writeTinyBundle(Bundle);
+  editManifest(Bundle, [&](bmfl::JsonValue& root) { at(root, { "preprocess", "cropSize" }) = 0; });
+  EXPECT_NE(loadError(Bundle).find("preprocess.cropSize and preprocess.resizeShortSide must be "
+                                   "positive"),
+            std::string::npos);
+  writeTinyBundle(Bundle);
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root) {
+                 at(root, { "architecture", "encoder", "imageSize" }) = 70000;
+               });
+  EXPECT_NE(loadError(Bundle).find("encoder.imageSize is 70000 but the encoder"),
+            std::string::npos);
+  writeTinyBundle(Bundle);
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root) {
+                 at(root, { "architecture", "brainTransformer", "sliceLength" }) = 100000000;
+               });
+  EXPECT_NE(loadError(Bundle).find("the architecture of bmflHead needs at least"),
+            std::string::npos);
+  // Longer than the vertex space: one padded token of mostly nothing.
+  writeTinyBundle(Bundle);
+  std::int64_t vertices = 0;
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root)
+               {
+                 vertices = at(root, { "vertexSpace", "leftCount" }).asInteger() +
+                            at(root, { "vertexSpace", "rightCount" }).asInteger();
+                 at(root, { "architecture", "brainTransformer", "sliceLength" }) = vertices + 1;
+               });
+  EXPECT_EQ(loadError(Bundle),
+            Bundle + "/manifest.json: brainTransformer.sliceLength is " +
+              std::to_string(vertices + 1) + " but the vertex space has only " +
+              std::to_string(vertices) + " vertices");
 }
 
 } // namespace

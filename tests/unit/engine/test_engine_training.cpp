@@ -7,9 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace
 {
@@ -109,6 +113,52 @@ TEST(Training, TwoRunsWithOneSeedGiveIdenticalWeights)
   const std::string first = run(5);
   EXPECT_EQ(run(5), first);
   EXPECT_NE(run(6), first);
+}
+
+TEST(Training, FeatureCacheRemovesTemporariesOfKilledRunsOnly)
+{
+  namespace fs = std::filesystem;
+  TemporaryFolder cache("bmfl-cache");
+  const bmfl::VectorExampleSource examples("synthetic", bmfl::test::tinyExamples(8, 4));
+  tinyTrainer(1, cache.path())->trainBaselineHead(examples, headOptions(1));
+  fs::path entry;
+  for (const auto& item : fs::recursive_directory_iterator(cache.path()))
+  {
+    if (item.path().extension() == ".features")
+    {
+      entry = item.path();
+      break;
+    }
+  }
+  ASSERT_FALSE(entry.empty());
+  // A pid that certainly ran and ended: a child that exits at once, reaped.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0)
+  {
+    ::_exit(0);
+  }
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const fs::path folder = entry.parent_path();
+  const std::string hidden = "." + entry.filename().string() + ".tmp-";
+  const std::string stale = hidden + std::to_string(child) + "-1";
+  const std::string recent = hidden + std::to_string(child) + "-2";
+  const std::string live = hidden + std::to_string(::getpid()) + "-3";
+  const std::string foreign = ".notes.txt.tmp-" + std::to_string(child) + "-4";
+  const auto anHourAgo = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const std::string& name : { stale, recent, live, foreign })
+  {
+    std::ofstream(folder / name) << "half written";
+    if (name != recent)
+    {
+      fs::last_write_time(folder / name, anHourAgo);
+    }
+  }
+  tinyTrainer(1, cache.path())->trainBaselineHead(examples, headOptions(1));
+  EXPECT_FALSE(fs::exists(folder / stale));
+  EXPECT_TRUE(fs::exists(folder / recent));
+  EXPECT_TRUE(fs::exists(folder / live));
+  EXPECT_TRUE(fs::exists(folder / foreign));
 }
 
 TEST(Training, FeatureCacheRunsTheEncoderOncePerImage)

@@ -51,6 +51,24 @@ status=$?
 [ "$(wc -l <"$work/err.txt")" -eq 1 ] || fail "error is not one line: $(cat "$work/err.txt")"
 grep -q "^bmfl info: $work/tiny.bmfl/manifest.json: checksum mismatch for bmfl_head.pt" "$work/err.txt" || fail "unexpected error: $(cat "$work/err.txt")"
 
+# A class name with terminal escape codes (ESC, and the one-byte CSI U+009B) is never printed raw:
+# shown escaped as \x1b, or the bundle refused in one line.
+"$make_bundle" "$work/escapes.bmfl" || fail "could not make the bundle"
+sed 's/"Trouser"/"\\u001b[31mTrouser\\u009b2J"/' "$work/escapes.bmfl/manifest.json" >"$work/manifest.json"
+mv "$work/manifest.json" "$work/escapes.bmfl/manifest.json"
+"$bmfl" info --model "$work/escapes.bmfl" >"$work/out.txt" 2>"$work/err.txt"
+status=$?
+if LC_ALL=C grep -q "$(printf '\033')\|$(printf '\302\233')" "$work/out.txt" "$work/err.txt"; then
+  fail "an escape code was printed raw"
+fi
+if [ "$status" -eq 0 ]; then
+  grep -qF 'classes: 10: T-shirt/top, \x1b[31mTrouser\xc2\x9b2J, Pullover' "$work/out.txt" ||
+    fail "the class name is not shown escaped: $(grep classes "$work/out.txt")"
+else
+  [ "$status" -eq 1 ] && [ "$(wc -l <"$work/err.txt")" -eq 1 ] ||
+    fail "exit $status for a bundle with escape codes: $(cat "$work/err.txt")"
+fi
+
 "$bmfl" info --model "$work/absent" 2>"$work/err.txt"
 [ $? -eq 1 ] || fail "a missing bundle did not exit 1"
 "$bmfl" info 2>/dev/null

@@ -43,4 +43,20 @@ grep -q "^  bmfl:     " "$work/out.txt" || fail "the colour image was not classi
 
 "$bmfl" predict --model "$work/tiny.bmfl" 2>/dev/null
 [ $? -eq 2 ] || fail "no image did not exit 2"
+
+# --json through a symlink updates the file it points to and keeps the link.
+printf 'old' >"$work/real.json"
+ln -s real.json "$work/link.json"
+"$bmfl" predict --model "$work/tiny.bmfl" --json "$work/link.json" "$work/a.pgm" >/dev/null 2>"$work/err.txt" ||
+  fail "--json through a symlink: exit $?: $(cat "$work/err.txt")"
+[ -L "$work/link.json" ] || fail "the symlink given to --json was replaced by a file"
+grep -q '"image": ' "$work/real.json" || fail "the symlink's target was not written"
+# --json at a FIFO: refused in one line, without blocking, and the FIFO is left a FIFO.
+mkfifo "$work/fifo.json"
+timeout 20 "$bmfl" predict --model "$work/tiny.bmfl" --json "$work/fifo.json" "$work/a.pgm" \
+  >/dev/null 2>"$work/err.txt"
+status=$?
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "--json at a FIFO: exit $status"
+[ "$(wc -l <"$work/err.txt")" -eq 1 ] || fail "--json at a FIFO: not one line: $(cat "$work/err.txt")"
+[ -p "$work/fifo.json" ] || fail "the FIFO given to --json was replaced"
 echo "PASS"

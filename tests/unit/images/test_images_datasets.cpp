@@ -1,4 +1,5 @@
 // Every dataset kind on a tiny tree the test makes; IDX plain and gzipped; bad files.
+#include "TestEnvironment.h"
 #include "TestTree.h"
 
 #include "bmfl/FileError.h"
@@ -102,6 +103,117 @@ TEST(ImageDatasets, WnidFoldersMappedOntoAClassList)
   expectFileError([&]() { bmfl::openImageDataset("folder:" + root.path().string(), options); },
                   "n09999999",
                   "not in the class list");
+}
+
+TEST(ImageDatasets, ClassFoldersNamedAsUsersNameThemMapOntoTheModelClasses)
+{
+  // make-ood's layout: <index>_<name with '/' and spaces as '_'>, as classFolderName writes it.
+  TemporaryFolder made;
+  bmfl::DatasetOptions options;
+  options.classNames = bmfl::fashionMnistClassNames();
+  writePicture(made / "0_T-shirt_top/0000.png", 1);
+  writePicture(made / "5_Sandal/0001.png", 2);
+  writePicture(made / "9_Ankle_boot/0002.png", 3);
+  writePicture(made / "9_Ankle_boot/0003.png", 4);
+  const auto fromMakeOod = bmfl::openImageDataset(made.path().string(), options);
+  ASSERT_EQ(fromMakeOod->size(), 4u);
+  EXPECT_EQ(fromMakeOod->classNames(), bmfl::fashionMnistClassNames());
+  EXPECT_EQ(fromMakeOod->label(0), 0);
+  EXPECT_EQ(fromMakeOod->label(1), 5);
+  EXPECT_EQ(fromMakeOod->label(2), 9);
+  EXPECT_EQ(fromMakeOod->label(3), 9);
+  EXPECT_EQ(fromMakeOod->classFolderName(9), "9_Ankle_boot");
+
+  // The exact name, the name with '/' and spaces as '_', and a bare index, mixed.
+  TemporaryFolder mixed;
+  writePicture(mixed / "Trouser/a.png");
+  writePicture(mixed / "T-shirt_top/b.png");
+  writePicture(mixed / "Ankle_boot/c.png");
+  writePicture(mixed / "7/d.png");
+  const auto named = bmfl::openImageDataset("folder:" + mixed.path().string(), options);
+  ASSERT_EQ(named->size(), 4u);
+  EXPECT_EQ(named->itemId(0), "7/d.png");
+  EXPECT_EQ(named->label(0), 7);
+  EXPECT_EQ(named->label(1), 9);
+  EXPECT_EQ(named->label(2), 0);
+  EXPECT_EQ(named->label(3), 1);
+
+  // ImageNet wnid folders for classes that carry a wnid before their name.
+  TemporaryFolder wnids;
+  writePicture(wnids / "n01443537/x.png");
+  bmfl::DatasetOptions imagenet;
+  imagenet.classNames = { "n01440764 tench", "n01443537 goldfish", "n01484850 great white shark" };
+  const auto byWnid = bmfl::openImageDataset("folder:" + wnids.path().string(), imagenet);
+  ASSERT_EQ(byWnid->size(), 1u);
+  EXPECT_EQ(byWnid->label(0), 1);
+}
+
+TEST(ImageDatasets, AmbiguousOrUnknownClassFoldersAreOneLineErrors)
+{
+  bmfl::DatasetOptions options;
+  options.classNames = bmfl::fashionMnistClassNames();
+  {
+    TemporaryFolder twoForOne;
+    writePicture(twoForOne / "0/a.png");
+    writePicture(twoForOne / "T-shirt_top/b.png");
+    expectFileError([&]()
+                    { bmfl::openImageDataset("folder:" + twoForOne.path().string(), options); },
+                    "T-shirt_top",
+                    "class folders '0' and 'T-shirt_top' both name class 'T-shirt/top'");
+  }
+  {
+    TemporaryFolder oneForTwo;
+    writePicture(oneForTwo / "a_b/a.png");
+    bmfl::DatasetOptions clash;
+    clash.classNames = { "a b", "a/b" };
+    expectFileError([&]() { bmfl::openImageDataset("folder:" + oneForTwo.path().string(), clash); },
+                    "a_b",
+                    "is ambiguous: it names classes 'a b', 'a/b'");
+  }
+  {
+    // An index whose name disagrees names no class; the nearest class's forms are suggested.
+    TemporaryFolder unknown;
+    writePicture(unknown / "3_Tshirt_top/a.png");
+    expectFileError([&]() { bmfl::openImageDataset("folder:" + unknown.path().string(), options); },
+                    "3_Tshirt_top",
+                    "not in the class list (10 classes); the nearest class is named 'T-shirt/top', "
+                    "'T-shirt_top', '0_T-shirt_top' or '0'");
+  }
+}
+
+TEST(ImageDatasets, SymlinkLoopsAndRepeatsCountEachRealImageOnce)
+{
+  TemporaryFolder outside;
+  writePicture(outside / "bird/1.png", 5);
+  TemporaryFolder root;
+  writePicture(root / "cat/a.png", 1);
+  writePicture(root / "cat/b.png", 2);
+  writePicture(root / "dog/c.png", 3);
+  // A loop back to the dataset root, a link from one class into another, a second name for an
+  // image, and a link to a real class folder outside the dataset (followed, once).
+  std::filesystem::create_directory_symlink("..", root / "cat/loop");
+  std::filesystem::create_directory_symlink("../cat", root / "dog/cats");
+  std::filesystem::create_symlink("../cat/a.png", root / "dog/again.png");
+  std::filesystem::create_directory_symlink(outside / "bird", root / "bird");
+  const auto dataset = bmfl::openImageDataset("folder:" + root.path().string());
+  ASSERT_EQ(dataset->size(), 4u);
+  EXPECT_EQ(dataset->classNames(), (std::vector<std::string>{ "bird", "cat", "dog" }));
+  EXPECT_EQ(dataset->itemId(0), "bird/1.png");
+  EXPECT_EQ(dataset->itemId(1), "cat/a.png");
+  EXPECT_EQ(dataset->itemId(2), "cat/b.png");
+  EXPECT_EQ(dataset->itemId(3), "dog/c.png");
+  EXPECT_EQ(dataset->label(0), 0);
+  EXPECT_EQ(dataset->label(1), 1);
+  EXPECT_EQ(dataset->label(2), 1);
+  EXPECT_EQ(dataset->label(3), 2);
+
+  // A flat ImageNet-val folder with a loop: each image once.
+  TemporaryFolder flat;
+  writePicture(flat / "v1.png");
+  writePicture(flat / "v2.png");
+  bmfl::test::writeText(flat / "val.txt", "v1.png 0\nv2.png 1\n");
+  std::filesystem::create_directory_symlink(".", flat / "self");
+  EXPECT_EQ(bmfl::openImageDataset("imagenet-val:" + flat.path().string())->size(), 2u);
 }
 
 TEST(ImageDatasets, ImageNetV2FoldersSortNumerically)
@@ -404,7 +516,7 @@ TEST(ImageDatasets, FashionMnistSpec)
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") &&
       !std::getenv("BMFL_FASHION_MNIST_DIR"))
   {
-    GTEST_SKIP() << "Fashion-MNIST not installed (package dataset-fashion-mnist)";
+    BMFL_SKIP_UNLESS_CI("Fashion-MNIST not installed (package dataset-fashion-mnist)");
   }
   const auto train = bmfl::openImageDataset("fashion-mnist:train");
   const auto test = bmfl::openImageDataset("fashion-mnist:test");

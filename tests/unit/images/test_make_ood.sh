@@ -5,7 +5,7 @@
 set -euo pipefail
 bmfl="$1"
 data="${BMFL_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
-[[ -f "$data/t10k-images-idx3-ubyte.gz" ]] || { echo "Fashion-MNIST not installed: skipped"; exit 77; }
+[[ -f "$data/t10k-images-idx3-ubyte.gz" ]] || { echo "Fashion-MNIST not installed: skipped"; [ "${CI:-}" = true ] && exit 1; exit 77; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -31,6 +31,38 @@ head -c 8 "$work/a/sketch/9_Ankle_boot/0000.png" | od -An -tx1 | grep -q "89 50 
 "$bmfl" make-ood --dataset fashion-mnist:test --out "$work/b" --limit 20 \
   --corruptions gaussian_noise,fog,sketch --severities 1,5 --seed 7 > /dev/null 2>&1
 diff -r -x make-ood.json "$work/a" "$work/b" > /dev/null || { echo "FAIL: a second run differs" >&2; exit 1; }
+
+# Other settings over existing output are refused before any work, in one line naming the folder
+# and the recorded vs requested seed; the same settings finish (here: keep) the earlier run.
+cp "$work/a/make-ood.json" "$work/record.json"
+for other in "--seed 8" "--seed 7 --limit 10" "--seed 7 --format jpg"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$bmfl" make-ood --dataset fashion-mnist:test --out "$work/a" --limit 20 \
+    --corruptions gaussian_noise,fog,sketch --severities 1,5 $other > /dev/null 2> "$work/err"
+  status=$?
+  set -e
+  [[ $status -eq 2 ]] || { echo "FAIL: $other over a seed-7 run: exit $status" >&2; exit 1; }
+  [[ "$(wc -l < "$work/err")" -eq 1 ]] && grep -qF "$work/a" "$work/err" \
+    || { echo "FAIL: $other: not one line naming the folder: $(cat "$work/err")" >&2; exit 1; }
+done
+grep -q "seed 7 (this run: 8)" <("$bmfl" make-ood --dataset fashion-mnist:test --out "$work/a" --limit 20 \
+  --corruptions gaussian_noise,fog,sketch --severities 1,5 --seed 8 2>&1) \
+  || { echo "FAIL: the refusal does not name the recorded and requested seeds" >&2; exit 1; }
+cmp -s "$work/a/make-ood.json" "$work/record.json" || { echo "FAIL: a refused run changed make-ood.json" >&2; exit 1; }
+diff -r -x make-ood.json "$work/a" "$work/b" > /dev/null || { echo "FAIL: a refused run changed the images" >&2; exit 1; }
+"$bmfl" make-ood --dataset fashion-mnist:test --out "$work/a" --limit 20 \
+  --corruptions gaussian_noise,fog,sketch --severities 1,5 --seed 7 > "$work/log" 2>&1 \
+  || { cat "$work/log"; echo "FAIL: the same settings again were refused" >&2; exit 1; }
+grep -q "0 images written, 100 already present" "$work/log" || { cat "$work/log"; echo "FAIL: files not kept" >&2; exit 1; }
+# A folder of other files is not make-ood's to fill.
+mkdir "$work/other" && echo notes > "$work/other/notes.txt"
+set +e
+"$bmfl" make-ood --dataset fashion-mnist:test --out "$work/other" --limit 2 > /dev/null 2> "$work/err"
+status=$?
+set -e
+[[ $status -eq 2 && "$(ls "$work/other")" == notes.txt ]] \
+  || { echo "FAIL: make-ood into a folder of other files: exit $status: $(cat "$work/err")" >&2; exit 1; }
 
 # A bad spec: exit 1, one line naming it.
 set +e

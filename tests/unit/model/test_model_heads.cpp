@@ -1,6 +1,7 @@
 // The brain encoder (Adeli et al. 2023), the brain transformer and fusion head, the linear probe
 // and the BMFL loss, on small vertex spaces and features generated here.
 
+#include "TestEnvironment.h"
 #include "bmfl/FileError.h"
 #include "model/BmflHead.h"
 #include "model/BrainEncoder.h"
@@ -165,7 +166,7 @@ TEST(BrainEncoder, MatchesThePyTorchReference)
   namespace fs = std::filesystem;
   if (std::string(BMFL_REFERENCE_PYTHON).empty())
   {
-    GTEST_SKIP() << "the reference script needs /usr/bin/python3 with torch (python3-torch)";
+    BMFL_SKIP_UNLESS_CI("the reference script needs /usr/bin/python3 with torch (python3-torch)");
   }
   std::string folder = (fs::temp_directory_path() / "bmfl-brain-encoder-XXXXXX").string();
   ASSERT_NE(mkdtemp(folder.data()), nullptr);

@@ -1,5 +1,6 @@
 // The simulated subject against what retinotopic mapping shows in real brains: contralateral,
 // upside-down, and eccentricity running anteriorly along the calcarine.
+#include "TestEnvironment.h"
 #include "bmfl/Fsaverage.h"
 #include "bmfl/SimulatedSubject.h"
 
@@ -72,7 +73,7 @@ protected:
   {
     if (!Subject)
     {
-      GTEST_SKIP() << "Benson 2014 template not found";
+      BMFL_SKIP_UNLESS_CI("Benson 2014 template not found");
     }
   }
 

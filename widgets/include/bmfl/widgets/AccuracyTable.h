@@ -20,6 +20,11 @@ public:
 
   void setDatasetNames(const QStringList& names);
   void updateRow(int row, std::size_t done, std::size_t total, const DatasetAccuracy& accuracy);
+  /// Marks a row's evaluation as failed: "failed" where the numbers would be (counts so far are
+  /// not a result), the reason (naming the file) in every cell's tooltip.
+  void markFailed(int row, const QString& oneLineReason);
+  /// The tooltip of one cell, for tests.
+  QString cellToolTip(int row, int column) const;
   /// The table as tab-separated text (copy-paste into a spreadsheet or a paper's table).
   QString toTsv() const;
   /// The text of one cell, for tests.
