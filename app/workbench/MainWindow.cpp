@@ -142,7 +142,8 @@ MainWindow::MainWindow(QWidget* parent)
   Busy->hide();
   statusBar()->addWidget(SurfaceStatus, 1);
   statusBar()->addWidget(ModelStatus, 1);
-  statusBar()->addWidget(ProblemStatus, 2);
+  // Permanent: a temporary message (the analysed image's summary) must not hide a problem.
+  statusBar()->addPermanentWidget(ProblemStatus);
   statusBar()->addPermanentWidget(Busy);
   statusBar()->addPermanentWidget(RuntimeStatus);
 
