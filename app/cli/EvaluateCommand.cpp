@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace bmfl::cli
@@ -91,6 +92,61 @@ void printTable(const std::vector<DatasetAccuracy>& rows)
   }
 }
 
+std::string optionalPercent(const std::optional<double>& fraction)
+{
+  return fraction ? percent(*fraction) : std::string("    -");
+}
+
+/// ImageNet-C's scores per corruption and over the 15, for both heads (Hendrycks & Dietterich).
+void printImageNetC(const ImageNetCRows& summary)
+{
+  std::printf("\nImageNet-C %s: corruption errors normalised by AlexNet's (lower is better)\n",
+              printable(summary.dataset).c_str());
+  std::printf("%-20s %7s  %11s %11s  %11s %11s\n",
+              "corruption",
+              "images",
+              "baseline CE",
+              "BMFL CE",
+              "baseline rCE",
+              "BMFL rCE");
+  for (std::size_t c = 0; c < summary.baseline.corruptions.size(); ++c)
+  {
+    const CorruptionScore& baseline = summary.baseline.corruptions[c];
+    const CorruptionScore& bmfl = summary.bmfl.corruptions[c];
+    std::printf("%-20s %7zu  %11s %11s  %11s %11s\n",
+                printable(baseline.corruption).c_str(),
+                summary.corruptionImages[c],
+                optionalPercent(baseline.corruptionError).c_str(),
+                optionalPercent(bmfl.corruptionError).c_str(),
+                optionalPercent(baseline.relativeCorruptionError).c_str(),
+                optionalPercent(bmfl.relativeCorruptionError).c_str());
+  }
+  std::printf("%-20s %7zu  %11s %11s\n",
+              "mCE",
+              summary.images,
+              optionalPercent(summary.baseline.meanCorruptionError).c_str(),
+              optionalPercent(summary.bmfl.meanCorruptionError).c_str());
+  if (summary.cleanDataset.empty())
+  {
+    std::printf("relative mCE needs the clean ImageNet-val error: add --dataset "
+                "imagenet-val:PATH\n");
+  }
+  else
+  {
+    std::printf("%-20s %7s  %11s %11s  (clean error from %s)\n",
+                "relative mCE",
+                "",
+                optionalPercent(summary.baseline.relativeMeanCorruptionError).c_str(),
+                optionalPercent(summary.bmfl.relativeMeanCorruptionError).c_str(),
+                printable(summary.cleanDataset).c_str());
+  }
+  if (!summary.baseline.complete)
+  {
+    std::printf("incomplete: not all 15 corruptions with all 5 severities; not comparable with "
+                "published mCEs\n");
+  }
+}
+
 int runEvaluate(const EvaluateArguments& parsed)
 {
   EngineOptions engineOptions;
@@ -100,11 +156,13 @@ int runEvaluate(const EvaluateArguments& parsed)
     InferenceEngine::open(parsed.model, engineOptions);
   DatasetOptions datasetOptions;
   datasetOptions.classNames = engine->manifest().classNames;
-  std::vector<std::shared_ptr<const ImageDataset>> datasets;
+  std::vector<std::shared_ptr<const ImageDataset>> opened;
   for (const std::string& spec : parsed.datasets)
   {
-    datasets.push_back(openImageDataset(spec, datasetOptions));
+    opened.push_back(openImageDataset(spec, datasetOptions));
   }
+  // ImageNet-C: a row per corruption and severity.
+  const std::vector<std::shared_ptr<const ImageDataset>> datasets = evaluationRows(opened);
   std::signal(SIGINT, onInterrupt);
   const bool interactive = isatty(STDERR_FILENO) != 0;
   EvaluationOptions options;
@@ -129,6 +187,10 @@ int runEvaluate(const EvaluateArguments& parsed)
     &interrupted);
   std::signal(SIGINT, SIG_DFL);
   printTable(rows);
+  for (const ImageNetCRows& summary : summarizeImageNetCRows(rows))
+  {
+    printImageNetC(summary);
+  }
   if (!interrupted.load())
   {
     if (!parsed.csv.empty())

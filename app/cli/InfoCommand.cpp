@@ -66,6 +66,40 @@ std::string joinNames(const std::vector<std::string>& names, std::size_t limit)
   return text;
 }
 
+std::string describePreprocess(const PreprocessConfig& preprocess)
+{
+  std::ostringstream text;
+  if (preprocess.resizeShortSide > 0)
+  {
+    text << "resize short side " << preprocess.resizeShortSide << " (" << preprocess.interpolation
+         << ")";
+  }
+  else
+  {
+    text << "no resize";
+  }
+  text << ", centre crop " << preprocess.cropSize << ", grey to RGB "
+       << (preprocess.grayscaleToRgb ? "yes" : "no") << ", mean [";
+  for (std::size_t i = 0; i < preprocess.mean.size(); ++i)
+  {
+    text << (i > 0 ? ", " : "") << preprocess.mean[i];
+  }
+  text << "], std [";
+  for (std::size_t i = 0; i < preprocess.std.size(); ++i)
+  {
+    text << (i > 0 ? ", " : "") << preprocess.std[i];
+  }
+  text << "]";
+  if (preprocess.padToMultiple > 1)
+  {
+    const int multiple = preprocess.padToMultiple;
+    text << ", zero-padded bottom/right to "
+         << (preprocess.cropSize + multiple - 1) / multiple * multiple << " (a multiple of "
+         << multiple << ")";
+  }
+  return text.str();
+}
+
 void describeBundle(const std::string& bundleDir, std::ostream& out)
 {
   const BundleManifest manifest = readBundleManifest(bundleDir);
@@ -98,22 +132,16 @@ void describeBundle(const std::string& bundleDir, std::ostream& out)
   out << "classes: " << manifest.classNames.size() << ": "
       << joinNames(manifest.classNames, ClassesShown) << "\n";
 
-  const PreprocessConfig& preprocess = manifest.preprocess;
-  std::ostringstream numbers;
-  numbers << "mean [";
-  for (std::size_t i = 0; i < preprocess.mean.size(); ++i)
+  out << "preprocess: " << describePreprocess(manifest.preprocess) << "\n";
+  if (manifest.brainPreprocess)
   {
-    numbers << (i > 0 ? ", " : "") << preprocess.mean[i];
+    out << "brain preprocess (second encoder pass for the brain encoder): "
+        << describePreprocess(*manifest.brainPreprocess) << "\n";
   }
-  numbers << "], std [";
-  for (std::size_t i = 0; i < preprocess.std.size(); ++i)
+  else
   {
-    numbers << (i > 0 ? ", " : "") << preprocess.std[i];
+    out << "brain preprocess: as preprocess (one encoder pass)\n";
   }
-  numbers << "]";
-  out << "preprocess: resize short side " << preprocess.resizeShortSide << " ("
-      << preprocess.interpolation << "), centre crop " << preprocess.cropSize << ", grey to RGB "
-      << (preprocess.grayscaleToRgb ? "yes" : "no") << ", " << numbers.str() << "\n";
 
   const VertexSpace& space = manifest.vertexSpace;
   out << "vertex space: " << space.name << " on " << space.templateName << ": " << space.left.size()

@@ -122,10 +122,12 @@ int runPredict(const PredictOptions& options)
   {
     try
     {
-      const ImageTensor tensor = evaluationTransform(
-        convertChannels(decodeImageFile(path), engine->manifest().model.encoder.inChannels),
-        engine->manifest().preprocess);
-      prepared.push_back({ path, tensor.channels, tensor.height, tensor.width, tensor.values });
+      const BundleManifest& manifest = engine->manifest();
+      prepared.push_back(prepareImage(decodeImageFile(path),
+                                      path,
+                                      manifest.model.encoder.inChannels,
+                                      manifest.preprocess,
+                                      manifest.brainPreprocess));
     }
     catch (const FileError& error)
     {

@@ -39,16 +39,13 @@ AnalysedImage analyseImage(InferenceEngine& engine,
                            int trueLabel,
                            const QString& trueName)
 {
-  const PreprocessConfig& preprocess = engine.manifest().preprocess;
-  const ImageTensor tensor = evaluationTransform(
-    convertChannels(image, engine.manifest().model.encoder.inChannels), preprocess);
-  PreparedImage prepared;
-  prepared.id = id.toStdString();
-  prepared.channels = tensor.channels;
-  prepared.height = tensor.height;
-  prepared.width = tensor.width;
-  prepared.pixels = tensor.values;
-  std::vector<ImageResult> results = engine.run({ prepared });
+  const BundleManifest& manifest = engine.manifest();
+  const PreprocessConfig& preprocess = manifest.preprocess;
+  std::vector<ImageResult> results = engine.run({ prepareImage(image,
+                                                               id.toStdString(),
+                                                               manifest.model.encoder.inChannels,
+                                                               preprocess,
+                                                               manifest.brainPreprocess) });
   AnalysedImage analysed;
   analysed.id = id;
   analysed.modelInput = modelInputOf(image, preprocess);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bmfl/ImageDataset.h"
+#include "bmfl/ImageNetC.h"
 #include "bmfl/InferenceEngine.h"
 
 #include <atomic>
@@ -46,6 +47,10 @@ struct ImageVerdict
 struct DatasetAccuracy
 {
   std::string dataset;
+  /// For a row of one part of a dataset (ImageNet-C: "imagenet-c:PATH" and "gaussian_noise/3"):
+  /// the whole dataset's name and the part; empty otherwise.
+  std::string whole;
+  std::string part;
   std::size_t images = 0;
   std::size_t baselineCorrect = 0;
   std::size_t bmflCorrect = 0;
@@ -98,7 +103,14 @@ using EvaluationProgress = std::function<void(std::size_t datasetIndex,
                                               std::size_t total,
                                               const DatasetAccuracy& running)>;
 
-/// Streams each dataset through the engine with the bundle's evaluation transform and counts
+/// The datasets as the rows of an evaluation table: ImageNet-C split into one dataset per
+/// corruption and severity (splitIntoParts; Hendrycks & Dietterich report each, and the mCE is
+/// formed from them), every other dataset whole.
+std::vector<std::shared_ptr<const ImageDataset>> evaluationRows(
+  const std::vector<std::shared_ptr<const ImageDataset>>& datasets);
+
+/// Streams each dataset through the engine with the bundle's evaluation transform (as
+/// datasetPreprocess adapts it: ImageNet-C is centre-cropped without resize) and counts
 /// the verdicts of both heads on the labelled images. Stops after the current batch when
 /// cancel becomes true (the returned rows then hold what was counted). Throws FileError for an
 /// unreadable image and std::invalid_argument when a dataset's classes do not fit the model.
@@ -109,7 +121,30 @@ std::vector<DatasetAccuracy> evaluateDatasets(
   const EvaluationProgress& progress = {},
   const std::atomic<bool>* cancel = nullptr);
 
-/// The table as CSV (header + one row per dataset), and written atomically to a file.
+/// ImageNet-C as Hendrycks & Dietterich score it, for both heads: the rows of one ImageNet-C
+/// dataset's parts (CORRUPTION/SEVERITY) summarised per corruption (CE) and over the 15 (mCE),
+/// and, against the clean ImageNet-val row, relative CE and relative mCE.
+struct ImageNetCRows
+{
+  std::string dataset;       ///< "imagenet-c:PATH"
+  std::size_t images = 0;    ///< over all its rows
+  ImageNetCSummary baseline; ///< from the baseline head's top-1 errors
+  ImageNetCSummary bmfl;
+  /// The imagenet-val row whose errors are the clean errors (the first with images); empty when
+  /// the rows have none, and then there are no relative scores.
+  std::string cleanDataset;
+  /// Images per corruption, in the order of baseline.corruptions.
+  std::vector<std::size_t> corruptionImages;
+};
+
+/// One ImageNetCRows per ImageNet-C dataset among the rows (rows whose whole is "imagenet-c:..."
+/// and whose part is CORRUPTION/SEVERITY, each with images), in order of first appearance.
+std::vector<ImageNetCRows> summarizeImageNetCRows(const std::vector<DatasetAccuracy>& rows);
+
+/// The table as CSV: a header, one row per dataset (part), then for each ImageNet-C dataset its
+/// summary rows: statistic CE and relative_CE per corruption ("imagenet-c:PATH,CORRUPTION"), mCE
+/// and relative_mCE ("imagenet-c:PATH"), in baseline_value and bmfl_value (fractions: 0.75 is a
+/// CE of 75%). Written atomically to a file.
 std::string accuracyCsv(const std::vector<DatasetAccuracy>& rows);
 void writeAccuracyCsv(const std::vector<DatasetAccuracy>& rows, const std::string& path);
 

@@ -43,6 +43,20 @@ public:
   virtual std::string classFolderName(int label) const;
   /// Decodes one item. Throws FileError naming the file when it cannot be read or decoded.
   virtual Image loadImage(std::size_t index) const = 0;
+  /// For a dataset stored at a model's input size already (ImageNet-C: 224 x 224, made by
+  /// Resize 256 + CenterCrop 224): that size. Its images are then centre-cropped to the model's
+  /// crop size as they are, with no resize, as Hendrycks & Dietterich's ImageNet-C/test.py does
+  /// (CenterCrop(224), ToTensor, Normalize); see datasetPreprocess. 0 (the default): the model's
+  /// own transform (resize the short side, then crop).
+  virtual int storedCropSize() const { return 0; }
+  /// For one part of a dataset (made by selectSubset or splitIntoParts): the whole dataset's
+  /// name and the part, e.g. "imagenet-c:/data/c" and "gaussian_noise/3".
+  struct Part
+  {
+    std::string whole;
+    std::string part;
+  };
+  virtual std::optional<Part> partOf() const { return std::nullopt; }
 };
 
 struct DatasetOptions
@@ -76,6 +90,18 @@ std::shared_ptr<const ImageDataset> selectSubset(std::shared_ptr<const ImageData
 /// The distinct subset() values of a dataset, in order of first appearance.
 std::vector<std::string> listSubsets(const ImageDataset& dataset);
 
+/// One dataset per subset() value, in order of first appearance (ImageNet-C: one per corruption
+/// and severity, each named "imagenet-c:PATH,CORRUPTION/SEVERITY"), in one pass over the items;
+/// the dataset itself when its items have no subsets.
+std::vector<std::shared_ptr<const ImageDataset>> splitIntoParts(
+  std::shared_ptr<const ImageDataset> dataset);
+
+/// A model's evaluation transform as a dataset's items get it: unchanged, or for a dataset with a
+/// storedCropSize() (ImageNet-C) the same with no resize (resizeShortSide 0: centre crop of the
+/// image as it is). Throws std::invalid_argument, one line naming the dataset, when the model
+/// crops more than that size (a 256 px crop of 224 px ImageNet-C images would be mostly padding).
+PreprocessConfig datasetPreprocess(const ImageDataset& dataset, const PreprocessConfig& model);
+
 /// An IDX file's contents, checked: magic, type 0x08 (unsigned bytes), dimensions, and the size
 /// the dimensions imply against the bytes present, before anything is allocated.
 struct IdxArray
@@ -101,6 +127,8 @@ struct StreamOptions
 {
   /// The transform applied on the workers; unset: items carry the decoded image instead.
   std::optional<PreprocessConfig> transform = PreprocessConfig{};
+  /// A second transform of the same decoded image (a bundle's brainPreprocess), with transform.
+  std::optional<PreprocessConfig> brainTransform;
   /// Decoding threads; 0: one per core.
   int workers = 0;
   /// At most this many items are decoded ahead of the consumer (0: 2 per worker). Memory stays
@@ -122,8 +150,9 @@ struct DatasetItem
   std::string subset;
   int originalWidth = 0;
   int originalHeight = 0;
-  ImageTensor tensor; ///< the transformed item (when StreamOptions::transform is set)
-  Image image;        ///< the decoded item (when it is not)
+  ImageTensor tensor;      ///< the transformed item (when StreamOptions::transform is set)
+  ImageTensor brainTensor; ///< by StreamOptions::brainTransform (when that is set too)
+  Image image;             ///< the decoded item (when it is not)
 };
 
 /// Streams a dataset's items in index order, decoded and transformed on worker threads, at most

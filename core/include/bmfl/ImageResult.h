@@ -17,6 +17,12 @@ struct PreparedImage
   int height = 0;
   int width = 0;
   std::vector<float> pixels; ///< channels * height * width values
+  /// The brain encoder's own input, for a bundle whose brain encoder has its own preprocessing
+  /// (BundleManifest::brainPreprocess): channels * brainHeight * brainWidth values. Empty: the
+  /// brain encoder reads the encoder's features of pixels.
+  int brainHeight = 0;
+  int brainWidth = 0;
+  std::vector<float> brainPixels;
 };
 
 struct ClassScore

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "bmfl/ImageResult.h"
 #include "bmfl/ModelConfig.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,10 +83,20 @@ void shortSideSize(int width, int height, int shortSide, int& resizedWidth, int&
 Image centerCrop(const Image& image, int size);
 
 /// The evaluation transform of a bundle: resize the short side with the configured
-/// interpolation, centre-crop, grey -> RGB when asked, scale to [0, 1] and normalise with
-/// mean/std. Resizing and cropping are fused: only the pixels inside the crop are computed.
-/// Throws std::invalid_argument when the configuration is unusable (sizes < 1, mean/std sizes).
+/// interpolation (not when resizeShortSide is 0), centre-crop, grey -> RGB when asked, scale to
+/// [0, 1], normalise with mean/std, then zero-pad bottom and right to a multiple of
+/// padToMultiple. Resizing and cropping are fused: only the pixels inside the crop are computed.
+/// Throws std::invalid_argument when the configuration is unusable (sizes < 0, mean/std sizes).
 ImageTensor evaluationTransform(const Image& image, const PreprocessConfig& config);
+
+/// What a bundle's model takes from one image: converted to inChannels channels, the classifier's
+/// input by preprocess and, when the bundle's brain encoder has its own preprocessing, the brain
+/// encoder's input by brainPreprocess. Throws as evaluationTransform.
+PreparedImage prepareImage(const Image& image,
+                           std::string id,
+                           int inChannels,
+                           const PreprocessConfig& preprocess,
+                           const std::optional<PreprocessConfig>& brainPreprocess);
 
 /// The image with `channels` channels (1 or 3): RGB to grey by ITU-R BT.601 luma (as PIL's
 /// convert("L")), grey to RGB by replication; unchanged when it has them already. For a model

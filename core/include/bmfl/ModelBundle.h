@@ -5,6 +5,7 @@
 #include "bmfl/VertexSpace.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,7 +15,8 @@ namespace bmfl
 
 // A model bundle is a folder:
 //   manifest.json      {"format": "bmfl-bundle", "version": 1, architecture, classes, preprocess,
-//                       vertexSpace, provenance, weights}: the single source of truth
+//                       [brainPreprocess,] vertexSpace, provenance, weights}: the single source
+//                       of truth
 //   vertex_space.bin   the vertex indices and label arrays of the vertex space (checksummed)
 //   encoder.pt, brain_encoder.pt, bmfl_head.pt, baseline_head.pt   torch::save archives
 // Loading checks every field, checksum and parameter shape and names what does not match.
@@ -57,6 +59,10 @@ struct BundleManifest
   BmflModelConfig model;
   std::vector<std::string> classNames; ///< numClasses names, index = class
   PreprocessConfig preprocess;
+  /// The brain encoder's own input transform (Adeli et al.: 425 px, zero-padded to 434); the
+  /// encoder then runs once more on it for the brain encoder. Absent: the brain encoder reads
+  /// the features of the classifier's input (one encoder pass).
+  std::optional<PreprocessConfig> brainPreprocess;
   VertexSpace vertexSpace;
   TrainingProvenance provenance;
   std::vector<BundleWeights> weights;

@@ -37,8 +37,12 @@ struct ImageEncoderConfig
 struct BrainEncoderConfig
 {
   /// Which image features feed the decoder: "last_block_query" (the q projection of the last
-  /// block's attention, as Adeli et al.) or "patch_tokens" (final normed patch tokens).
+  /// block's attention, as Adeli et al.'s default), "block_query" (the q projection of block
+  /// featureBlock) or "patch_tokens" (final normed patch tokens).
   std::string featureSource = "last_block_query";
+  /// The encoder block whose queries feed the decoder ("block_query" only): 0-based, negative
+  /// counts from the end (-1: the last block; Adeli et al.'s enc_output_layer k is -k).
+  int featureBlock = -1;
   int width = 384; ///< decoder d_model; image features are projected when it differs
   int heads = 16;
   int feedForward = 2048;
@@ -87,11 +91,16 @@ struct BmflModelConfig
   double pccWeight = 0.5; ///< lambda in CE + lambda * (1 - PCC(fused image, fused brain))
 };
 
-/// The evaluation transform of a bundle: resize the short side, centre-crop, normalise.
+/// The evaluation transform of a bundle: resize the short side, centre-crop, normalise, and
+/// optionally zero-pad bottom/right. A bundle's brain encoder may take its own (Adeli et al.'s
+/// NSD input: no resize, 425 px, normalised, zero-padded to 434 = 31 patches of 14).
 struct PreprocessConfig
 {
-  int resizeShortSide = 256;
+  int resizeShortSide = 256; ///< 0: no resize (the image keeps its size)
   int cropSize = 224;
+  /// After normalisation, zero-pad bottom and right to a multiple of this (0 or 1: no padding);
+  /// zero is the mean colour.
+  int padToMultiple = 0;
   std::string interpolation = "bicubic";
   bool grayscaleToRgb = true;
   std::vector<double> mean = { 0.485, 0.456, 0.406 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,11 @@ struct TrainingExample
 {
   std::string id;           ///< stable across runs: it keys the feature cache
   std::vector<float> image; ///< inChannels * imageSize * imageSize values
-  int label = -1;           ///< class index, for the heads
-  std::vector<float> fmri;  ///< target fMRI in the vertex space, for the brain encoder (or empty)
+  /// The brain encoder's own input when the trainer has a brain preprocessing
+  /// (Trainer::setBrainPreprocess): inChannels * side * side values, side its padded crop.
+  std::vector<float> brainImage;
+  int label = -1;          ///< class index, for the heads
+  std::vector<float> fmri; ///< target fMRI in the vertex space, for the brain encoder (or empty)
 };
 
 /// Where examples come from: a vector in memory, or a data set read lazily.
@@ -204,6 +208,12 @@ public:
 
   /// Loads DINOv2 weights into the image encoder (checked against the architecture).
   void loadEncoderWeights(const std::string& checkpointPath);
+
+  /// Gives the brain encoder its own input (saved as the bundle's brainPreprocess): the frozen
+  /// encoder then runs a second time, on each example's brainImage, for the brain encoder.
+  /// nullopt: the brain encoder reads the features of image (one pass). Throws
+  /// std::invalid_argument for a transform whose padded crop is no multiple of the patch size.
+  void setBrainPreprocess(const std::optional<PreprocessConfig>& brainPreprocess);
 
   /// Supervised training of the image encoder (see EncoderTrainingOptions); keeps the weights of
   /// the epoch with the best validation accuracy (the starting weights when cancelled before an

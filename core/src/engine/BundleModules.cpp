@@ -449,6 +449,11 @@ BmflModules loadBundleModules(const std::string& bundleDir, const BundleManifest
   return modules;
 }
 
+int brainQueryBlock(const BrainEncoderConfig& config)
+{
+  return config.featureSource == "block_query" ? config.featureBlock : -1;
+}
+
 torch::Device resolveDevice(const std::string& name)
 {
   if (name == "auto" || name.empty())

@@ -44,6 +44,9 @@ void saveBundle(const std::string& bundleDir, BundleManifest manifest, const Bmf
 /// every parameter and buffer is present with the shape the architecture needs.
 BmflModules loadBundleModules(const std::string& bundleDir, const BundleManifest& manifest);
 
+/// The encoder block whose queries the brain encoder reads (for DinoVisionTransformer::forward).
+int brainQueryBlock(const BrainEncoderConfig& config);
+
 /// "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N". Throws
 /// std::invalid_argument for an unknown or unavailable device.
 torch::Device resolveDevice(const std::string& name);

@@ -56,6 +56,54 @@ std::vector<ClassScore> topK(const std::vector<float>& probabilities,
   return scores;
 }
 
+void checkInput(const std::string& id,
+                const char* what,
+                int channels,
+                int height,
+                int width,
+                const std::vector<float>& pixels,
+                const ImageEncoderConfig& encoderConfig)
+{
+  const auto expected = static_cast<std::size_t>(std::max(channels, 0)) *
+                        static_cast<std::size_t>(std::max(height, 0)) *
+                        static_cast<std::size_t>(std::max(width, 0));
+  if (channels != encoderConfig.inChannels || height <= 0 || width <= 0 ||
+      height % encoderConfig.patchSize != 0 || width % encoderConfig.patchSize != 0)
+  {
+    throw std::invalid_argument("image " + id + what + " is " + std::to_string(channels) + "x" +
+                                std::to_string(height) + "x" + std::to_string(width) +
+                                " but the model takes " + std::to_string(encoderConfig.inChannels) +
+                                "-channel images with sides that are multiples of " +
+                                std::to_string(encoderConfig.patchSize));
+  }
+  if (pixels.size() != expected)
+  {
+    throw std::invalid_argument("image " + id + what + " has " + std::to_string(pixels.size()) +
+                                " values, not " + std::to_string(expected));
+  }
+}
+
+// Images [start, end) (checked, all of one size) as one batch on the device.
+torch::Tensor stackBatch(const std::vector<PreparedImage>& images,
+                         std::size_t start,
+                         std::size_t end,
+                         int height,
+                         int width,
+                         std::vector<float> PreparedImage::*pixels,
+                         const torch::Device& device)
+{
+  torch::Tensor batch =
+    torch::empty({ static_cast<std::int64_t>(end - start), images[start].channels, height, width });
+  for (std::size_t i = start; i < end; ++i)
+  {
+    const std::vector<float>& values = images[i].*pixels;
+    std::memcpy(batch[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
+                values.data(),
+                values.size() * sizeof(float));
+  }
+  return batch.to(device);
+}
+
 } // namespace
 
 InferenceEngine::InferenceEngine(std::unique_ptr<State> state)
@@ -124,26 +172,20 @@ std::vector<ImageResult> InferenceEngine::run(
   const std::atomic<bool>* cancel)
 {
   const ImageEncoderConfig& encoderConfig = Impl->manifest.model.encoder;
+  const bool brainPass = Impl->manifest.brainPreprocess.has_value();
   for (const PreparedImage& image : images)
   {
-    const auto expected = static_cast<std::size_t>(std::max(image.channels, 0)) *
-                          static_cast<std::size_t>(std::max(image.height, 0)) *
-                          static_cast<std::size_t>(std::max(image.width, 0));
-    if (image.channels != encoderConfig.inChannels || image.height <= 0 || image.width <= 0 ||
-        image.height % encoderConfig.patchSize != 0 || image.width % encoderConfig.patchSize != 0)
+    checkInput(
+      image.id, "", image.channels, image.height, image.width, image.pixels, encoderConfig);
+    if (brainPass)
     {
-      throw std::invalid_argument("image " + image.id + " is " + std::to_string(image.channels) +
-                                  "x" + std::to_string(image.height) + "x" +
-                                  std::to_string(image.width) + " but the model takes " +
-                                  std::to_string(encoderConfig.inChannels) +
-                                  "-channel images with sides that are multiples of " +
-                                  std::to_string(encoderConfig.patchSize));
-    }
-    if (image.pixels.size() != expected)
-    {
-      throw std::invalid_argument("image " + image.id + " has " +
-                                  std::to_string(image.pixels.size()) + " values, not " +
-                                  std::to_string(expected));
+      checkInput(image.id,
+                 "'s brain encoder input",
+                 image.channels,
+                 image.brainHeight,
+                 image.brainWidth,
+                 image.brainPixels,
+                 encoderConfig);
     }
   }
 
@@ -162,26 +204,34 @@ std::vector<ImageResult> InferenceEngine::run(
       {
         break;
       }
-      // A batch holds up to batchSize consecutive images of one size.
+      // A batch holds up to batchSize consecutive images of one size (both sizes with a brain
+      // pass).
       std::size_t end = start + 1;
       while (end < images.size() && end - start < batchSize &&
-             images[end].height == images[start].height && images[end].width == images[start].width)
+             images[end].height == images[start].height &&
+             images[end].width == images[start].width &&
+             (!brainPass || (images[end].brainHeight == images[start].brainHeight &&
+                             images[end].brainWidth == images[start].brainWidth)))
       {
         ++end;
       }
       const PreparedImage& first = images[start];
-      torch::Tensor batch = torch::empty(
-        { static_cast<std::int64_t>(end - start), first.channels, first.height, first.width });
-      for (std::size_t i = start; i < end; ++i)
-      {
-        std::memcpy(batch[static_cast<std::int64_t>(i - start)].data_ptr<float>(),
-                    images[i].pixels.data(),
-                    images[i].pixels.size() * sizeof(float));
-      }
-      batch = batch.to(Impl->device);
-
-      const ImageFeatures features = modules.encoder->forward(batch);
-      const torch::Tensor fmri = modules.brainEncoder->forward(features);
+      const int queryBlock = brainQueryBlock(Impl->manifest.model.brainEncoder);
+      const ImageFeatures features = modules.encoder->forward(
+        stackBatch(
+          images, start, end, first.height, first.width, &PreparedImage::pixels, Impl->device),
+        queryBlock);
+      // The brain encoder reads the features of its own input when the bundle gives it one.
+      const torch::Tensor fmri = modules.brainEncoder->forward(
+        brainPass ? modules.encoder->forward(stackBatch(images,
+                                                        start,
+                                                        end,
+                                                        first.brainHeight,
+                                                        first.brainWidth,
+                                                        &PreparedImage::brainPixels,
+                                                        Impl->device),
+                                             queryBlock)
+                  : features);
       const FusionOutput fused = modules.bmflHead->forward(features, fmri);
       const torch::Tensor baseline = modules.baselineHead->forward(features);
       const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);

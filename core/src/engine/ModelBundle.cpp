@@ -58,6 +58,7 @@ template<class Config, class Visit>
 void visitFields(Config& c, Visit&& visit, BrainEncoderConfig*)
 {
   visit("featureSource", c.featureSource);
+  visit("featureBlock", c.featureBlock);
   visit("width", c.width);
   visit("heads", c.heads);
   visit("feedForward", c.feedForward);
@@ -96,6 +97,7 @@ void visitFields(Config& c, Visit&& visit, PreprocessConfig*)
 {
   visit("resizeShortSide", c.resizeShortSide);
   visit("cropSize", c.cropSize);
+  visit("padToMultiple", c.padToMultiple);
   visit("interpolation", c.interpolation);
   visit("grayscaleToRgb", c.grayscaleToRgb);
   visit("mean", c.mean);
@@ -182,6 +184,8 @@ public:
   }
 
   std::string pathOf(const std::string& key) const { return join(Path, key); }
+
+  bool has(const std::string& key) const { return Value.find(key) != nullptr; }
 
   const JsonValue& required(const std::string& key)
   {
@@ -308,12 +312,26 @@ private:
   std::set<std::string> Used;
 };
 
+// Fields added after version 1 of the format: manifests written before lack them and load with
+// the default (the behaviour they were made with).
+bool isLaterField(const std::string& key)
+{
+  return key == "featureBlock" || key == "padToMultiple";
+}
+
 template<class Config>
 Config configFromJson(const JsonValue& json, const std::string& file, const std::string& path)
 {
   Config config;
   ObjectReader reader(json, path, file);
-  visitAll(config, [&](const char* key, auto& value) { reader.read(key, value); });
+  visitAll(config,
+           [&](const char* key, auto& value)
+           {
+             if (!isLaterField(key) || reader.has(key))
+             {
+               reader.read(key, value);
+             }
+           });
   reader.finish();
   return config;
 }
@@ -509,6 +527,56 @@ void checkImageSide(const char* field,
   }
 }
 
+// The side of the images a transform gives: the crop, padded up to a multiple.
+std::int64_t paddedSize(const PreprocessConfig& preprocess)
+{
+  const std::int64_t multiple = std::max(preprocess.padToMultiple, 1);
+  return (preprocess.cropSize + multiple - 1) / multiple * multiple;
+}
+
+// Checked before anything reads an image with a transform: it allocates what the sizes say.
+void checkPreprocess(const PreprocessConfig& preprocess,
+                     const std::string& name,
+                     const ImageEncoderConfig& encoder,
+                     const std::string& file)
+{
+  const auto fail = [&](const std::string& problem) { throw FileError(file, problem); };
+  if (preprocess.mean.size() != static_cast<std::size_t>(encoder.inChannels) ||
+      preprocess.std.size() != static_cast<std::size_t>(encoder.inChannels))
+  {
+    fail(name + ".mean and " + name +
+         ".std need one value per channel (architecture.encoder.inChannels is " +
+         std::to_string(encoder.inChannels) + ")");
+  }
+  for (double deviation : preprocess.std)
+  {
+    if (!(deviation > 0.0))
+    {
+      fail(name + ".std values must be positive");
+    }
+  }
+  if (preprocess.cropSize < 1 || preprocess.resizeShortSide < 0)
+  {
+    fail(name + ".cropSize must be positive and " + name +
+         ".resizeShortSide positive or 0 (no resize)");
+  }
+  if (preprocess.padToMultiple < 0 || preprocess.padToMultiple > MaxImageSide)
+  {
+    fail(name + ".padToMultiple is " + std::to_string(preprocess.padToMultiple) +
+         " but must be between 0 (no padding) and " + std::to_string(MaxImageSide));
+  }
+  const std::string field =
+    name + (preprocess.padToMultiple > 1 ? ".cropSize (padded)" : ".cropSize");
+  checkImageSide(field.c_str(), paddedSize(preprocess), encoder, file);
+  if (preprocess.resizeShortSide > std::min(MaxImageSide, MaxGridScale * preprocess.cropSize))
+  {
+    fail(name + ".resizeShortSide is " + std::to_string(preprocess.resizeShortSide) +
+         " but may be at most " +
+         std::to_string(std::min(MaxImageSide, MaxGridScale * preprocess.cropSize)) + " (" +
+         std::to_string(MaxGridScale) + " times " + name + ".cropSize)");
+  }
+}
+
 // The file a manifest names inside the bundle folder, with links resolved: it must stay inside
 // the folder and be a regular file (a FIFO would block the reader, a device never end).
 std::string fileInsideBundle(const std::string& bundleDir,
@@ -645,10 +713,25 @@ void validateModelConfig(const BmflModelConfig& config,
   }
 
   const BrainEncoderConfig& brain = config.brainEncoder;
-  if (brain.featureSource != "last_block_query" && brain.featureSource != "patch_tokens")
+  if (brain.featureSource != "last_block_query" && brain.featureSource != "block_query" &&
+      brain.featureSource != "patch_tokens")
   {
     fail("brainEncoder.featureSource is " + inQuotes(brain.featureSource) +
-         " but must be \"last_block_query\" or \"patch_tokens\"");
+         " but must be \"last_block_query\", \"block_query\" or \"patch_tokens\"");
+  }
+  if (brain.featureSource == "block_query")
+  {
+    if (brain.featureBlock < -encoder.depth || brain.featureBlock >= encoder.depth)
+    {
+      fail("brainEncoder.featureBlock is " + std::to_string(brain.featureBlock) +
+           " but the encoder has blocks 0 to " + std::to_string(encoder.depth - 1) +
+           " (or -1 to -" + std::to_string(encoder.depth) + " from the end)");
+    }
+  }
+  else if (brain.featureBlock != -1)
+  {
+    fail("brainEncoder.featureBlock is " + std::to_string(brain.featureBlock) +
+         " but only featureSource \"block_query\" reads a block (-1 otherwise)");
   }
   positive("brainEncoder.width", brain.width);
   positive("brainEncoder.heads", brain.heads);
@@ -819,6 +902,10 @@ JsonValue manifestToJson(const BundleManifest& manifest, const std::string& vert
   root.set("architecture", modelConfigToJson(manifest.model));
   root.set("classes", toJson(manifest.classNames));
   root.set("preprocess", configToJson(manifest.preprocess));
+  if (manifest.brainPreprocess)
+  {
+    root.set("brainPreprocess", configToJson(*manifest.brainPreprocess));
+  }
 
   JsonValue space = JsonValue::object();
   space.set("name", manifest.vertexSpace.name);
@@ -930,6 +1017,11 @@ BundleManifest readBundleManifest(const std::string& bundleDir)
   reader.read("classes", manifest.classNames);
   manifest.preprocess =
     configFromJson<PreprocessConfig>(reader.required("preprocess"), manifestPath, "preprocess");
+  if (reader.has("brainPreprocess"))
+  {
+    manifest.brainPreprocess = configFromJson<PreprocessConfig>(
+      reader.required("brainPreprocess"), manifestPath, "brainPreprocess");
+  }
 
   // Vertex space: names and counts here, arrays in the checksummed side file.
   {
@@ -1102,35 +1194,19 @@ BundleManifest readBundleManifest(const std::string& bundleDir)
     fail("architecture.numClasses is " + std::to_string(manifest.model.numClasses) +
          " but classes lists " + std::to_string(manifest.classNames.size()) + " names");
   }
-  if (manifest.preprocess.mean.size() !=
-        static_cast<std::size_t>(manifest.model.encoder.inChannels) ||
-      manifest.preprocess.std.size() != static_cast<std::size_t>(manifest.model.encoder.inChannels))
-  {
-    fail("preprocess.mean and preprocess.std need one value per channel (architecture.encoder."
-         "inChannels is " +
-         std::to_string(manifest.model.encoder.inChannels) + ")");
-  }
-  for (double deviation : manifest.preprocess.std)
-  {
-    if (!(deviation > 0.0))
-    {
-      fail("preprocess.std values must be positive");
-    }
-  }
   validateModelConfig(manifest.model, manifest.vertexSpace, manifestPath);
-  // Checked before anything reads an image with them: the transform allocates what they say.
-  const PreprocessConfig& preprocess = manifest.preprocess;
-  if (preprocess.cropSize < 1 || preprocess.resizeShortSide < 1)
+  checkPreprocess(manifest.preprocess, "preprocess", manifest.model.encoder, manifestPath);
+  if (manifest.brainPreprocess)
   {
-    fail("preprocess.cropSize and preprocess.resizeShortSide must be positive");
-  }
-  checkImageSide("preprocess.cropSize", preprocess.cropSize, manifest.model.encoder, manifestPath);
-  if (preprocess.resizeShortSide > std::min(MaxImageSide, MaxGridScale * preprocess.cropSize))
-  {
-    fail("preprocess.resizeShortSide is " + std::to_string(preprocess.resizeShortSide) +
-         " but may be at most " +
-         std::to_string(std::min(MaxImageSide, MaxGridScale * preprocess.cropSize)) + " (" +
-         std::to_string(MaxGridScale) + " times preprocess.cropSize)");
+    const PreprocessConfig& brain = *manifest.brainPreprocess;
+    checkPreprocess(brain, "brainPreprocess", manifest.model.encoder, manifestPath);
+    const int patch = manifest.model.encoder.patchSize;
+    if (paddedSize(brain) % patch != 0)
+    {
+      fail("brainPreprocess gives images of " + std::to_string(paddedSize(brain)) +
+           " pixels a side, not a multiple of architecture.encoder.patchSize " +
+           std::to_string(patch) + " (set padToMultiple to " + std::to_string(patch) + ")");
+    }
   }
   return manifest;
 }

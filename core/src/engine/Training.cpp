@@ -61,6 +61,10 @@ std::string preprocessingText(const PreprocessConfig& preprocess)
   {
     text << ' ' << value;
   }
+  if (preprocess.padToMultiple > 1)
+  {
+    text << " pad " << preprocess.padToMultiple;
+  }
   return text.str();
 }
 
@@ -255,11 +259,13 @@ struct Trainer::State
   VertexSpace space;
   std::vector<std::string> classNames;
   PreprocessConfig preprocess;
+  std::optional<PreprocessConfig> brainPreprocess; ///< the brain encoder's own input, if any
   BmflModules modules;
   torch::Device device{ torch::kCPU };
   std::string cacheFolder;
   bool ownsCacheFolder = false;
-  std::string encoderKey; ///< digest of encoder weights + preprocessing: keys cached features
+  std::string encoderKey;      ///< digest of encoder weights + preprocessing: keys cached features
+  std::string brainFeatureKey; ///< the same for the brain encoder's input (brainPreprocess)
   FeatureCacheStats stats;
   std::vector<DatasetRecord> datasets;
   std::vector<std::pair<std::string, double>> metrics;
@@ -293,10 +299,34 @@ struct Trainer::State
 
   void refreshEncoderKey()
   {
-    encoderKey = sha256Hex(moduleChecksum(*modules.encoder) + "\n" + preprocessingText(preprocess));
+    const std::string weights = moduleChecksum(*modules.encoder);
+    // The cached queries are those of the brain encoder's block (the last one unless chosen).
+    const int block = queryBlock();
+    const std::string blockText = block == -1 ? "" : "\nquery block " + std::to_string(block);
+    encoderKey = sha256Hex(weights + "\n" + preprocessingText(preprocess) + blockText);
+    brainFeatureKey =
+      brainPreprocess
+        ? sha256Hex(weights + "\nbrain " + preprocessingText(*brainPreprocess) + blockText)
+        : std::string();
   }
 
+  int queryBlock() const { return brainQueryBlock(config.brainEncoder); }
+
   FeatureCache cache() const { return FeatureCache(cacheFolder, encoderKey); }
+  FeatureCache brainCache() const { return FeatureCache(cacheFolder, brainFeatureKey); }
+
+  // The side of the brain encoder's input: its crop padded up to a multiple.
+  std::int64_t brainSide() const
+  {
+    const std::int64_t multiple = std::max(brainPreprocess->padToMultiple, 1);
+    return (brainPreprocess->cropSize + multiple - 1) / multiple * multiple;
+  }
+
+  std::size_t brainImageValues() const
+  {
+    const auto side = static_cast<std::size_t>(brainSide());
+    return static_cast<std::size_t>(config.encoder.inChannels) * side * side;
+  }
 
   void recordDataset(const ExampleSource& source)
   {
@@ -340,6 +370,13 @@ struct Trainer::State
         " pixel values but the model takes " + std::to_string(config.encoder.inChannels) + "x" +
         std::to_string(config.encoder.imageSize) + "x" + std::to_string(config.encoder.imageSize));
     }
+    if (brainPreprocess && example.brainImage.size() != brainImageValues())
+    {
+      throw std::invalid_argument("training example " + example.id + " has " +
+                                  std::to_string(example.brainImage.size()) +
+                                  " brain encoder input values but the brain preprocessing gives " +
+                                  std::to_string(brainImageValues()));
+    }
   }
 
   // The caching passes report every 64 images (epoch 0): on a large data set they are the long
@@ -362,13 +399,49 @@ struct Trainer::State
     }
   }
 
-  // Runs the frozen encoder once per image whose features are not cached yet, in batches.
-  // Returns false when cancelled.
+  // The frozen encoder's features of images (each side * side pixels) stored under their ids.
+  void storeFeatures(const FeatureCache& store,
+                     const std::vector<std::string>& ids,
+                     const std::vector<const std::vector<float>*>& images,
+                     std::int64_t side)
+  {
+    torch::Tensor batch = torch::empty(
+      { static_cast<std::int64_t>(images.size()), config.encoder.inChannels, side, side });
+    for (std::size_t i = 0; i < images.size(); ++i)
+    {
+      std::memcpy(batch[static_cast<std::int64_t>(i)].data_ptr<float>(),
+                  images[i]->data(),
+                  images[i]->size() * sizeof(float));
+    }
+    const ImageFeatures features = modules.encoder->forward(batch.to(device), queryBlock());
+    stats.encoderImages += static_cast<std::int64_t>(images.size());
+    for (std::size_t i = 0; i < images.size(); ++i)
+    {
+      const auto row = static_cast<std::int64_t>(i);
+      CachedFeatures entry;
+      entry.dim = features.cls.size(1);
+      entry.tokens = features.patches.size(1);
+      entry.gridHeight = features.gridHeight;
+      entry.gridWidth = features.gridWidth;
+      entry.cls = tensorToFloats(features.cls[row]);
+      entry.patches = tensorToFloats(features.patches[row]);
+      entry.lastQuery = tensorToFloats(features.lastQuery[row]);
+      store.storeFeatures(ids[i], entry);
+    }
+  }
+
+  // Runs the frozen encoder once per image whose features are not cached yet, in batches (a
+  // second time on the brain encoder's input when it has its own). Returns false when cancelled.
   bool ensureFeatures(const ExampleSource& source, int batchSize, const TrainingControl& control)
   {
     const FeatureCache store = cache();
     store.removeStaleTemporaries();
-    const std::int64_t side = config.encoder.imageSize;
+    const std::optional<FeatureCache> brainStore =
+      brainPreprocess ? std::optional<FeatureCache>(brainCache()) : std::nullopt;
+    if (brainStore)
+    {
+      brainStore->removeStaleTemporaries();
+    }
     std::vector<TrainingExample> pending;
     const auto flush = [&]()
     {
@@ -378,28 +451,19 @@ struct Trainer::State
       }
       torch::NoGradGuard noGrad;
       modules.encoder->eval();
-      torch::Tensor batch = torch::empty(
-        { static_cast<std::int64_t>(pending.size()), config.encoder.inChannels, side, side });
-      for (std::size_t i = 0; i < pending.size(); ++i)
+      std::vector<std::string> ids;
+      std::vector<const std::vector<float>*> images;
+      std::vector<const std::vector<float>*> brainImages;
+      for (const TrainingExample& example : pending)
       {
-        std::memcpy(batch[static_cast<std::int64_t>(i)].data_ptr<float>(),
-                    pending[i].image.data(),
-                    pending[i].image.size() * sizeof(float));
+        ids.push_back(example.id);
+        images.push_back(&example.image);
+        brainImages.push_back(&example.brainImage);
       }
-      const ImageFeatures features = modules.encoder->forward(batch.to(device));
-      stats.encoderImages += static_cast<std::int64_t>(pending.size());
-      for (std::size_t i = 0; i < pending.size(); ++i)
+      storeFeatures(store, ids, images, config.encoder.imageSize);
+      if (brainStore)
       {
-        const auto row = static_cast<std::int64_t>(i);
-        CachedFeatures entry;
-        entry.dim = features.cls.size(1);
-        entry.tokens = features.patches.size(1);
-        entry.gridHeight = features.gridHeight;
-        entry.gridWidth = features.gridWidth;
-        entry.cls = tensorToFloats(features.cls[row]);
-        entry.patches = tensorToFloats(features.patches[row]);
-        entry.lastQuery = tensorToFloats(features.lastQuery[row]);
-        store.storeFeatures(pending[i].id, entry);
+        storeFeatures(*brainStore, ids, brainImages, brainSide());
       }
       pending.clear();
     };
@@ -410,7 +474,8 @@ struct Trainer::State
         return false;
       }
       reportPass("image features", index, source.size(), control);
-      if (store.hasFeatures(source.id(index)))
+      const std::string id = source.id(index);
+      if (store.hasFeatures(id) && (!brainStore || brainStore->hasFeatures(id)))
       {
         ++stats.featureHits;
         continue;
@@ -430,7 +495,18 @@ struct Trainer::State
 
   ImageFeatures loadFeatures(const std::vector<std::string>& ids) const
   {
-    const FeatureCache store = cache();
+    return loadFeaturesFrom(cache(), ids);
+  }
+
+  // What the brain encoder reads: the features of its own input when it has one.
+  ImageFeatures loadBrainFeatures(const std::vector<std::string>& ids) const
+  {
+    return loadFeaturesFrom(brainPreprocess ? brainCache() : cache(), ids);
+  }
+
+  ImageFeatures loadFeaturesFrom(const FeatureCache& store,
+                                 const std::vector<std::string>& ids) const
+  {
     std::vector<torch::Tensor> cls;
     std::vector<torch::Tensor> patches;
     std::vector<torch::Tensor> lastQuery;
@@ -471,7 +547,7 @@ struct Trainer::State
       }
       torch::NoGradGuard noGrad;
       modules.brainEncoder->eval();
-      const torch::Tensor fmri = modules.brainEncoder->forward(loadFeatures(pending));
+      const torch::Tensor fmri = modules.brainEncoder->forward(loadBrainFeatures(pending));
       for (std::size_t i = 0; i < pending.size(); ++i)
       {
         store.storeFmri(pending[i], brainKey, tensorToFloats(fmri[static_cast<std::int64_t>(i)]));
@@ -567,6 +643,7 @@ std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
   state->space = manifest.vertexSpace;
   state->classNames = manifest.classNames;
   state->preprocess = manifest.preprocess;
+  state->brainPreprocess = manifest.brainPreprocess;
   state->datasets = manifest.provenance.datasets;
   state->metrics = manifest.provenance.finalMetrics;
   state->epochs = manifest.provenance.epochs;
@@ -576,6 +653,24 @@ std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
 }
 
 Trainer::~Trainer() = default;
+
+void Trainer::setBrainPreprocess(const std::optional<PreprocessConfig>& brainPreprocess)
+{
+  if (brainPreprocess)
+  {
+    const int multiple = std::max(brainPreprocess->padToMultiple, 1);
+    const int side = (brainPreprocess->cropSize + multiple - 1) / multiple * multiple;
+    if (brainPreprocess->cropSize < 1 || side % Impl->config.encoder.patchSize != 0)
+    {
+      throw std::invalid_argument("the brain preprocessing gives images of " +
+                                  std::to_string(side) +
+                                  " pixels a side, not a positive multiple of the patch size " +
+                                  std::to_string(Impl->config.encoder.patchSize));
+    }
+  }
+  Impl->brainPreprocess = brainPreprocess;
+  Impl->refreshEncoderKey();
+}
 
 void Trainer::loadEncoderWeights(const std::string& checkpointPath)
 {
@@ -914,7 +1009,7 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
       loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
       {
         const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
-        const torch::Tensor predicted = model->forward(state.loadFeatures(batchIds));
+        const torch::Tensor predicted = model->forward(state.loadBrainFeatures(batchIds));
         return optimise(optimizer,
                         torch::mse_loss(predicted, target),
                         model->parameters(),
@@ -934,7 +1029,7 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
                                    first,
                                    std::min(loop.batchSize, validationIndices.size() - first),
                                    batchIds));
-          predictions.push_back(model->forward(state.loadFeatures(batchIds)));
+          predictions.push_back(model->forward(state.loadBrainFeatures(batchIds)));
         }
         const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
         const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
@@ -1183,6 +1278,7 @@ void Trainer::saveBundle(const std::string& bundleDir, const TrainingProvenance&
   manifest.model = Impl->config;
   manifest.classNames = Impl->classNames;
   manifest.preprocess = Impl->preprocess;
+  manifest.brainPreprocess = Impl->brainPreprocess;
   manifest.vertexSpace = Impl->space;
   manifest.provenance = provenance;
   // What the trainer saw fills what the caller left empty.

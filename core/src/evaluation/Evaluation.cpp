@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -34,6 +36,12 @@ std::string number(double value)
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
   return text;
+}
+
+/// Names of ImageNet-C datasets start with their spec kind.
+bool isImageNetC(const std::string& name)
+{
+  return name.rfind("imagenet-c:", 0) == 0;
 }
 } // namespace
 
@@ -166,6 +174,26 @@ PairedAccuracy pairBmflVerdicts(const DatasetAccuracy& first, const DatasetAccur
   return paired;
 }
 
+std::vector<std::shared_ptr<const ImageDataset>> evaluationRows(
+  const std::vector<std::shared_ptr<const ImageDataset>>& datasets)
+{
+  std::vector<std::shared_ptr<const ImageDataset>> rows;
+  for (const std::shared_ptr<const ImageDataset>& dataset : datasets)
+  {
+    const std::optional<ImageDataset::Part> part = dataset->partOf();
+    if (!isImageNetC(part ? part->whole : dataset->name()))
+    {
+      rows.push_back(dataset);
+      continue;
+    }
+    for (std::shared_ptr<const ImageDataset>& one : splitIntoParts(dataset))
+    {
+      rows.push_back(std::move(one));
+    }
+  }
+  return rows;
+}
+
 std::vector<DatasetAccuracy> evaluateDatasets(
   InferenceEngine& engine,
   const std::vector<std::shared_ptr<const ImageDataset>>& datasets,
@@ -179,21 +207,33 @@ std::vector<DatasetAccuracy> evaluateDatasets(
   }
   const BundleManifest& manifest = engine.manifest();
   const std::size_t modelClasses = manifest.classNames.size();
+  // Every dataset is checked before any is evaluated.
+  std::vector<PreprocessConfig> transforms;
+  for (const std::shared_ptr<const ImageDataset>& dataset : datasets)
+  {
+    if (dataset->outputIndices().empty() && dataset->classNames().size() != modelClasses)
+    {
+      throw std::invalid_argument(dataset->name() + " has " +
+                                  std::to_string(dataset->classNames().size()) +
+                                  " classes; the model has " + std::to_string(modelClasses));
+    }
+    transforms.push_back(datasetPreprocess(*dataset, manifest.preprocess));
+  }
   std::vector<DatasetAccuracy> rows;
   for (std::size_t d = 0; d < datasets.size(); ++d)
   {
     const ImageDataset& dataset = *datasets[d];
     const std::vector<int> outputIndices = dataset.outputIndices();
-    if (outputIndices.empty() && dataset.classNames().size() != modelClasses)
-    {
-      throw std::invalid_argument(dataset.name() + " has " +
-                                  std::to_string(dataset.classNames().size()) +
-                                  " classes; the model has " + std::to_string(modelClasses));
-    }
     DatasetAccuracy row;
     row.dataset = dataset.name();
+    if (const std::optional<ImageDataset::Part> part = dataset.partOf())
+    {
+      row.whole = part->whole;
+      row.part = part->part;
+    }
     StreamOptions streamOptions;
-    streamOptions.transform = manifest.preprocess;
+    streamOptions.transform = transforms[d];
+    streamOptions.brainTransform = manifest.brainPreprocess;
     streamOptions.workers = options.workers;
     streamOptions.cancel = cancel;
     if (options.limit > 0)
@@ -239,6 +279,9 @@ std::vector<DatasetAccuracy> evaluateDatasets(
       image.height = item.tensor.height;
       image.width = item.tensor.width;
       image.pixels = std::move(item.tensor.values);
+      image.brainHeight = item.brainTensor.height;
+      image.brainWidth = item.brainTensor.width;
+      image.brainPixels = std::move(item.brainTensor.values);
       batch.push_back(std::move(image));
       labels.push_back(item.label);
       if (batch.size() == static_cast<std::size_t>(options.batchSize))
@@ -263,11 +306,88 @@ std::vector<DatasetAccuracy> evaluateDatasets(
   return rows;
 }
 
+std::vector<ImageNetCRows> summarizeImageNetCRows(const std::vector<DatasetAccuracy>& rows)
+{
+  const DatasetAccuracy* clean = nullptr;
+  for (const DatasetAccuracy& row : rows)
+  {
+    if (clean == nullptr && row.whole.empty() && row.images > 0 &&
+        row.dataset.rfind("imagenet-val:", 0) == 0)
+    {
+      clean = &row;
+    }
+  }
+  struct Errors
+  {
+    std::string dataset;
+    std::size_t images = 0;
+    // corruption -> severity -> (baseline error, BMFL error)
+    std::map<std::string, std::map<std::string, std::pair<double, double>>> bySeverity;
+    std::map<std::string, std::size_t> imagesOf;
+  };
+  std::vector<Errors> datasets;
+  for (const DatasetAccuracy& row : rows)
+  {
+    const std::size_t slash = row.part.find('/');
+    if (!isImageNetC(row.whole) || slash == std::string::npos || row.images == 0)
+    {
+      continue;
+    }
+    auto found = std::find_if(datasets.begin(),
+                              datasets.end(),
+                              [&](const Errors& errors) { return errors.dataset == row.whole; });
+    if (found == datasets.end())
+    {
+      datasets.push_back({ row.whole, 0, {}, {} });
+      found = datasets.end() - 1;
+    }
+    const std::string corruption = row.part.substr(0, slash);
+    found->images += row.images;
+    found->imagesOf[corruption] += row.images;
+    found->bySeverity[corruption][row.part.substr(slash + 1)] = { 1.0 - row.baselineAccuracy(),
+                                                                  1.0 - row.bmflAccuracy() };
+  }
+  std::vector<ImageNetCRows> summaries;
+  for (const Errors& errors : datasets)
+  {
+    std::map<std::string, std::vector<double>> baseline;
+    std::map<std::string, std::vector<double>> bmfl;
+    for (const auto& [corruption, severities] : errors.bySeverity)
+    {
+      for (const auto& [severity, error] : severities) // severities "1".."5", in order
+      {
+        baseline[corruption].push_back(error.first);
+        bmfl[corruption].push_back(error.second);
+      }
+    }
+    ImageNetCRows summary;
+    summary.dataset = errors.dataset;
+    summary.images = errors.images;
+    std::optional<double> baselineClean;
+    std::optional<double> bmflClean;
+    if (clean != nullptr)
+    {
+      summary.cleanDataset = clean->dataset;
+      baselineClean = 1.0 - clean->baselineAccuracy();
+      bmflClean = 1.0 - clean->bmflAccuracy();
+    }
+    summary.baseline = summarizeImageNetC(baseline, baselineClean);
+    summary.bmfl = summarizeImageNetC(bmfl, bmflClean);
+    for (const CorruptionScore& score : summary.baseline.corruptions)
+    {
+      summary.corruptionImages.push_back(errors.imagesOf.at(score.corruption));
+    }
+    summaries.push_back(std::move(summary));
+  }
+  return summaries;
+}
+
 std::string accuracyCsv(const std::vector<DatasetAccuracy>& rows)
 {
   std::ostringstream csv;
   csv << "dataset,images,baseline_accuracy,baseline_ci95_low,baseline_ci95_high,bmfl_accuracy,"
-         "bmfl_ci95_low,bmfl_ci95_high,only_baseline_correct,only_bmfl_correct,mcnemar_p\n";
+         "bmfl_ci95_low,bmfl_ci95_high,only_baseline_correct,only_bmfl_correct,mcnemar_p,"
+         "statistic,baseline_value,bmfl_value\n";
   for (const DatasetAccuracy& row : rows)
   {
     const Interval baseline = row.baselineInterval();
@@ -276,7 +396,46 @@ std::string accuracyCsv(const std::vector<DatasetAccuracy>& rows)
         << ',' << number(baseline.low) << ',' << number(baseline.high) << ','
         << number(row.bmflAccuracy()) << ',' << number(bmfl.low) << ',' << number(bmfl.high) << ','
         << row.onlyBaselineCorrect << ',' << row.onlyBmflCorrect << ',' << number(row.mcNemarP())
-        << '\n';
+        << ",,,\n";
+  }
+  // Summary rows: the accuracy columns empty, the statistic and both heads' values filled.
+  auto statistic = [&](const std::string& dataset,
+                       std::size_t images,
+                       const char* name,
+                       const std::optional<double>& baseline,
+                       const std::optional<double>& bmfl)
+  {
+    if (baseline && bmfl)
+    {
+      csv << csvField(dataset) << ',' << images << ",,,,,,,,,," << name << ',' << number(*baseline)
+          << ',' << number(*bmfl) << '\n';
+    }
+  };
+  for (const ImageNetCRows& summary : summarizeImageNetCRows(rows))
+  {
+    for (std::size_t c = 0; c < summary.baseline.corruptions.size(); ++c)
+    {
+      const CorruptionScore& baseline = summary.baseline.corruptions[c];
+      const CorruptionScore& bmfl = summary.bmfl.corruptions[c];
+      const std::string dataset = summary.dataset + "," + baseline.corruption;
+      statistic(
+        dataset, summary.corruptionImages[c], "CE", baseline.corruptionError, bmfl.corruptionError);
+      statistic(dataset,
+                summary.corruptionImages[c],
+                "relative_CE",
+                baseline.relativeCorruptionError,
+                bmfl.relativeCorruptionError);
+    }
+    statistic(summary.dataset,
+              summary.images,
+              "mCE",
+              summary.baseline.meanCorruptionError,
+              summary.bmfl.meanCorruptionError);
+    statistic(summary.dataset,
+              summary.images,
+              "relative_mCE",
+              summary.baseline.relativeMeanCorruptionError,
+              summary.bmfl.relativeMeanCorruptionError);
   }
   return csv.str();
 }

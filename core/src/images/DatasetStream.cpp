@@ -70,6 +70,10 @@ struct DatasetStream::State
       if (Options.transform)
       {
         item.tensor = evaluationTransform(image, *Options.transform);
+        if (Options.brainTransform)
+        {
+          item.brainTensor = evaluationTransform(image, *Options.brainTransform);
+        }
       }
       else
       {
@@ -136,6 +140,10 @@ DatasetStream::DatasetStream(std::shared_ptr<const ImageDataset> dataset, Stream
   if (options.transform)
   {
     validatePreprocessConfig(*options.transform);
+  }
+  if (options.brainTransform)
+  {
+    validatePreprocessConfig(*options.brainTransform);
   }
   state.Begin = std::min(options.begin, dataset->size());
   state.End = std::max(state.Begin, std::min(options.end, dataset->size()));

@@ -1,6 +1,7 @@
 #include "bmfl/Corruptions.h"
 #include "bmfl/FileError.h"
 #include "bmfl/ImageDataset.h"
+#include "bmfl/ImageNetC.h"
 #include "bmfl/Resources.h"
 #include "io/GzipFile.h"
 
@@ -207,6 +208,8 @@ public:
   {
     return decodeImageFile((Root / Entries.at(index).relativePath).string());
   }
+  int storedCropSize() const override { return StoredCropSize; }
+  void setStoredCropSize(int size) { StoredCropSize = size; }
 
 private:
   std::string Name;
@@ -215,6 +218,7 @@ private:
   std::vector<std::string> ClassFolders; ///< per label, the folder it came from (may be empty)
   std::vector<Entry> Entries;
   std::vector<int> Outputs;
+  int StoredCropSize = 0;
 };
 
 /// A class name as a folder name: '/', '\\', ':' and white space written as '_' (as
@@ -801,33 +805,116 @@ bool isCorruptionFolder(const fs::path& folder)
   return !inside.empty() && std::all_of(inside.begin(), inside.end(), isSeverityFolder);
 }
 
-std::shared_ptr<const ImageDataset> openImageNetC(const std::string& path,
-                                                  const DatasetOptions& options)
+/// ImageNet-C's images: 224 x 224 (Resize 256 + CenterCrop 224 of ImageNet val, then corrupted).
+constexpr int ImageNetCImageSize = 224;
+
+/// A corruption's place in the rows: the published 15, then the 4 extra, then others by name.
+std::size_t corruptionRank(const std::string& name)
 {
-  requireFolder(path);
-  std::vector<std::string> corruptions;
+  const std::vector<std::string>& main = imageNetCCorruptions();
+  const std::vector<std::string>& extra = imageNetCExtraCorruptions();
+  const auto inMain = std::find(main.begin(), main.end(), name);
+  if (inMain != main.end())
+  {
+    return static_cast<std::size_t>(inMain - main.begin());
+  }
+  const auto inExtra = std::find(extra.begin(), extra.end(), name);
+  if (inExtra != extra.end())
+  {
+    return main.size() + static_cast<std::size_t>(inExtra - extra.begin());
+  }
+  return main.size() + extra.size();
+}
+
+/// The corruption folders of an ImageNet-C root, relative to it: CORRUPTION/ directly, or
+/// GROUP/CORRUPTION/ where the release's archives (noise, blur, weather, digital, extra) were
+/// unpacked into folders of their own. In corruptionRank order.
+std::vector<std::string> corruptionFoldersOf(const std::string& path)
+{
+  std::vector<std::string> folders;
   for (const std::string& folder : subfolders(path))
   {
     if (isCorruptionFolder(fs::path(path) / folder))
     {
-      corruptions.push_back(folder);
+      folders.push_back(folder);
+      continue;
+    }
+    for (const std::string& inner : subfolders(fs::path(path) / folder))
+    {
+      if (isCorruptionFolder(fs::path(path) / folder / inner))
+      {
+        folders.push_back(folder + "/" + inner);
+      }
     }
   }
+  std::stable_sort(folders.begin(),
+                   folders.end(),
+                   [](const std::string& a, const std::string& b)
+                   {
+                     const std::string nameA = fs::path(a).filename().string();
+                     const std::string nameB = fs::path(b).filename().string();
+                     const std::size_t rankA = corruptionRank(nameA);
+                     const std::size_t rankB = corruptionRank(nameB);
+                     return rankA != rankB ? rankA < rankB : nameA < nameB;
+                   });
+  return folders;
+}
+
+/// Every subfolder is a corruption folder, or a group folder of nothing but corruption folders.
+bool isImageNetCRoot(const std::string& path, const std::vector<std::string>& folders)
+{
+  return std::all_of(folders.begin(),
+                     folders.end(),
+                     [&](const std::string& folder)
+                     {
+                       const fs::path inside = fs::path(path) / folder;
+                       if (isCorruptionFolder(inside))
+                       {
+                         return true;
+                       }
+                       const std::vector<std::string> inner = subfolders(inside);
+                       return !inner.empty() &&
+                              std::all_of(inner.begin(),
+                                          inner.end(),
+                                          [&](const std::string& name)
+                                          { return isCorruptionFolder(inside / name); });
+                     });
+}
+
+std::shared_ptr<const ImageDataset> openImageNetC(const std::string& path,
+                                                  const DatasetOptions& options)
+{
+  requireFolder(path);
+  const std::vector<std::string> corruptions = corruptionFoldersOf(path);
   if (corruptions.empty())
   {
     throw FileError(path, "no <corruption>/<severity 1-5>/ folders in it (ImageNet-C layout)");
   }
-  // The class folders of every corruption and severity together name the classes.
+  // The class folders of every corruption and severity together name the classes. A part is
+  // named CORRUPTION/SEVERITY whatever group folder it is in.
+  struct Part
+  {
+    std::string folder; ///< relative to path
+    std::string name;   ///< CORRUPTION/SEVERITY
+    std::vector<std::string> classes;
+  };
   std::set<std::string> allClasses;
-  std::vector<std::pair<std::string, std::vector<std::string>>> parts;
+  std::set<std::string> corruptionNames;
+  std::vector<Part> parts;
   for (const std::string& corruption : corruptions)
   {
+    const std::string name = fs::path(corruption).filename().string();
+    if (!corruptionNames.insert(name).second)
+    {
+      throw FileError((fs::path(path) / corruption).string(),
+                      "a second folder of corruption '" + name + "'");
+    }
     for (const std::string& severity : subfolders(fs::path(path) / corruption))
     {
-      const std::string part = corruption + "/" + severity;
-      std::vector<std::string> classes = subfolders(fs::path(path) / part);
-      allClasses.insert(classes.begin(), classes.end());
-      parts.emplace_back(part, std::move(classes));
+      Part part{ corruption + "/" + severity, name + "/" + severity, {} };
+      part.classes = subfolders(fs::path(path) / part.folder);
+      allClasses.insert(part.classes.begin(), part.classes.end());
+      parts.push_back(std::move(part));
     }
   }
   ClassMapping mapping =
@@ -836,29 +923,37 @@ std::shared_ptr<const ImageDataset> openImageNetC(const std::string& path,
   // into another is not followed.
   FolderWalk walk;
   walk.reserve(path);
-  for (const auto& [part, classes] : parts)
+  for (const Part& part : parts)
   {
-    for (const std::string& folder : classes)
+    for (const std::string& folder : part.classes)
     {
-      walk.reserve(fs::path(path) / part / folder);
+      walk.reserve(fs::path(path) / part.folder / folder);
     }
   }
   std::vector<FileListDataset::Entry> entries;
-  for (const auto& [part, classes] : parts)
+  for (const Part& part : parts)
   {
-    std::vector<FileListDataset::Entry> inPart =
-      entriesOfClassFolders(fs::path(path) / part, classes, mapping.labelOf, part, path, walk);
+    std::vector<FileListDataset::Entry> inPart = entriesOfClassFolders(
+      fs::path(path) / part.folder, part.classes, mapping.labelOf, part.name, path, walk);
     std::move(inPart.begin(), inPart.end(), std::back_inserter(entries));
   }
   if (entries.empty())
   {
     throw FileError(path, "no image files in its corruption folders");
   }
-  return std::make_shared<FileListDataset>("imagenet-c:" + path,
-                                           path,
-                                           std::move(mapping.classNames),
-                                           std::move(mapping.classFolders),
-                                           std::move(entries));
+  auto dataset = std::make_shared<FileListDataset>("imagenet-c:" + path,
+                                                   path,
+                                                   std::move(mapping.classNames),
+                                                   std::move(mapping.classFolders),
+                                                   std::move(entries));
+  // A tree that bmfl make-ood wrote (its make-ood.json beside the corruptions) holds its source's
+  // images at their own size: the bundle's transform, resize included, suits it.
+  std::error_code error;
+  if (!fs::exists(fs::path(path) / "make-ood.json", error))
+  {
+    dataset->setStoredCropSize(ImageNetCImageSize);
+  }
+  return dataset;
 }
 
 // ---- IDX ------------------------------------------------------------------------------------
@@ -1055,10 +1150,7 @@ std::shared_ptr<const ImageDataset> detectDataset(const std::string& path,
   {
     return openImageNetV2(path, options);
   }
-  if (std::all_of(folders.begin(),
-                  folders.end(),
-                  [&](const std::string& folder)
-                  { return isCorruptionFolder(fs::path(path) / folder); }))
+  if (isImageNetCRoot(path, folders))
   {
     return openImageNetC(path, options);
   }
@@ -1082,18 +1174,22 @@ std::vector<std::string> splitCommas(const std::string& text)
   }
 }
 
-/// A view of some of another dataset's items.
+/// A view of some of another dataset's items: one part of it.
 class SubsetDataset final : public ImageDataset
 {
 public:
   SubsetDataset(std::shared_ptr<const ImageDataset> base,
-                std::string name,
+                std::string part,
                 std::vector<std::size_t> indices)
     : Base(std::move(base))
-    , Name(std::move(name))
+    , Name(Base->name() + "," + part)
+    , PartName(std::move(part))
     , Indices(std::move(indices))
   {
   }
+  /// A part of this part is a part of the whole: its indices into the whole.
+  const std::shared_ptr<const ImageDataset>& whole() const { return Base; }
+  std::size_t wholeIndex(std::size_t index) const { return Indices.at(index); }
   std::string name() const override { return Name; }
   std::size_t size() const override { return Indices.size(); }
   const std::vector<std::string>& classNames() const override { return Base->classNames(); }
@@ -1103,12 +1199,31 @@ public:
   std::string subset(std::size_t index) const override { return Base->subset(Indices.at(index)); }
   std::string classFolderName(int label) const override { return Base->classFolderName(label); }
   Image loadImage(std::size_t index) const override { return Base->loadImage(Indices.at(index)); }
+  int storedCropSize() const override { return Base->storedCropSize(); }
+  std::optional<Part> partOf() const override { return Part{ Base->name(), PartName }; }
 
 private:
   std::shared_ptr<const ImageDataset> Base;
   std::string Name;
+  std::string PartName;
   std::vector<std::size_t> Indices;
 };
+
+/// The whole dataset a dataset is a part of (itself when it is whole), and the index map.
+std::shared_ptr<const ImageDataset> wholeOf(const std::shared_ptr<const ImageDataset>& dataset,
+                                            std::vector<std::size_t>& indices)
+{
+  const auto* part = dynamic_cast<const SubsetDataset*>(dataset.get());
+  if (part == nullptr)
+  {
+    return dataset;
+  }
+  for (std::size_t& index : indices)
+  {
+    index = part->wholeIndex(index);
+  }
+  return part->whole();
+}
 
 } // namespace
 
@@ -1154,8 +1269,60 @@ std::shared_ptr<const ImageDataset> selectSubset(std::shared_ptr<const ImageData
   {
     throw std::invalid_argument("dataset " + base->name() + " has no subset '" + subsetName + "'");
   }
-  std::string name = base->name() + "," + subsetName;
-  return std::make_shared<SubsetDataset>(std::move(base), std::move(name), std::move(indices));
+  std::shared_ptr<const ImageDataset> whole = wholeOf(base, indices);
+  return std::make_shared<SubsetDataset>(std::move(whole), subsetName, std::move(indices));
+}
+
+std::vector<std::shared_ptr<const ImageDataset>> splitIntoParts(
+  std::shared_ptr<const ImageDataset> dataset)
+{
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::size_t>> indicesOf;
+  for (std::size_t i = 0; i < dataset->size(); ++i)
+  {
+    std::vector<std::size_t>& indices = indicesOf[dataset->subset(i)];
+    if (indices.empty())
+    {
+      order.push_back(dataset->subset(i));
+    }
+    indices.push_back(i);
+  }
+  const std::optional<ImageDataset::Part> part = dataset->partOf();
+  if (order.empty() ||
+      (order.size() == 1 && (order[0].empty() || (part && part->part == order[0]))))
+  {
+    return { std::move(dataset) }; // a whole without parts, or one part already
+  }
+  std::vector<std::shared_ptr<const ImageDataset>> parts;
+  for (const std::string& subset : order)
+  {
+    std::vector<std::size_t> indices = std::move(indicesOf[subset]);
+    std::shared_ptr<const ImageDataset> whole = wholeOf(dataset, indices);
+    parts.push_back(std::make_shared<SubsetDataset>(std::move(whole), subset, std::move(indices)));
+  }
+  return parts;
+}
+
+PreprocessConfig datasetPreprocess(const ImageDataset& dataset, const PreprocessConfig& model)
+{
+  const int stored = dataset.storedCropSize();
+  if (stored <= 0)
+  {
+    return model;
+  }
+  if (model.cropSize > stored)
+  {
+    throw std::invalid_argument(dataset.name() + ": its images are " + std::to_string(stored) +
+                                " x " + std::to_string(stored) +
+                                " and are centre-cropped without resizing (Hendrycks' protocol), "
+                                "but the model crops " +
+                                std::to_string(model.cropSize) +
+                                " px; use a bundle whose crop is " + "at most " +
+                                std::to_string(stored));
+  }
+  PreprocessConfig cropOnly = model;
+  cropOnly.resizeShortSide = 0;
+  return cropOnly;
 }
 
 std::vector<std::string> listSubsets(const ImageDataset& dataset)

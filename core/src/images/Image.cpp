@@ -619,9 +619,10 @@ Image convertChannels(const Image& image, int channels)
 
 void validatePreprocessConfig(const PreprocessConfig& config)
 {
-  if (config.resizeShortSide < 1 || config.cropSize < 1)
+  if (config.resizeShortSide < 0 || config.cropSize < 1 || config.padToMultiple < 0)
   {
-    throw std::invalid_argument("transform: resizeShortSide and cropSize must be at least 1");
+    throw std::invalid_argument("transform: cropSize must be at least 1, resizeShortSide and "
+                                "padToMultiple at least 0");
   }
   parseFilter(config.interpolation);
   if (config.mean.empty() || config.mean.size() != config.std.size())
@@ -648,9 +649,12 @@ ImageTensor evaluationTransform(const Image& image, const PreprocessConfig& conf
                                 " values for an image of " + std::to_string(outChannels) +
                                 " channels");
   }
-  int resizedWidth = 0;
-  int resizedHeight = 0;
-  shortSideSize(image.width, image.height, config.resizeShortSide, resizedWidth, resizedHeight);
+  int resizedWidth = image.width;
+  int resizedHeight = image.height;
+  if (config.resizeShortSide > 0)
+  {
+    shortSideSize(image.width, image.height, config.resizeShortSide, resizedWidth, resizedHeight);
+  }
   const int size = config.cropSize;
   Image cropped;
   if (size <= resizedWidth && size <= resizedHeight)
@@ -679,13 +683,17 @@ ImageTensor evaluationTransform(const Image& image, const PreprocessConfig& conf
       centerCrop(resizeImage(image, resizedWidth, resizedHeight, config.interpolation), size);
   }
 
+  // Normalised values, then zeros bottom and right up to the padded size (Adeli et al.).
+  const int multiple = std::max(config.padToMultiple, 1);
+  const int padded = (size + multiple - 1) / multiple * multiple;
   ImageTensor tensor;
   tensor.channels = outChannels;
-  tensor.height = size;
-  tensor.width = size;
-  const std::size_t plane = static_cast<std::size_t>(size) * static_cast<std::size_t>(size);
-  tensor.values.resize(plane * static_cast<std::size_t>(outChannels));
+  tensor.height = padded;
+  tensor.width = padded;
+  const std::size_t plane = static_cast<std::size_t>(padded) * static_cast<std::size_t>(padded);
+  tensor.values.assign(plane * static_cast<std::size_t>(outChannels), 0.0f);
   const std::size_t inChannels = static_cast<std::size_t>(cropped.channels);
+  const auto side = static_cast<std::size_t>(size);
   for (int c = 0; c < outChannels; ++c)
   {
     const std::size_t statistic = config.mean.size() == 1 ? 0 : static_cast<std::size_t>(c);
@@ -693,12 +701,41 @@ ImageTensor evaluationTransform(const Image& image, const PreprocessConfig& conf
     const float offset = static_cast<float>(config.mean[statistic] / config.std[statistic]);
     const std::size_t sourceChannel = inChannels == 1 ? 0 : static_cast<std::size_t>(c);
     float* out = tensor.values.data() + static_cast<std::size_t>(c) * plane;
-    for (std::size_t i = 0; i < plane; ++i)
+    for (std::size_t y = 0; y < side; ++y)
     {
-      out[i] = cropped.pixels[i * inChannels + sourceChannel] * scale - offset;
+      const std::uint8_t* in = cropped.pixels.data() + y * side * inChannels;
+      float* row = out + y * static_cast<std::size_t>(padded);
+      for (std::size_t x = 0; x < side; ++x)
+      {
+        row[x] = in[x * inChannels + sourceChannel] * scale - offset;
+      }
     }
   }
   return tensor;
+}
+
+PreparedImage prepareImage(const Image& image,
+                           std::string id,
+                           int inChannels,
+                           const PreprocessConfig& preprocess,
+                           const std::optional<PreprocessConfig>& brainPreprocess)
+{
+  const Image converted = convertChannels(image, inChannels);
+  ImageTensor tensor = evaluationTransform(converted, preprocess);
+  PreparedImage prepared;
+  prepared.id = std::move(id);
+  prepared.channels = tensor.channels;
+  prepared.height = tensor.height;
+  prepared.width = tensor.width;
+  prepared.pixels = std::move(tensor.values);
+  if (brainPreprocess)
+  {
+    ImageTensor brain = evaluationTransform(converted, *brainPreprocess);
+    prepared.brainHeight = brain.height;
+    prepared.brainWidth = brain.width;
+    prepared.brainPixels = std::move(brain.values);
+  }
+  return prepared;
 }
 
 } // namespace bmfl

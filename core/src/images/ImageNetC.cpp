@@ -19,6 +19,9 @@ constexpr std::array<double, 15> AlexNetErrors = {
   0.826572, 0.819324, 0.564592, 0.853204, 0.646056, 0.717840, 0.606500
 };
 
+// 1 - 0.56522: torchvision's AlexNet (alexnet-owt-4df8aa71.pth, as ImageNet-C/test.py loads it).
+constexpr double AlexNetCleanError = 0.43478;
+
 } // namespace
 
 const std::vector<std::string>& imageNetCCorruptions()
@@ -43,6 +46,22 @@ const std::vector<std::string>& imageNetCCorruptions()
   return names;
 }
 
+const std::vector<std::string>& imageNetCExtraCorruptions()
+{
+  static const std::vector<std::string> names = {
+    "speckle_noise",
+    "gaussian_blur",
+    "spatter",
+    "saturate",
+  };
+  return names;
+}
+
+double alexNetCleanError()
+{
+  return AlexNetCleanError;
+}
+
 std::optional<double> alexNetImageNetCError(const std::string& corruption)
 {
   const std::vector<std::string>& names = imageNetCCorruptions();
@@ -54,24 +73,33 @@ std::optional<double> alexNetImageNetCError(const std::string& corruption)
   return AlexNetErrors[static_cast<std::size_t>(found - names.begin())];
 }
 
-ImageNetCSummary summarizeImageNetC(const std::map<std::string, std::vector<double>>& errors)
+ImageNetCSummary summarizeImageNetC(const std::map<std::string, std::vector<double>>& errors,
+                                    std::optional<double> cleanError)
 {
   if (errors.empty())
   {
     throw std::invalid_argument("ImageNet-C summary: no corruptions given");
   }
-  // Published order first, then any others by name.
-  std::vector<std::string> order;
-  for (const std::string& name : imageNetCCorruptions())
+  if (cleanError && !(*cleanError >= 0.0 && *cleanError <= 1.0))
   {
-    if (errors.count(name) > 0)
+    throw std::invalid_argument("ImageNet-C summary: the clean error is outside [0, 1]");
+  }
+  // Published order first, then the extra four, then any others by name.
+  std::vector<std::string> order;
+  for (const std::vector<std::string>* names :
+       { &imageNetCCorruptions(), &imageNetCExtraCorruptions() })
+  {
+    for (const std::string& name : *names)
     {
-      order.push_back(name);
+      if (errors.count(name) > 0)
+      {
+        order.push_back(name);
+      }
     }
   }
   for (const auto& entry : errors)
   {
-    if (!alexNetImageNetCError(entry.first))
+    if (std::find(order.begin(), order.end(), entry.first) == order.end())
     {
       order.push_back(entry.first);
     }
@@ -81,6 +109,7 @@ ImageNetCSummary summarizeImageNetC(const std::map<std::string, std::vector<doub
   summary.complete = true;
   double errorSum = 0.0;
   double ceSum = 0.0;
+  double relativeSum = 0.0;
   int ceCount = 0;
   for (const std::string& name : order)
   {
@@ -108,6 +137,14 @@ ImageNetCSummary summarizeImageNetC(const std::map<std::string, std::vector<doub
       score.corruptionError = score.meanError / *alexNet;
       ceSum += *score.corruptionError;
       ++ceCount;
+      if (cleanError)
+      {
+        // sum_s (E - E_clean) / sum_s (E_AlexNet - E_clean,AlexNet): both sums over the same
+        // severities, so the mean differences.
+        score.relativeCorruptionError =
+          (score.meanError - *cleanError) / (*alexNet - AlexNetCleanError);
+        relativeSum += *score.relativeCorruptionError;
+      }
     }
     errorSum += score.meanError;
     summary.complete = summary.complete && rates.size() == 5;
@@ -118,6 +155,10 @@ ImageNetCSummary summarizeImageNetC(const std::map<std::string, std::vector<doub
   if (ceCount > 0)
   {
     summary.meanCorruptionError = ceSum / ceCount;
+    if (cleanError)
+    {
+      summary.relativeMeanCorruptionError = relativeSum / ceCount;
+    }
   }
   return summary;
 }

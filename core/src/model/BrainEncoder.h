@@ -10,7 +10,9 @@
 
 #include <torch/torch.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace bmfl
 {
@@ -56,5 +58,30 @@ private:
   torch::Tensor LastQueryTokens;
 };
 TORCH_MODULE(BrainEncoder);
+
+/// The label set given to the vertex space of a brain encoder with one query per hemisphere
+/// (Adeli et al.'s readout_res 'hemis'): one label, 0, for every vertex.
+constexpr const char* HemisphereLabelSet = "hemisphere";
+
+/// A brain encoder trained by Adeli et al.'s own code, and what its checkpoint said.
+struct ImportedBrainEncoder
+{
+  BrainEncoder encoder{ nullptr };
+  VertexSpace space;   ///< the subject's space, with HemisphereLabelSet added for 'hemis'
+  std::string readout; ///< args.readout_res: streams_inc, streams, visuals or hemis
+  std::size_t droppedTensors = 0; ///< the frozen DINOv2 and unused modules, left unread
+};
+
+/// Reads a checkpoint saved by Adeli et al.'s main.py (Hosseinadeli/algonauts2023_transformers:
+/// {'model', 'optimizer', 'lr_scheduler', 'epoch', 'args', ...}) and builds the brain encoder it
+/// holds on subjectSpace (the subject's challenge-space vertices and roi_masks label sets). The
+/// architecture comes from the args Namespace and the tensor shapes; keys are mapped
+/// (transformer.decoder.* -> decoder_*, lh_embed_0.0 -> lh_embed, ...), the backbone, unused
+/// modules and optimizer state are never materialised. Its decoder reads the image encoder's
+/// features without projection, so imageFeatureWidth must equal its hidden_dim. A file that does
+/// not fit throws FileError(path, one line naming the key or argument) before anything is built.
+ImportedBrainEncoder loadAdeliBrainEncoder(const std::string& path,
+                                           const VertexSpace& subjectSpace,
+                                           std::int64_t imageFeatureWidth);
 
 } // namespace bmfl

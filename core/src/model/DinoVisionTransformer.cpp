@@ -270,7 +270,7 @@ torch::Tensor DinoVisionTransformerImpl::positionEmbedding(std::int64_t gridHeig
   return torch::cat({ classPosition, patchPositions.to(PosEmbed.scalar_type()) }, 1);
 }
 
-ImageFeatures DinoVisionTransformerImpl::forward(const torch::Tensor& images)
+ImageFeatures DinoVisionTransformerImpl::forward(const torch::Tensor& images, int queryBlock)
 {
   if (images.dim() != 4 || images.size(1) != Config.inChannels)
   {
@@ -303,9 +303,17 @@ ImageFeatures DinoVisionTransformerImpl::forward(const torch::Tensor& images)
   }
   torch::Tensor query;
   const std::size_t depth = Blocks->size();
+  const auto blockCount = static_cast<int>(depth);
+  if (queryBlock < -blockCount || queryBlock >= blockCount)
+  {
+    throw std::invalid_argument("image encoder: no block " + std::to_string(queryBlock) +
+                                " among " + std::to_string(depth));
+  }
+  const auto queried =
+    static_cast<std::size_t>(queryBlock < 0 ? blockCount + queryBlock : queryBlock);
   for (std::size_t i = 0; i < depth; ++i)
   {
-    x = Blocks->ptr<detail::DinoBlockImpl>(i)->forward(x, i + 1 == depth ? &query : nullptr);
+    x = Blocks->ptr<detail::DinoBlockImpl>(i)->forward(x, i == queried ? &query : nullptr);
   }
   x = Norm->forward(x);
 
@@ -532,7 +540,15 @@ std::string listProblem(const std::vector<std::string>& items, const std::string
 
 } // namespace
 
-std::map<std::string, torch::Tensor> readCheckpointTensors(const std::string& path)
+namespace
+{
+
+using TensorSelection = std::function<std::vector<std::string>(const detail::PickledStateDict&)>;
+
+// The named tensors of a checkpoint file as stored: all of them (a TorchScript module's parameters
+// and buffers, or a state dict with its non-tensor entries as undefined tensors) when select is
+// null, else the tensors of a torch.save state dict that select picks after seeing its pickle.
+StateDict readArchive(const std::string& path, const TensorSelection* select)
 {
   const std::vector<char> bytes = readWholeFile(path);
   if (bytes.size() < 4 || std::memcmp(bytes.data(), "PK\x03\x04", 4) != 0)
@@ -568,6 +584,10 @@ std::map<std::string, torch::Tensor> readCheckpointTensors(const std::string& pa
                   records.end(),
                   [](const std::string& record)
                   { return record == "constants.pkl" || startsWith(record, "code/"); });
+    if (torchScript && select != nullptr)
+    {
+      throw FileError(path, "is a TorchScript module, not a torch.save training checkpoint");
+    }
     if (torchScript)
     {
       torch::jit::Module module = torch::jit::load(path, torch::kCPU);
@@ -601,6 +621,21 @@ std::map<std::string, torch::Tensor> readCheckpointTensors(const std::string& pa
       const auto [pickle, pickleSize] = record("data.pkl");
       const detail::PickledStateDict pickled = detail::parseStateDictPickle(pickle, pickleSize);
       std::map<std::string, torch::Tensor> storages;
+      if (select != nullptr)
+      {
+        for (const std::string& key : (*select)(pickled))
+        {
+          const auto found = std::find_if(pickled.tensors.begin(),
+                                          pickled.tensors.end(),
+                                          [&](const auto& entry) { return entry.first == key; });
+          if (found == pickled.tensors.end())
+          {
+            throw FileError(path, "has no tensor '" + key + "'");
+          }
+          raw[key] = materialise(path, key, found->second, record, storages);
+        }
+        return raw;
+      }
       for (const auto& [key, tensor] : pickled.tensors)
       {
         raw[key] = materialise(path, key, tensor, record, storages);
@@ -620,7 +655,20 @@ std::map<std::string, torch::Tensor> readCheckpointTensors(const std::string& pa
   {
     throw FileError(path, "cannot read checkpoint: " + describe(error));
   }
-  return normaliseKeys(raw);
+  return raw;
+}
+
+} // namespace
+
+std::map<std::string, torch::Tensor> readCheckpointTensors(const std::string& path)
+{
+  return normaliseKeys(readArchive(path, nullptr));
+}
+
+std::map<std::string, torch::Tensor> readSelectedCheckpointTensors(const std::string& path,
+                                                                   const TensorSelection& select)
+{
+  return readArchive(path, &select);
 }
 
 void loadModuleState(torch::nn::Module& module,

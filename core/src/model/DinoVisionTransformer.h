@@ -18,9 +18,11 @@ namespace bmfl
 /// What the image encoder hands on to the brain encoder and the fusion head.
 struct ImageFeatures
 {
-  torch::Tensor cls;       ///< [B, D] final-normed [CLS] token
-  torch::Tensor patches;   ///< [B, N, D] final-normed patch tokens (registers dropped)
-  torch::Tensor lastQuery; ///< [B, N, D] W_q·LN1(x)+b_q of the last block, [CLS]/registers dropped
+  torch::Tensor cls;     ///< [B, D] final-normed [CLS] token
+  torch::Tensor patches; ///< [B, N, D] final-normed patch tokens (registers dropped)
+  /// [B, N, D] W_q·LN1(x)+b_q of the query block (the last unless forward was asked for
+  /// another), [CLS]/registers dropped
+  torch::Tensor lastQuery;
   std::int64_t gridHeight = 0;
   std::int64_t gridWidth = 0;
 };
@@ -37,7 +39,9 @@ public:
   explicit DinoVisionTransformerImpl(const ImageEncoderConfig& config);
 
   /// images: [B, C, H, W] with H and W multiples of the patch size (any aspect ratio).
-  ImageFeatures forward(const torch::Tensor& images);
+  /// queryBlock: the block whose attention queries are returned as lastQuery (0-based, negative
+  /// from the end: -1 is the last block).
+  ImageFeatures forward(const torch::Tensor& images, int queryBlock = -1);
 
   const ImageEncoderConfig& config() const { return Config; }
 

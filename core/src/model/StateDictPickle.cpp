@@ -33,7 +33,7 @@ struct Value
     Global,
     Storage,
     Tensor,
-    Object ///< anything else (built by an unknown callable): kept only to be reported
+    Object ///< anything else (built by an unknown callable); items[0]: its state dict, if built
   };
   Kind kind = Kind::None;
   std::int64_t integer = 0;
@@ -321,10 +321,23 @@ public:
           push(object);
           break;
         }
-        case 'b': // BUILD: object state (an OrderedDict's _metadata, ...) is not needed
-          discard(pop());
-          top();
+        case 'b': // BUILD: an object's state
+        {
+          const ValuePtr state = pop();
+          discard(state);
+          // Kept (shared, not copied) for plain objects, such as the argparse.Namespace of a
+          // training checkpoint; not needed for the rest (an OrderedDict's _metadata, ...).
+          const ValuePtr& object = top();
+          if (object->kind == Value::Kind::Object && state->kind == Value::Kind::Dict)
+          {
+            for (ValuePtr& previous : object->items)
+            {
+              discard(std::move(previous));
+            }
+            object->items.assign(1, state);
+          }
           break;
+        }
         default:
           fail("unsupported pickle opcode 0x" + hex(opcode), at);
       }
@@ -603,6 +616,36 @@ const Value* findKey(const Value& dict, const std::string& key)
   return nullptr;
 }
 
+PickledScalar scalarOf(const Value& value)
+{
+  PickledScalar scalar;
+  switch (value.kind)
+  {
+    case Value::Kind::None:
+      scalar.kind = PickledScalar::Kind::None;
+      break;
+    case Value::Kind::Bool:
+      scalar.kind = PickledScalar::Kind::Bool;
+      scalar.integer = value.integer;
+      break;
+    case Value::Kind::Int:
+      scalar.kind = PickledScalar::Kind::Int;
+      scalar.integer = value.integer;
+      break;
+    case Value::Kind::Float:
+      scalar.kind = PickledScalar::Kind::Float;
+      scalar.real = value.real;
+      break;
+    case Value::Kind::String:
+      scalar.kind = PickledScalar::Kind::String;
+      scalar.text = value.text;
+      break;
+    default:
+      break;
+  }
+  return scalar;
+}
+
 std::uint64_t readLittleEndian(const char* data,
                                std::size_t size,
                                std::uint64_t at,
@@ -728,6 +771,19 @@ PickledStateDict parseStateDictPickle(const char* data, std::size_t size)
     }
   }
   PickledStateDict result;
+  const Value* arguments = dict != root.get() ? findKey(*root, "args") : nullptr;
+  if (arguments != nullptr && arguments->kind == Value::Kind::Object &&
+      arguments->text == "argparse Namespace" && arguments->items.size() == 1 &&
+      arguments->items[0]->kind == Value::Kind::Dict)
+  {
+    for (const auto& [name, value] : arguments->items[0]->pairs)
+    {
+      if (name->kind == Value::Kind::String)
+      {
+        result.arguments.emplace_back(name->text, scalarOf(*value));
+      }
+    }
+  }
   for (const auto& [key, value] : dict->pairs)
   {
     if (key->kind != Value::Kind::String)

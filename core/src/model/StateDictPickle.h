@@ -30,10 +30,32 @@ struct PickledTensor
   std::vector<std::int64_t> strides;
 };
 
+/// A plain value of a pickled training run's arguments.
+struct PickledScalar
+{
+  enum class Kind
+  {
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    Other ///< a container or object: not read
+  };
+  Kind kind = Kind::Other;
+  std::int64_t integer = 0; ///< Bool, Int
+  double real = 0.0;        ///< Float
+  std::string text;         ///< String
+};
+
 struct PickledStateDict
 {
   std::vector<std::pair<std::string, PickledTensor>> tensors;
   std::vector<std::string> otherKeys; ///< keys whose values are not tensors
+  /// The attributes of the argparse.Namespace that a training checkpoint keeps under "args"
+  /// (DETR-style main.py files: {'model', 'optimizer', 'lr_scheduler', 'epoch', 'args'}), in the
+  /// order pickled; empty when there is none.
+  std::vector<std::pair<std::string, PickledScalar>> arguments;
 };
 
 /// An entry of a zip archive's central directory.
@@ -49,7 +71,8 @@ struct ZipEntry
 std::map<std::string, ZipEntry> readZipDirectory(const char* data, std::size_t size);
 
 /// Runs the pickle program and returns the state dict it builds: the top-level dict, or the dict
-/// under "teacher", "model" or "state_dict" when the top level is a training checkpoint.
+/// under "teacher", "model" or "state_dict" when the top level is a training checkpoint (whose
+/// other entries, optimizer state included, are skipped; its "args" Namespace is described).
 /// Throws std::runtime_error (a one-line reason) for malformed or unsupported content.
 PickledStateDict parseStateDictPickle(const char* data, std::size_t size);
 

@@ -88,6 +88,17 @@ inline PreprocessConfig tinyPreprocess()
   return preprocess;
 }
 
+/// The brain encoder's own input of the tiny model, as Adeli et al.'s (no resize, a centre crop,
+/// normalised, zero-padded bottom/right to a multiple of the patch): 40 px padded to 42 (6x6).
+inline PreprocessConfig tinyBrainPreprocess()
+{
+  PreprocessConfig preprocess = tinyPreprocess();
+  preprocess.resizeShortSide = 0;
+  preprocess.cropSize = 40;
+  preprocess.padToMultiple = 7;
+  return preprocess;
+}
+
 inline std::vector<std::string> tinyClassNames()
 {
   return { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

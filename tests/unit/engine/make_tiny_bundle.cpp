@@ -1,6 +1,7 @@
 // Writes the tests' tiny BMFL bundle (random weights, seed 1) to the folder given: a fixture
 // for the command-line tests of `bmfl info`. With --dinov2-heads the image encoder has DINOv2's
-// head width of 64 (width 64, one head), so its archive reads as a DINOv2 checkpoint.
+// head width of 64 (width 64, one head), so its archive reads as a DINOv2 checkpoint; with
+// --brain-preprocess its brain encoder has its own input (tinyBrainPreprocess).
 #include "TinyModel.h"
 
 #include "bmfl/FileError.h"
@@ -12,9 +13,10 @@
 int main(int argc, char** argv)
 {
   const bool dinoHeads = argc == 3 && std::string(argv[2]) == "--dinov2-heads";
-  if (argc != 2 && !dinoHeads)
+  const bool brainPreprocess = argc == 3 && std::string(argv[2]) == "--brain-preprocess";
+  if (argc != 2 && !dinoHeads && !brainPreprocess)
   {
-    std::cerr << "usage: make_tiny_bundle BUNDLE_DIR [--dinov2-heads]\n";
+    std::cerr << "usage: make_tiny_bundle BUNDLE_DIR [--dinov2-heads | --brain-preprocess]\n";
     return 2;
   }
   try
@@ -33,6 +35,10 @@ int main(int argc, char** argv)
                           bmfl::test::tinyClassNames(),
                           bmfl::test::tinyPreprocess(),
                           options);
+    if (brainPreprocess)
+    {
+      trainer.setBrainPreprocess(bmfl::test::tinyBrainPreprocess());
+    }
     bmfl::TrainingProvenance provenance;
     provenance.command = "make_tiny_bundle";
     provenance.seed = 1;

@@ -56,7 +56,7 @@ std::vector<bmfl::PreparedImage> tinyImages(std::size_t count)
   std::vector<bmfl::PreparedImage> images;
   for (const bmfl::TrainingExample& example : bmfl::test::tinyExamples(count, 5))
   {
-    images.push_back({ example.id, 1, 28, 28, example.image });
+    images.push_back({ example.id, 1, 28, 28, example.image, 0, 0, {} });
   }
   return images;
 }
@@ -641,8 +641,8 @@ TEST_F(BundleErrors, ImageSizesBeyondWhatTheEncoderTakesAreRefused)
             std::string::npos);
   writeTinyBundle(Bundle);
   editManifest(Bundle, [&](bmfl::JsonValue& root) { at(root, { "preprocess", "cropSize" }) = 0; });
-  EXPECT_NE(loadError(Bundle).find("preprocess.cropSize and preprocess.resizeShortSide must be "
-                                   "positive"),
+  EXPECT_NE(loadError(Bundle).find("preprocess.cropSize must be positive and "
+                                   "preprocess.resizeShortSide positive or 0 (no resize)"),
             std::string::npos);
   writeTinyBundle(Bundle);
   editManifest(Bundle,
@@ -672,6 +672,125 @@ TEST_F(BundleErrors, ImageSizesBeyondWhatTheEncoderTakesAreRefused)
             Bundle + "/manifest.json: brainTransformer.sliceLength is " +
               std::to_string(vertices + 1) + " but the vertex space has only " +
               std::to_string(vertices) + " vertices");
+}
+
+// A bundle whose brain encoder has its own input: the manifest says so and reads back the same.
+TEST(ModelBundle, BrainPreprocessRoundTrips)
+{
+  TemporaryFolder folder("bmfl-bundle");
+  const std::string bundle = folder / "brain.bmfl";
+  bmfl::TrainerOptions options;
+  options.device = "cpu";
+  bmfl::BmflModelConfig config = bmfl::test::tinyConfig();
+  config.brainEncoder.featureSource = "block_query";
+  config.brainEncoder.featureBlock = 0;
+  bmfl::Trainer trainer(config,
+                        bmfl::test::tinySpace(),
+                        bmfl::test::tinyClassNames(),
+                        bmfl::test::tinyPreprocess(),
+                        options);
+  trainer.setBrainPreprocess(bmfl::test::tinyBrainPreprocess());
+  trainer.saveBundle(bundle, tinyProvenance());
+  const bmfl::BundleManifest manifest = bmfl::readBundleManifest(bundle);
+  EXPECT_EQ(bmfl::modelConfigToJson(manifest.model), bmfl::modelConfigToJson(config));
+  ASSERT_TRUE(manifest.brainPreprocess.has_value());
+  const bmfl::JsonValue json = bmfl::readJsonFile(bundle + "/manifest.json");
+  const bmfl::JsonValue* brain = json.find("brainPreprocess");
+  ASSERT_NE(brain, nullptr);
+  EXPECT_EQ(brain->find("resizeShortSide")->asInteger(), 0);
+  EXPECT_EQ(brain->find("cropSize")->asInteger(), 40);
+  EXPECT_EQ(brain->find("padToMultiple")->asInteger(), 7);
+  EXPECT_EQ(manifest.brainPreprocess->interpolation, "bilinear");
+  EXPECT_EQ(manifest.brainPreprocess->mean, bmfl::test::tinyPreprocess().mean);
+  EXPECT_EQ(manifest.preprocess.padToMultiple, 0);
+  // Without one, the manifest has no brainPreprocess and reads back without one.
+  writeTinyBundle(bundle);
+  EXPECT_EQ(bmfl::readJsonFile(bundle + "/manifest.json").find("brainPreprocess"), nullptr);
+  EXPECT_FALSE(bmfl::readBundleManifest(bundle).brainPreprocess.has_value());
+}
+
+// Manifests written before the brain preprocessing and the feature block existed load unchanged.
+TEST_F(BundleErrors, ManifestsWithoutTheLaterFieldsLoad)
+{
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root)
+               {
+                 at(root, { "architecture", "brainEncoder" }).erase("featureBlock");
+                 at(root, { "preprocess" }).erase("padToMultiple");
+               });
+  EXPECT_EQ(loadError(Bundle), "");
+  const bmfl::BundleManifest manifest = bmfl::readBundleManifest(Bundle);
+  EXPECT_EQ(manifest.model.brainEncoder.featureBlock, -1);
+  EXPECT_EQ(manifest.preprocess.padToMultiple, 0);
+  EXPECT_FALSE(manifest.brainPreprocess.has_value());
+}
+
+TEST_F(BundleErrors, BadBrainPreprocessIsOneLineNamingTheField)
+{
+  const auto withBrain = [&](const std::function<void(bmfl::JsonValue&)>& edit)
+  {
+    writeTinyBundle(Bundle);
+    editManifest(Bundle,
+                 [&](bmfl::JsonValue& root)
+                 {
+                   bmfl::JsonValue brain = at(root, { "preprocess" });
+                   *brain.find("resizeShortSide") = 0;
+                   *brain.find("cropSize") = 40;
+                   *brain.find("padToMultiple") = 7;
+                   edit(brain);
+                   root.set("brainPreprocess", std::move(brain));
+                 });
+    return loadError(Bundle);
+  };
+  EXPECT_EQ(withBrain([](bmfl::JsonValue&) {}), "");
+  const std::string manifest = Bundle + "/manifest.json: ";
+  EXPECT_EQ(withBrain([](bmfl::JsonValue& brain) { *brain.find("padToMultiple") = 0; }),
+            manifest + "brainPreprocess gives images of 40 pixels a side, not a multiple of "
+                       "architecture.encoder.patchSize 7 (set padToMultiple to 7)");
+  EXPECT_EQ(withBrain([](bmfl::JsonValue& brain) { *brain.find("padToMultiple") = -7; }),
+            manifest + "brainPreprocess.padToMultiple is -7 but must be between 0 (no padding) "
+                       "and 16384");
+  EXPECT_EQ(withBrain([](bmfl::JsonValue& brain) { *brain.find("cropSize") = 434; }),
+            manifest + "brainPreprocess.cropSize (padded) is 434 but the encoder "
+                       "(encoder.patchSize 7, encoder.positionGrid 4) takes images of at most "
+                       "118 pixels a side");
+  EXPECT_EQ(withBrain([](bmfl::JsonValue& brain) { *brain.find("resizeShortSide") = -1; }),
+            manifest + "brainPreprocess.cropSize must be positive and "
+                       "brainPreprocess.resizeShortSide positive or 0 (no resize)");
+  EXPECT_EQ(
+    withBrain([](bmfl::JsonValue& brain) { *brain.find("std") = bmfl::JsonValue::array(); }),
+    manifest + "brainPreprocess.mean and brainPreprocess.std need one value per channel "
+               "(architecture.encoder.inChannels is 1)");
+  EXPECT_EQ(withBrain([](bmfl::JsonValue& brain) { brain.set("padTo", 7); }),
+            manifest + "brainPreprocess.padTo is not a field bmfl knows (misspelt?)");
+  EXPECT_EQ(withBrain([](bmfl::JsonValue& brain) { brain.erase("cropSize"); }),
+            manifest + "brainPreprocess.cropSize is missing");
+}
+
+TEST_F(BundleErrors, FeatureBlockOutsideTheEncoderIsRefused)
+{
+  const std::string manifest = Bundle + "/manifest.json: ";
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root)
+               {
+                 at(root, { "architecture", "brainEncoder", "featureSource" }) = "block_query";
+                 at(root, { "architecture", "brainEncoder", "featureBlock" }) = 2;
+               });
+  EXPECT_EQ(loadError(Bundle),
+            manifest + "brainEncoder.featureBlock is 2 but the encoder has blocks 0 to 1 (or -1 "
+                       "to -2 from the end)");
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root) {
+                 at(root, { "architecture", "brainEncoder", "featureBlock" }) = -2;
+               });
+  EXPECT_EQ(loadError(Bundle), "");
+  editManifest(Bundle,
+               [&](bmfl::JsonValue& root) {
+                 at(root, { "architecture", "brainEncoder", "featureSource" }) = "last_block_query";
+               });
+  EXPECT_EQ(loadError(Bundle),
+            manifest + "brainEncoder.featureBlock is -2 but only featureSource \"block_query\" "
+                       "reads a block (-1 otherwise)");
 }
 
 } // namespace

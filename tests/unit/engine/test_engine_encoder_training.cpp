@@ -291,7 +291,7 @@ TEST(EncoderTraining, HeadPredictionsOnCachedFeaturesMatchTheSavedBundle)
   std::vector<bmfl::PreparedImage> images;
   for (const bmfl::TrainingExample& example : heldOut)
   {
-    images.push_back({ example.id, 1, 28, 28, example.image });
+    images.push_back({ example.id, 1, 28, 28, example.image, 0, 0, {} });
   }
   const std::vector<bmfl::ImageResult> results = engine->run(images);
   ASSERT_EQ(results.size(), heldOut.size());

@@ -62,7 +62,7 @@ protected:
     std::vector<bmfl::PreparedImage> prepared;
     for (const bmfl::TrainingExample& example : bmfl::test::tinyExamples(count, 21))
     {
-      prepared.push_back({ example.id, 1, 28, 28, example.image });
+      prepared.push_back({ example.id, 1, 28, 28, example.image, 0, 0, {} });
     }
     return prepared;
   }

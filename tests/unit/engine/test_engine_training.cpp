@@ -331,7 +331,7 @@ TEST(Training, SavedBundleRecordsProvenanceAndRunsInTheEngine)
   options.device = "cpu";
   const auto engine = bmfl::InferenceEngine::open(folder / "trained.bmfl", options);
   const bmfl::TrainingExample first = examples.example(0);
-  EXPECT_EQ(engine->run({ { first.id, 1, 28, 28, first.image } }).size(), 1u);
+  EXPECT_EQ(engine->run({ { first.id, 1, 28, 28, first.image, 0, 0, {} } }).size(), 1u);
 }
 
 } // namespace

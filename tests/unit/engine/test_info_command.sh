@@ -22,6 +22,8 @@ for expected in \
   "bmflHead  *total  *[1-9][0-9,]*   trainable  *[1-9][0-9,]*$" \
   "classes: 10: T-shirt/top, Trouser, Pullover" \
   "preprocess: resize short side 28 (bilinear), centre crop 28, grey to RGB no, mean \[0.286\], std \[0.353\]" \
+  "brain preprocess: as preprocess (one encoder pass)" \
+  "brainEncoder.featureBlock  *-1" \
   "vertex space: tiny on fsaverage5: 60 left + 50 right = 110 vertices" \
   "label set streams: 4 labels (unknown, early, ventral, lateral)" \
   "command   make_tiny_bundle" \
@@ -31,6 +33,12 @@ for expected in \
   "baselineHead  *baseline_head.pt  *sha256 [0-9a-f]\{64\}"; do
   grep -q -- "$expected" "$work/out.txt" || { cat "$work/out.txt"; fail "no line matching: $expected"; }
 done
+
+# A brain encoder with its own input: the second preprocessing is printed.
+"$make_bundle" "$work/brain.bmfl" --brain-preprocess || fail "could not make the brain bundle"
+"$bmfl" info --model "$work/brain.bmfl" >"$work/brain.txt" 2>&1 || fail "brain bundle: $(cat "$work/brain.txt")"
+grep -q -- "^brain preprocess (second encoder pass for the brain encoder): no resize, centre crop 40, grey to RGB no, mean \[0.286\], std \[0.353\], zero-padded bottom/right to 42 (a multiple of 7)$" "$work/brain.txt" ||
+  { cat "$work/brain.txt"; fail "no brain preprocess line"; }
 
 # An encoder archive of DINOv2's head width (64) reads as a bare DINOv2 checkpoint.
 "$make_bundle" "$work/wide.bmfl" --dinov2-heads || fail "could not make the wide bundle"

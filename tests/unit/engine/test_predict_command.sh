@@ -25,6 +25,14 @@ grep -q "predicted 2/3" "$work/err.txt" || fail "no progress line: $(cat "$work/
 grep -q '"predictedFmri": \[' "$work/out.json" || fail "no fMRI in the JSON output"
 [ "$(grep -c '"image": ' "$work/out.json")" -eq 3 ] || fail "not three images in the JSON output"
 
+# A bundle whose brain encoder has its own input (40 px, padded to 42): predict runs both passes;
+# the 28 px images are zero-padded by the centre crop to 40.
+"$make_bundle" "$work/brain.bmfl" --brain-preprocess || fail "could not make the brain bundle"
+"$bmfl" predict --model "$work/brain.bmfl" --device cpu --json "$work/brain.json" \
+  "$work/a.pgm" "$work/b.pgm" >"$work/out.txt" 2>"$work/err.txt" \
+  || fail "brain bundle: exit $?: $(cat "$work/err.txt")"
+[ "$(grep -c '"image": ' "$work/brain.json")" -eq 2 ] || fail "not two images from the brain bundle"
+
 # A file that is not an image: one line naming it, exit 1, no output file.
 printf 'not an image' >"$work/bad.png"
 "$bmfl" predict --model "$work/tiny.bmfl" --json "$work/none.json" "$work/a.pgm" "$work/bad.png" \

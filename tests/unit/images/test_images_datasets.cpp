@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -345,21 +347,167 @@ TEST(ImageDatasets, ImageNetCTreeWithSubsets)
   writePicture(root / "gaussian_noise/1/n02/b.png", 2);
   writePicture(root / "gaussian_noise/3/n01/a.png", 3);
   writePicture(root / "fog/2/n02/b.png", 4);
+  writePicture(root / "speckle_noise/1/n01/c.png", 5);
+  writePicture(root / "my_blur/1/n01/d.png", 6);
   const auto dataset = bmfl::openImageDataset("imagenet-c:" + root.path().string());
-  ASSERT_EQ(dataset->size(), 4u);
+  ASSERT_EQ(dataset->size(), 6u);
   EXPECT_EQ(dataset->classNames(), (std::vector<std::string>{ "n01", "n02" }));
+  // In the published order, then the extra four, then others by name.
   EXPECT_EQ(bmfl::listSubsets(*dataset),
-            (std::vector<std::string>{ "fog/2", "gaussian_noise/1", "gaussian_noise/3" }));
-  EXPECT_EQ(dataset->subset(0), "fog/2");
-  EXPECT_EQ(dataset->label(0), 1);
-  EXPECT_EQ(dataset->itemId(1), "gaussian_noise/1/n01/a.png");
+            (std::vector<std::string>{
+              "gaussian_noise/1", "gaussian_noise/3", "fog/2", "speckle_noise/1", "my_blur/1" }));
+  EXPECT_EQ(dataset->subset(0), "gaussian_noise/1");
+  EXPECT_EQ(dataset->label(1), 1);
+  EXPECT_EQ(dataset->itemId(1), "gaussian_noise/1/n02/b.png");
   EXPECT_EQ(
     bmfl::openImageDataset("imagenet-c:" + root.path().string() + ",gaussian_noise")->size(), 3u);
   const auto one =
     bmfl::openImageDataset("imagenet-c:" + root.path().string() + ",gaussian_noise,3");
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ(one->subset(0), "gaussian_noise/3");
-  EXPECT_EQ(bmfl::openImageDataset(root.path().string())->size(), 4u); // detected
+  EXPECT_EQ(bmfl::openImageDataset(root.path().string())->size(), 6u); // detected
+}
+
+TEST(ImageDatasets, ImageNetCSplitsIntoOneDatasetPerCorruptionAndSeverity)
+{
+  TemporaryFolder root;
+  writePicture(root / "fog/2/n02/b.png", 4);
+  writePicture(root / "gaussian_noise/1/n01/a.png", 1);
+  writePicture(root / "gaussian_noise/1/n02/b.png", 2);
+  writePicture(root / "gaussian_noise/3/n01/a.png", 3);
+  const std::string spec = "imagenet-c:" + root.path().string();
+  const auto parts = bmfl::splitIntoParts(bmfl::openImageDataset(spec));
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0]->name(), spec + ",gaussian_noise/1");
+  EXPECT_EQ(parts[0]->size(), 2u);
+  EXPECT_EQ(parts[0]->itemId(1), "gaussian_noise/1/n02/b.png");
+  EXPECT_EQ(parts[0]->label(1), 1);
+  ASSERT_TRUE(parts[2]->partOf().has_value());
+  EXPECT_EQ(parts[2]->partOf()->whole, spec);
+  EXPECT_EQ(parts[2]->partOf()->part, "fog/2");
+  EXPECT_EQ(parts[2]->storedCropSize(), 224);
+  // A corruption named in the spec splits into its severities, parts of the same whole.
+  const auto severities = bmfl::splitIntoParts(bmfl::openImageDataset(spec + ",gaussian_noise"));
+  ASSERT_EQ(severities.size(), 2u);
+  EXPECT_EQ(severities[1]->name(), spec + ",gaussian_noise/3");
+  EXPECT_EQ(severities[1]->partOf()->whole, spec);
+  EXPECT_EQ(severities[1]->itemId(0), "gaussian_noise/3/n01/a.png");
+  // One part stays one; a dataset without parts stays whole.
+  const auto one = bmfl::splitIntoParts(bmfl::openImageDataset(spec + ",fog,2"));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0]->partOf()->part, "fog/2");
+  TemporaryFolder plain;
+  writePicture(plain / "n01/a.png", 1);
+  const auto whole =
+    bmfl::splitIntoParts(bmfl::openImageDataset("folder:" + plain.path().string()));
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_FALSE(whole[0]->partOf().has_value());
+  EXPECT_EQ(whole[0]->storedCropSize(), 0);
+}
+
+TEST(ImageDatasets, ImageNetCInTheReleaseGroupFolders)
+{
+  // The release's archives unpacked each into its own folder: noise/gaussian_noise/1/...
+  TemporaryFolder root;
+  writePicture(root / "noise/gaussian_noise/1/n01/a.png", 1);
+  writePicture(root / "weather/fog/5/n02/b.png", 2);
+  for (const std::string& spec : { "imagenet-c:" + root.path().string(), root.path().string() })
+  {
+    const auto dataset = bmfl::openImageDataset(spec);
+    ASSERT_EQ(dataset->size(), 2u);
+    EXPECT_EQ(bmfl::listSubsets(*dataset),
+              (std::vector<std::string>{ "gaussian_noise/1", "fog/5" }));
+    EXPECT_EQ(dataset->itemId(1), "weather/fog/5/n02/b.png");
+    EXPECT_EQ(dataset->storedCropSize(), 224);
+  }
+}
+
+TEST(ImageDatasets, ImageNetCIsCentreCroppedWithoutResize)
+{
+  // Hendrycks' test.py: CenterCrop(224), ToTensor, Normalize; no Resize(256). A model that
+  // crops 200 sees the centre 200 x 200 of the 224 x 224 image, pixel for pixel.
+  TemporaryFolder root;
+  writePicture(root / "contrast/4/n01/ILSVRC2012_val_00000001.JPEG", 3, 224, 224);
+  const auto dataset = bmfl::openImageDataset("imagenet-c:" + root.path().string());
+  bmfl::PreprocessConfig model; // resize 256, crop 224, ImageNet mean/std
+  model.cropSize = 200;
+  const bmfl::PreprocessConfig used = bmfl::datasetPreprocess(*dataset, model);
+  EXPECT_EQ(used.resizeShortSide, 0);
+  EXPECT_EQ(used.cropSize, 200);
+  bmfl::StreamOptions options;
+  options.transform = used;
+  options.workers = 1;
+  bmfl::DatasetStream stream(dataset, options);
+  bmfl::DatasetItem item;
+  ASSERT_TRUE(stream.next(item));
+  ASSERT_EQ(item.tensor.channels, 3);
+  ASSERT_EQ(item.tensor.height, 200);
+  const bmfl::Image decoded =
+    bmfl::decodeImageFile(root / "contrast/4/n01/ILSVRC2012_val_00000001.JPEG");
+  ASSERT_EQ(decoded.width, 224);
+  double largest = 0.0;
+  for (int c = 0; c < 3; ++c)
+  {
+    for (int y = 0; y < 200; ++y)
+    {
+      for (int x = 0; x < 200; ++x)
+      {
+        const int pixel =
+          decoded
+            .pixels[((static_cast<std::size_t>(y) + 12) * 224 + static_cast<std::size_t>(x) + 12) *
+                      3 +
+                    static_cast<std::size_t>(c)];
+        const double expected = (pixel / 255.0 - model.mean[static_cast<std::size_t>(c)]) /
+                                model.std[static_cast<std::size_t>(c)];
+        largest = std::max(largest, std::abs(item.tensor.at(c, y, x) - expected));
+      }
+    }
+  }
+  EXPECT_LT(largest, 1e-5);
+  // The model's own transform (resize to 256 first) would give other values.
+  const bmfl::ImageTensor resized = bmfl::evaluationTransform(decoded, model);
+  double difference = 0.0;
+  for (std::size_t i = 0; i < resized.values.size(); ++i)
+  {
+    difference = std::max(difference,
+                          static_cast<double>(std::abs(resized.values[i] - item.tensor.values[i])));
+  }
+  EXPECT_GT(difference, 0.1);
+  // A tree make-ood wrote holds its source's images at their own size: the model's transform.
+  bmfl::test::writeText(root / "make-ood.json", "{}");
+  const auto generated = bmfl::openImageDataset("imagenet-c:" + root.path().string());
+  EXPECT_EQ(generated->storedCropSize(), 0);
+  EXPECT_EQ(bmfl::datasetPreprocess(*generated, model).resizeShortSide, 256);
+  // Other datasets keep the model's transform.
+  TemporaryFolder plain;
+  writePicture(plain / "n01/a.png", 1);
+  EXPECT_EQ(
+    bmfl::datasetPreprocess(*bmfl::openImageDataset("folder:" + plain.path().string()), model)
+      .resizeShortSide,
+    256);
+}
+
+TEST(ImageDatasets, ImageNetCRefusesAModelThatCropsMoreThan224)
+{
+  TemporaryFolder root;
+  writePicture(root / "fog/1/n01/a.png", 1);
+  const auto dataset = bmfl::openImageDataset("imagenet-c:" + root.path().string());
+  bmfl::PreprocessConfig model;
+  model.resizeShortSide = 292;
+  model.cropSize = 256;
+  try
+  {
+    bmfl::datasetPreprocess(*bmfl::splitIntoParts(dataset).at(0), model);
+    ADD_FAILURE() << "a 256 px crop of ImageNet-C was accepted";
+  }
+  catch (const std::invalid_argument& error)
+  {
+    const std::string message = error.what();
+    EXPECT_TRUE(bmfl::test::isOneLine(message)) << message;
+    EXPECT_NE(message.find(root.path().string()), std::string::npos) << message;
+    EXPECT_NE(message.find("256"), std::string::npos) << message;
+    EXPECT_NE(message.find("224"), std::string::npos) << message;
+  }
 }
 
 TEST(ImageDatasets, MeanCorruptionErrorByHand)
@@ -392,6 +540,29 @@ TEST(ImageDatasets, MeanCorruptionErrorByHand)
   EXPECT_TRUE(same.complete);
   EXPECT_NEAR(*same.meanCorruptionError, 1.0, 1e-12);
   EXPECT_THROW(bmfl::summarizeImageNetC({ { "fog", { 1.5 } } }), std::invalid_argument);
+}
+
+TEST(ImageDatasets, RelativeMeanCorruptionErrorByHand)
+{
+  // Relative CE_c = (mean_s E_s,c - E_clean) / (AlexNet's mean - AlexNet's clean 0.43478):
+  // gaussian_noise (0.7 - 0.3) / (0.886428 - 0.43478) = 0.885645; contrast (0.2 - 0.3) /
+  // (0.853204 - 0.43478) = -0.238992; relative mCE = 0.323327. No relative CE without a clean
+  // error, none for a corruption outside the 15.
+  EXPECT_DOUBLE_EQ(bmfl::alexNetCleanError(), 0.43478);
+  const bmfl::ImageNetCSummary summary =
+    bmfl::summarizeImageNetC({ { "contrast", { 0.2, 0.2, 0.2, 0.2, 0.2 } },
+                               { "gaussian_noise", { 0.5, 0.6, 0.7, 0.8, 0.9 } },
+                               { "saturate", { 0.4 } } },
+                             0.3);
+  ASSERT_EQ(summary.corruptions.size(), 3u);
+  EXPECT_NEAR(*summary.corruptions[0].relativeCorruptionError, 0.885645, 1e-6);
+  EXPECT_NEAR(*summary.corruptions[1].relativeCorruptionError, -0.238992, 1e-6);
+  EXPECT_EQ(summary.corruptions[2].corruption, "saturate");
+  EXPECT_FALSE(summary.corruptions[2].relativeCorruptionError.has_value());
+  ASSERT_TRUE(summary.relativeMeanCorruptionError.has_value());
+  EXPECT_NEAR(*summary.relativeMeanCorruptionError, 0.323327, 1e-6);
+  EXPECT_FALSE(bmfl::summarizeImageNetC({ { "fog", { 0.5 } } }).relativeMeanCorruptionError);
+  EXPECT_THROW(bmfl::summarizeImageNetC({ { "fog", { 0.5 } } }, 1.5), std::invalid_argument);
 }
 
 TEST(ImageDatasets, IdxPlainAndGzipped)
