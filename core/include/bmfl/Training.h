@@ -39,6 +39,18 @@ public:
   /// decodes images lazily should answer these without decoding.
   virtual std::string id(std::size_t index) const { return example(index).id; }
   virtual int label(std::size_t index) const { return example(index).label; }
+  /// The fMRI alone (the brain encoder's targets), likewise without decoding where it can.
+  virtual std::vector<float> fmri(std::size_t index) const { return example(index).fmri; }
+  /// Several examples at once, in the order given: a source that decodes images overrides this
+  /// to decode them in parallel. Only one batch is held in memory at a time.
+  virtual std::vector<TrainingExample> examples(const std::vector<std::size_t>& indices) const;
+  /// The examples as training augmentation draws them from seed (the same seed, the same
+  /// images); a source without augmentation returns examples(indices).
+  virtual std::vector<TrainingExample> augmentedExamples(const std::vector<std::size_t>& indices,
+                                                         std::uint64_t /*seed*/) const
+  {
+    return examples(indices);
+  }
 };
 
 class VectorExampleSource : public ExampleSource
@@ -54,6 +66,7 @@ public:
   std::string name() const override { return Name; }
   std::string id(std::size_t index) const override { return Examples.at(index).id; }
   int label(std::size_t index) const override { return Examples.at(index).label; }
+  std::vector<float> fmri(std::size_t index) const override { return Examples.at(index).fmri; }
 
 private:
   std::string Name;
@@ -94,6 +107,16 @@ struct BrainEncoderTrainingOptions
   double gradientClipNorm = 0.1;   ///< 0: no clipping
   double validationFraction = 0.1; ///< random split from seed
   std::uint64_t seed = 0;
+  /// A given split (indices into the examples, e.g. Adeli et al.'s saved idxs.npy): used instead
+  /// of the random one when trainIndices is not empty.
+  std::vector<std::size_t> trainIndices;
+  std::vector<std::size_t> validationIndices;
+  /// Adeli et al.'s recipe: loss MSE(left) + MSE(right), each over the hemisphere's vertices, and
+  /// validation metric (mean r left + mean r right) / 2. Off: MSE and mean r over all vertices.
+  bool perHemisphere = false;
+  /// The loss only over vertices labelled (> 0) in the brain encoder's query label set (Adeli et
+  /// al.'s loss for every readout but the streams).
+  bool labelledVerticesOnly = false;
 };
 
 /// Supervised training of the image encoder with a temporary linear head on
@@ -120,10 +143,25 @@ struct HeadTrainingOptions
 {
   int epochs = 10;
   int batchSize = 64;
-  double learningRate = 1e-3;
+  double learningRate = 1e-3; ///< the peak of the schedule
   double weightDecay = 0.05;
   double validationFraction = 0.1;
   std::uint64_t seed = 0;
+  /// "adamw", or "sgd" with momentum (DINOv2's linear evaluation protocol).
+  std::string optimizer = "adamw";
+  double momentum = 0.9;
+  /// "constant", or "cosine": linear warm-up over warmupEpochs, then cosine decay to 0.
+  std::string schedule = "constant";
+  double warmupEpochs = 0.0;
+  /// Each step trains on ExampleSource::augmentedExamples (drawn from seed, epoch and step),
+  /// with the frozen encoders run on them: no feature is cached.
+  bool augment = false;
+  /// A file holding the stage's state (weights, optimizer, schedule position, data order, random
+  /// states), written atomically every checkpointEvery steps and at the end; when it is there at
+  /// the start, the stage resumes from it (a finished stage just restores its weights). Empty:
+  /// none. A checkpoint of another run (other options or data) is refused with a FileError.
+  std::string checkpointPath;
+  std::int64_t checkpointEvery = 0;
 };
 
 struct EpochReport
@@ -183,6 +221,13 @@ struct TrainerOptions
   /// predicted fMRI) are stored per image, keyed by image id, encoder weights and
   /// preprocessing. Empty: a fresh temporary folder, removed with the trainer.
   std::string featureCacheDir;
+  /// What `bmfl train` caches: only what the heads read (CLS and patch tokens in fp16, and the
+  /// predicted fMRI, computed as the features are extracted), not the queries. Such a trainer
+  /// trains heads only (trainImageEncoder and trainBrainEncoder refuse).
+  bool compactFeatureCache = false;
+  /// false: no feature cache at all; the frozen encoders run at every step and prediction (the
+  /// features rounded to fp16 as a compact cache would store them).
+  bool cacheFeatures = true;
 };
 
 /// Trains a BMFL model in stages: optionally the image encoder (supervised, where no DINOv2
@@ -261,6 +306,9 @@ public:
   void saveBundle(const std::string& bundleDir, const TrainingProvenance& provenance) const;
 
   FeatureCacheStats cacheStats() const;
+  /// Bytes a cache entry of one image takes (features and predicted fMRI), for a size estimate
+  /// before extraction starts.
+  std::uintmax_t cacheBytesPerImage() const;
   /// SHA-256 over every module's weights: equal for equal weights (determinism tests).
   std::string weightsChecksum() const;
 

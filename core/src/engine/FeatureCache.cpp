@@ -19,6 +19,7 @@ namespace
 {
 
 constexpr char FeatureMagic[8] = { 'B', 'M', 'F', 'L', 'F', 'E', 'A', 'T' };
+constexpr char CompactMagic[8] = { 'B', 'M', 'F', 'L', 'F', 'E', '1', '6' };
 constexpr char FmriMagic[8] = { 'B', 'M', 'F', 'L', 'F', 'M', 'R', 'I' };
 // Bounds on a cache entry's header, checked before allocating: far above any ViT.
 constexpr std::int64_t MaxDim = 1 << 16;
@@ -37,9 +38,10 @@ void appendString(std::string& out, const std::string& text)
   out += text;
 }
 
-void appendFloats(std::string& out, const std::vector<float>& values)
+template<class Value>
+void appendFloats(std::string& out, const std::vector<Value>& values)
 {
-  appendRaw(out, values.data(), values.size() * sizeof(float));
+  appendRaw(out, values.data(), values.size() * sizeof(Value));
 }
 
 // Reads fields in order from a whole file, refusing to read past its end.
@@ -71,14 +73,15 @@ public:
     Position += length;
     return true;
   }
-  bool floats(std::vector<float>& out, std::size_t count)
+  template<class Value>
+  bool floats(std::vector<Value>& out, std::size_t count)
   {
-    if ((Bytes.size() - Position) / sizeof(float) < count)
+    if ((Bytes.size() - Position) / sizeof(Value) < count)
     {
       return false;
     }
     out.resize(count);
-    return raw(out.data(), count * sizeof(float));
+    return raw(out.data(), count * sizeof(Value));
   }
   bool atEnd() const { return Position == Bytes.size(); }
 
@@ -171,9 +174,10 @@ void removeStaleTemporariesIn(const fs::path& folder)
 
 } // namespace
 
-FeatureCache::FeatureCache(std::string folder, std::string featureKey)
+FeatureCache::FeatureCache(std::string folder, std::string featureKey, bool compact)
   : Folder(std::move(folder))
   , FeatureKey(std::move(featureKey))
+  , Compact(compact)
 {
   std::error_code error;
   fs::create_directories(fs::path(Folder) / FeatureKey.substr(0, 16), error);
@@ -186,6 +190,11 @@ FeatureCache::FeatureCache(std::string folder, std::string featureKey)
 void FeatureCache::removeStaleTemporaries() const
 {
   removeStaleTemporariesIn(fs::path(Folder) / FeatureKey.substr(0, 16));
+}
+
+const char* FeatureCache::magicOf() const
+{
+  return Compact ? CompactMagic : FeatureMagic;
 }
 
 std::string FeatureCache::featurePath(const std::string& id) const
@@ -225,15 +234,16 @@ bool FeatureCache::hasFeatures(const std::string& id) const
   std::string storedId;
   std::string storedKey;
   std::int64_t shape[4];
-  if (!reader.raw(magic, 8) || std::memcmp(magic, FeatureMagic, 8) != 0 || !reader.text(storedId) ||
+  if (!reader.raw(magic, 8) || std::memcmp(magic, magicOf(), 8) != 0 || !reader.text(storedId) ||
       !reader.text(storedKey) || storedId != id || storedKey != FeatureKey ||
       !reader.raw(shape, sizeof shape) || shape[0] <= 0 || shape[0] > MaxDim || shape[1] <= 0 ||
       shape[1] > MaxTokens)
   {
     return false;
   }
-  const std::int64_t values = shape[0] * (1 + 2 * shape[1]);
-  return size == static_cast<std::streamoff>(headerBytes) + 4 * values;
+  const std::int64_t values =
+    Compact ? 2 * shape[0] * (1 + shape[1]) : 4 * shape[0] * (1 + 2 * shape[1]);
+  return size == static_cast<std::streamoff>(headerBytes) + values;
 }
 
 bool FeatureCache::loadFeatures(const std::string& id, CachedFeatures& features) const
@@ -248,7 +258,7 @@ bool FeatureCache::loadFeatures(const std::string& id, CachedFeatures& features)
   std::string storedId;
   std::string storedKey;
   std::int64_t header[4];
-  if (!reader.raw(magic, 8) || std::memcmp(magic, FeatureMagic, 8) != 0 || !reader.text(storedId) ||
+  if (!reader.raw(magic, 8) || std::memcmp(magic, magicOf(), 8) != 0 || !reader.text(storedId) ||
       !reader.text(storedKey) || storedId != id || storedKey != FeatureKey ||
       !reader.raw(header, sizeof header))
   {
@@ -262,9 +272,17 @@ bool FeatureCache::loadFeatures(const std::string& id, CachedFeatures& features)
     return false;
   }
   const auto patchValues = static_cast<std::size_t>(dim * tokens);
-  if (!reader.floats(features.cls, static_cast<std::size_t>(dim)) ||
-      !reader.floats(features.patches, patchValues) ||
-      !reader.floats(features.lastQuery, patchValues) || !reader.atEnd())
+  if (Compact)
+  {
+    if (!reader.floats(features.halfCls, static_cast<std::size_t>(dim)) ||
+        !reader.floats(features.halfPatches, patchValues) || !reader.atEnd())
+    {
+      return false;
+    }
+  }
+  else if (!reader.floats(features.cls, static_cast<std::size_t>(dim)) ||
+           !reader.floats(features.patches, patchValues) ||
+           !reader.floats(features.lastQuery, patchValues) || !reader.atEnd())
   {
     return false;
   }
@@ -277,16 +295,24 @@ bool FeatureCache::loadFeatures(const std::string& id, CachedFeatures& features)
 
 void FeatureCache::storeFeatures(const std::string& id, const CachedFeatures& features) const
 {
-  std::string bytes(FeatureMagic, 8);
+  std::string bytes(magicOf(), 8);
   appendString(bytes, id);
   appendString(bytes, FeatureKey);
   const std::int64_t header[4] = {
     features.dim, features.tokens, features.gridHeight, features.gridWidth
   };
   appendRaw(bytes, header, sizeof header);
-  appendFloats(bytes, features.cls);
-  appendFloats(bytes, features.patches);
-  appendFloats(bytes, features.lastQuery);
+  if (Compact)
+  {
+    appendFloats(bytes, features.halfCls);
+    appendFloats(bytes, features.halfPatches);
+  }
+  else
+  {
+    appendFloats(bytes, features.cls);
+    appendFloats(bytes, features.patches);
+    appendFloats(bytes, features.lastQuery);
+  }
   writeAtomically(featurePath(id), bytes);
 }
 

@@ -19,7 +19,10 @@ struct CachedFeatures
   std::int64_t gridWidth = 0;
   std::vector<float> cls;       ///< D
   std::vector<float> patches;   ///< N * D
-  std::vector<float> lastQuery; ///< N * D
+  std::vector<float> lastQuery; ///< N * D (not in a compact cache)
+  /// A compact cache's entries: cls and patches as IEEE fp16 bit patterns, no queries.
+  std::vector<std::uint16_t> halfCls;     ///< D
+  std::vector<std::uint16_t> halfPatches; ///< N * D
 };
 
 class FeatureCache
@@ -27,7 +30,8 @@ class FeatureCache
 public:
   /// folder: the cache root (created when missing). featureKey: a digest of the encoder weights
   /// and the preprocessing; entries made under another key are never read.
-  FeatureCache(std::string folder, std::string featureKey);
+  /// compact: entries hold halfCls and halfPatches only (what the heads read).
+  FeatureCache(std::string folder, std::string featureKey, bool compact = false);
 
   /// Whether a complete entry is there: reads only its header and checks the file's size, so
   /// that a pass over a large, already cached data set stays cheap.
@@ -53,11 +57,13 @@ public:
   const std::string& folder() const { return Folder; }
 
 private:
+  const char* magicOf() const;
   std::string featurePath(const std::string& id) const;
   std::string fmriPath(const std::string& id, const std::string& brainKey) const;
 
   std::string Folder;
   std::string FeatureKey;
+  bool Compact = false;
 };
 
 } // namespace bmfl

@@ -1,11 +1,13 @@
 #include "bmfl/Training.h"
 
+#include "bmfl/AtomicFile.h"
 #include "bmfl/FileError.h"
 #include "bmfl/Sha256.h"
 #include "bmfl/Timestamp.h"
 #include "engine/BundleModules.h"
 #include "engine/FeatureCache.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -26,6 +28,17 @@ namespace bmfl
 {
 
 namespace fs = std::filesystem;
+
+std::vector<TrainingExample> ExampleSource::examples(const std::vector<std::size_t>& indices) const
+{
+  std::vector<TrainingExample> result;
+  result.reserve(indices.size());
+  for (std::size_t index : indices)
+  {
+    result.push_back(example(index));
+  }
+  return result;
+}
 
 namespace
 {
@@ -71,6 +84,12 @@ std::string preprocessingText(const PreprocessConfig& preprocess)
 torch::Tensor fromVector(const std::vector<float>& values, torch::IntArrayRef shape)
 {
   return torch::from_blob(const_cast<float*>(values.data()), shape, torch::kFloat).clone();
+}
+
+torch::Tensor fromHalf(const std::vector<std::uint16_t>& bits, torch::IntArrayRef shape)
+{
+  return torch::from_blob(const_cast<std::uint16_t*>(bits.data()), shape, torch::kHalf)
+    .to(torch::kFloat);
 }
 
 // A seeded shuffle of [0, n): its first validationFraction is held out for validation.
@@ -186,6 +205,17 @@ struct StageLoop
   std::function<std::pair<double, double>()> validate;
   /// Called when an epoch becomes the kept one (copy its weights here).
   std::function<void()> keepEpoch;
+  /// Resuming a checkpoint: the epoch to continue, and where in it (trainIndices then hold that
+  /// epoch's order already, so it is not shuffled again).
+  bool resumeMidEpoch = false;
+  int startEpoch = 1;
+  std::size_t startFirst = 0;
+  double startLossSum = 0.0;
+  std::int64_t startStep = 0;
+  /// Called after each step with the epoch, the next step's first index, the epoch's loss sum and
+  /// steps so far (where a checkpoint is written).
+  std::function<void(int epoch, std::size_t nextFirst, double lossSum, std::int64_t step)>
+    afterStep;
 };
 
 /// Runs a stage's epochs over trainIndices (shuffled in place with random each epoch) and fills
@@ -198,13 +228,18 @@ void runEpochs(const StageLoop& loop,
 {
   const std::size_t batchSize = loop.batchSize;
   const auto steps = static_cast<std::int64_t>((trainIndices.size() + batchSize - 1) / batchSize);
-  for (int epoch = 1; epoch <= loop.epochs; ++epoch)
+  for (int epoch = loop.startEpoch; epoch <= loop.epochs; ++epoch)
   {
-    std::shuffle(trainIndices.begin(), trainIndices.end(), random);
+    const bool resumed = loop.resumeMidEpoch && epoch == loop.startEpoch;
+    if (!resumed)
+    {
+      std::shuffle(trainIndices.begin(), trainIndices.end(), random);
+    }
     loop.beginEpoch();
-    double lossSum = 0.0;
-    std::int64_t step = 0;
-    for (std::size_t first = 0; first < trainIndices.size(); first += batchSize)
+    double lossSum = resumed ? loop.startLossSum : 0.0;
+    std::int64_t step = resumed ? loop.startStep : 0;
+    for (std::size_t first = resumed ? loop.startFirst : 0; first < trainIndices.size();
+         first += batchSize)
     {
       if (control.cancel != nullptr && control.cancel->load())
       {
@@ -215,6 +250,10 @@ void runEpochs(const StageLoop& loop,
         loop.step(epoch, first, std::min(batchSize, trainIndices.size() - first));
       lossSum += lossValue;
       ++step;
+      if (loop.afterStep)
+      {
+        loop.afterStep(epoch, first + batchSize, lossSum, step);
+      }
       if (control.progress && step < steps)
       {
         control.progress(
@@ -264,6 +303,8 @@ struct Trainer::State
   torch::Device device{ torch::kCPU };
   std::string cacheFolder;
   bool ownsCacheFolder = false;
+  bool compact = false;        ///< TrainerOptions::compactFeatureCache
+  bool cacheFeatures = true;   ///< TrainerOptions::cacheFeatures
   std::string encoderKey;      ///< digest of encoder weights + preprocessing: keys cached features
   std::string brainFeatureKey; ///< the same for the brain encoder's input (brainPreprocess)
   FeatureCacheStats stats;
@@ -284,8 +325,10 @@ struct Trainer::State
   {
     device = resolveDevice(options.device);
     modules.to(device);
+    compact = options.compactFeatureCache || !options.cacheFeatures;
+    cacheFeatures = options.cacheFeatures;
     cacheFolder = options.featureCacheDir;
-    if (cacheFolder.empty())
+    if (cacheFolder.empty() && cacheFeatures)
     {
       static std::atomic<unsigned> counter{ 0 };
       cacheFolder =
@@ -303,7 +346,8 @@ struct Trainer::State
     // The cached queries are those of the brain encoder's block (the last one unless chosen).
     const int block = queryBlock();
     const std::string blockText = block == -1 ? "" : "\nquery block " + std::to_string(block);
-    encoderKey = sha256Hex(weights + "\n" + preprocessingText(preprocess) + blockText);
+    encoderKey = sha256Hex(weights + "\n" + preprocessingText(preprocess) + blockText +
+                           (compact ? "\ncompact fp16" : ""));
     brainFeatureKey =
       brainPreprocess
         ? sha256Hex(weights + "\nbrain " + preprocessingText(*brainPreprocess) + blockText)
@@ -312,7 +356,17 @@ struct Trainer::State
 
   int queryBlock() const { return brainQueryBlock(config.brainEncoder); }
 
-  FeatureCache cache() const { return FeatureCache(cacheFolder, encoderKey); }
+  void refuseCompact(const std::string& stage) const
+  {
+    if (compact)
+    {
+      throw std::invalid_argument("a trainer with a compact or no feature cache trains heads "
+                                  "only, not " +
+                                  stage);
+    }
+  }
+
+  FeatureCache cache() const { return FeatureCache(cacheFolder, encoderKey, compact); }
   FeatureCache brainCache() const { return FeatureCache(cacheFolder, brainFeatureKey); }
 
   // The side of the brain encoder's input: its crop padded up to a multiple.
@@ -399,11 +453,8 @@ struct Trainer::State
     }
   }
 
-  // The frozen encoder's features of images (each side * side pixels) stored under their ids.
-  void storeFeatures(const FeatureCache& store,
-                     const std::vector<std::string>& ids,
-                     const std::vector<const std::vector<float>*>& images,
-                     std::int64_t side)
+  // The frozen encoder's features of images (each side * side pixels).
+  ImageFeatures encode(const std::vector<const std::vector<float>*>& images, std::int64_t side)
   {
     torch::Tensor batch = torch::empty(
       { static_cast<std::int64_t>(images.size()), config.encoder.inChannels, side, side });
@@ -413,8 +464,52 @@ struct Trainer::State
                   images[i]->data(),
                   images[i]->size() * sizeof(float));
     }
-    const ImageFeatures features = modules.encoder->forward(batch.to(device), queryBlock());
+    ImageFeatures features = modules.encoder->forward(batch.to(device), queryBlock());
     stats.encoderImages += static_cast<std::int64_t>(images.size());
+    return features;
+  }
+
+  // What the heads read of a batch of examples, computed by the frozen encoders: the CLS and
+  // patch tokens rounded to fp16 (as a compact cache stores them; no queries) and the brain
+  // encoder's predicted fMRI.
+  std::pair<ImageFeatures, torch::Tensor> headInputs(const std::vector<TrainingExample>& batch)
+  {
+    torch::NoGradGuard noGrad;
+    modules.encoder->eval();
+    modules.brainEncoder->eval();
+    std::vector<const std::vector<float>*> images;
+    std::vector<const std::vector<float>*> brainImages;
+    for (const TrainingExample& example : batch)
+    {
+      checkImage(example);
+      images.push_back(&example.image);
+      brainImages.push_back(&example.brainImage);
+    }
+    ImageFeatures features = encode(images, config.encoder.imageSize);
+    const torch::Tensor fmri =
+      modules.brainEncoder->forward(brainPreprocess ? encode(brainImages, brainSide()) : features);
+    features.cls = features.cls.to(torch::kHalf).to(torch::kFloat);
+    features.patches = features.patches.to(torch::kHalf).to(torch::kFloat);
+    features.lastQuery = torch::Tensor();
+    return { features, fmri };
+  }
+
+  static std::vector<std::uint16_t> halfBits(const torch::Tensor& values)
+  {
+    const torch::Tensor half = values.to(torch::kCPU).to(torch::kHalf).contiguous();
+    std::vector<std::uint16_t> bits(static_cast<std::size_t>(half.numel()));
+    std::memcpy(bits.data(), half.data_ptr(), bits.size() * sizeof(std::uint16_t));
+    return bits;
+  }
+
+  // A batch's features stored under their ids (a compact cache: with the predicted fMRI under
+  // brainKey).
+  void storeFeatures(const FeatureCache& store,
+                     const std::vector<std::string>& ids,
+                     const std::vector<const std::vector<float>*>& images,
+                     std::int64_t side)
+  {
+    const ImageFeatures features = encode(images, side);
     for (std::size_t i = 0; i < images.size(); ++i)
     {
       const auto row = static_cast<std::int64_t>(i);
@@ -430,23 +525,56 @@ struct Trainer::State
     }
   }
 
+  void storeCompact(const FeatureCache& store,
+                    const std::vector<TrainingExample>& batch,
+                    const std::string& brainKey)
+  {
+    const auto [features, fmri] = headInputs(batch);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+    {
+      const auto row = static_cast<std::int64_t>(i);
+      CachedFeatures entry;
+      entry.dim = features.cls.size(1);
+      entry.tokens = features.patches.size(1);
+      entry.gridHeight = features.gridHeight;
+      entry.gridWidth = features.gridWidth;
+      entry.halfCls = halfBits(features.cls[row]);
+      entry.halfPatches = halfBits(features.patches[row]);
+      store.storeFeatures(batch[i].id, entry);
+      store.storeFmri(batch[i].id, brainKey, tensorToFloats(fmri[row]));
+    }
+  }
+
   // Runs the frozen encoder once per image whose features are not cached yet, in batches (a
-  // second time on the brain encoder's input when it has its own). Returns false when cancelled.
+  // second time on the brain encoder's input when it has its own; a compact cache also stores
+  // the predicted fMRI then). Returns false when cancelled.
   bool ensureFeatures(const ExampleSource& source, int batchSize, const TrainingControl& control)
   {
+    if (!cacheFeatures)
+    {
+      return true;
+    }
     const FeatureCache store = cache();
     store.removeStaleTemporaries();
     const std::optional<FeatureCache> brainStore =
-      brainPreprocess ? std::optional<FeatureCache>(brainCache()) : std::nullopt;
+      brainPreprocess && !compact ? std::optional<FeatureCache>(brainCache()) : std::nullopt;
     if (brainStore)
     {
       brainStore->removeStaleTemporaries();
     }
-    std::vector<TrainingExample> pending;
+    const std::string brainKey = compact ? moduleChecksum(*modules.brainEncoder) : std::string();
+    std::vector<std::size_t> pendingIndices;
     const auto flush = [&]()
     {
-      if (pending.empty())
+      if (pendingIndices.empty())
       {
+        return;
+      }
+      std::vector<TrainingExample> pending = source.examples(pendingIndices);
+      pendingIndices.clear();
+      if (compact)
+      {
+        storeCompact(store, pending, brainKey);
         return;
       }
       torch::NoGradGuard noGrad;
@@ -456,6 +584,7 @@ struct Trainer::State
       std::vector<const std::vector<float>*> brainImages;
       for (const TrainingExample& example : pending)
       {
+        checkImage(example);
         ids.push_back(example.id);
         images.push_back(&example.image);
         brainImages.push_back(&example.brainImage);
@@ -475,16 +604,15 @@ struct Trainer::State
       }
       reportPass("image features", index, source.size(), control);
       const std::string id = source.id(index);
-      if (store.hasFeatures(id) && (!brainStore || brainStore->hasFeatures(id)))
+      if (store.hasFeatures(id) && (!brainStore || brainStore->hasFeatures(id)) &&
+          (!compact || store.hasFmri(id, brainKey, space.size())))
       {
         ++stats.featureHits;
         continue;
       }
       ++stats.featureMisses;
-      TrainingExample example = source.example(index);
-      checkImage(example);
-      pending.push_back(std::move(example));
-      if (static_cast<int>(pending.size()) >= batchSize)
+      pendingIndices.push_back(index);
+      if (static_cast<int>(pendingIndices.size()) >= batchSize)
       {
         flush();
       }
@@ -519,6 +647,14 @@ struct Trainer::State
         throw FileError(store.folder(),
                         "the feature cache lost the entry of " + id + " during training");
       }
+      if (compact)
+      {
+        cls.push_back(fromHalf(entry.halfCls, { entry.dim }));
+        patches.push_back(fromHalf(entry.halfPatches, { entry.tokens, entry.dim }));
+        features.gridHeight = entry.gridHeight;
+        features.gridWidth = entry.gridWidth;
+        continue;
+      }
       cls.push_back(fromVector(entry.cls, { entry.dim }));
       patches.push_back(fromVector(entry.patches, { entry.tokens, entry.dim }));
       lastQuery.push_back(fromVector(entry.lastQuery, { entry.tokens, entry.dim }));
@@ -527,7 +663,10 @@ struct Trainer::State
     }
     features.cls = torch::stack(cls).to(device);
     features.patches = torch::stack(patches).to(device);
-    features.lastQuery = torch::stack(lastQuery).to(device);
+    if (!compact)
+    {
+      features.lastQuery = torch::stack(lastQuery).to(device);
+    }
     return features;
   }
 
@@ -537,6 +676,10 @@ struct Trainer::State
                   const std::string& brainKey,
                   const TrainingControl& control)
   {
+    if (compact)
+    {
+      return true; // stored with the features (ensureFeatures), or computed at each step
+    }
     const FeatureCache store = cache();
     std::vector<std::string> pending;
     const auto flush = [&]()
@@ -773,6 +916,7 @@ TrainingReport Trainer::trainImageEncoder(const ExampleSource& source,
         throw std::invalid_argument("maxTranslation must lie in [0, imageSize)");
       }
       State& state = *Impl;
+      state.refuseCompact("the image encoder");
       const ImageEncoderConfig& encoderConfig = state.config.encoder;
       TrainingReport report;
       report.bestMetric = NotYet;
@@ -938,6 +1082,7 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
         throw std::invalid_argument("epochs and batch size must be positive");
       }
       State& state = *Impl;
+      state.refuseCompact("the brain encoder");
       TrainingReport report;
       report.bestMetric = NotYet;
       const std::size_t vertexCount = state.space.size();
@@ -948,28 +1093,93 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
         { static_cast<std::int64_t>(source.size()), static_cast<std::int64_t>(vertexCount) });
       for (std::size_t i = 0; i < source.size(); ++i)
       {
-        const TrainingExample example = source.example(i);
-        if (example.fmri.size() != vertexCount)
+        ids[i] = source.id(i);
+        const std::vector<float> fmri = source.fmri(i);
+        if (fmri.size() != vertexCount)
         {
           throw std::invalid_argument(
-            "training example " + example.id + " has " + std::to_string(example.fmri.size()) +
+            "training example " + ids[i] + " has " + std::to_string(fmri.size()) +
             " fMRI values but the vertex space has " + std::to_string(vertexCount));
         }
-        ids[i] = example.id;
         std::memcpy(targets[static_cast<std::int64_t>(i)].data_ptr<float>(),
-                    example.fmri.data(),
+                    fmri.data(),
                     vertexCount * sizeof(float));
       }
-      std::vector<std::size_t> trainIndices;
-      std::vector<std::size_t> validationIndices;
-      splitIndices(
-        source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+      std::vector<std::size_t> trainIndices = options.trainIndices;
+      std::vector<std::size_t> validationIndices = options.validationIndices;
+      if (trainIndices.empty())
+      {
+        splitIndices(
+          source.size(), options.validationFraction, options.seed, trainIndices, validationIndices);
+      }
+      for (const std::vector<std::size_t>* part : { &trainIndices, &validationIndices })
+      {
+        for (std::size_t index : *part)
+        {
+          if (index >= source.size())
+          {
+            throw std::invalid_argument("split index " + std::to_string(index) + " is past the " +
+                                        std::to_string(source.size()) + " examples");
+          }
+        }
+      }
       report.trainExamples = static_cast<std::int64_t>(trainIndices.size());
       report.validationExamples = static_cast<std::int64_t>(validationIndices.size());
       if (trainIndices.empty())
       {
         throw std::invalid_argument("no training examples");
       }
+      // The columns the loss and metric read: each hemisphere's (perHemisphere) or all, each
+      // only labelled vertices of the query label set when asked.
+      const VertexLabels* queryLabels = state.space.labels(state.config.brainEncoder.queryLabelSet);
+      std::vector<torch::Tensor> lossColumns;
+      std::vector<torch::Tensor> metricColumns;
+      {
+        const std::size_t leftCount = state.space.left.size();
+        std::vector<std::vector<std::int64_t>> loss(options.perHemisphere ? 2 : 1);
+        std::vector<std::vector<std::int64_t>> metric(loss.size());
+        for (std::size_t vertex = 0; vertex < vertexCount; ++vertex)
+        {
+          const std::size_t part = options.perHemisphere && vertex >= leftCount ? 1 : 0;
+          metric[part].push_back(static_cast<std::int64_t>(vertex));
+          const bool labelled = queryLabels == nullptr ||
+                                (vertex < leftCount ? queryLabels->left[vertex]
+                                                    : queryLabels->right[vertex - leftCount]) > 0;
+          if (!options.labelledVerticesOnly || labelled)
+          {
+            loss[part].push_back(static_cast<std::int64_t>(vertex));
+          }
+        }
+        for (std::size_t part = 0; part < loss.size(); ++part)
+        {
+          if (loss[part].empty())
+          {
+            throw std::invalid_argument("no labelled vertex for the loss in a hemisphere");
+          }
+          lossColumns.push_back(torch::tensor(loss[part], torch::kLong).to(state.device));
+          metricColumns.push_back(torch::tensor(metric[part], torch::kLong));
+        }
+      }
+      const auto lossOf = [&](const torch::Tensor& predicted, const torch::Tensor& target)
+      {
+        torch::Tensor loss = torch::zeros({}, predicted.options());
+        for (const torch::Tensor& columns : lossColumns)
+        {
+          loss = loss + torch::mse_loss(predicted.index_select(1, columns.to(predicted.device())),
+                                        target.index_select(1, columns.to(target.device())));
+        }
+        return loss;
+      };
+      const auto metricOf = [&](const torch::Tensor& predicted, const torch::Tensor& target)
+      {
+        double sum = 0.0;
+        for (const torch::Tensor& columns : metricColumns)
+        {
+          sum += meanVertexCorrelation(predicted.index_select(1, columns),
+                                       target.index_select(1, columns));
+        }
+        return sum / static_cast<double>(metricColumns.size());
+      };
       if (!state.ensureFeatures(source, options.batchSize, control))
       {
         report.cancelled = true;
@@ -1002,7 +1212,8 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
       std::vector<std::string> batchIds;
       StageLoop loop;
       loop.stage = "brain encoder";
-      loop.metricName = "val mean vertex r";
+      loop.metricName =
+        options.perHemisphere ? "val (mean r lh + mean r rh) / 2" : "val mean vertex r";
       loop.epochs = options.epochs;
       loop.batchSize = static_cast<std::size_t>(options.batchSize);
       loop.beginEpoch = [&]() { model->train(); };
@@ -1010,10 +1221,8 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
       {
         const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
         const torch::Tensor predicted = model->forward(state.loadBrainFeatures(batchIds));
-        return optimise(optimizer,
-                        torch::mse_loss(predicted, target),
-                        model->parameters(),
-                        options.gradientClipNorm);
+        return optimise(
+          optimizer, lossOf(predicted, target), model->parameters(), options.gradientClipNorm);
       };
       // Validation: MSE and mean per-vertex Pearson r over the held-out images.
       loop.hasValidation = !validationIndices.empty();
@@ -1033,8 +1242,7 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
         }
         const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
         const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
-        return std::make_pair(torch::mse_loss(predicted, truth).item<double>(),
-                              meanVertexCorrelation(predicted, truth));
+        return std::make_pair(lossOf(predicted, truth).item<double>(), metricOf(predicted, truth));
       };
       loop.keepEpoch = [&]() { best = copyState(*model); };
       runEpochs(loop, trainIndices, random, control, report);
@@ -1049,6 +1257,57 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
     });
 }
 
+namespace
+{
+
+// The learning rate of step stepsDone (0-based) of totalSteps: constant, or a linear warm-up
+// over warmupSteps followed by a cosine decay to 0.
+double headLearningRate(const HeadTrainingOptions& options,
+                        std::int64_t stepsDone,
+                        std::int64_t stepsPerEpoch,
+                        std::int64_t totalSteps)
+{
+  if (options.schedule == "constant")
+  {
+    return options.learningRate;
+  }
+  const auto warmupSteps = static_cast<std::int64_t>(
+    std::llround(options.warmupEpochs * static_cast<double>(stepsPerEpoch)));
+  if (stepsDone < warmupSteps)
+  {
+    return options.learningRate * static_cast<double>(stepsDone + 1) /
+           static_cast<double>(warmupSteps);
+  }
+  const double progress = static_cast<double>(stepsDone - warmupSteps) /
+                          static_cast<double>(std::max<std::int64_t>(totalSteps - warmupSteps, 1));
+  return 0.5 * options.learningRate * (1.0 + std::cos(M_PI * progress));
+}
+
+torch::Tensor bytesTensor(const std::string& text)
+{
+  return torch::tensor(std::vector<std::uint8_t>(text.begin(), text.end()), torch::kUInt8);
+}
+
+std::string tensorBytes(const torch::Tensor& tensor)
+{
+  const torch::Tensor bytes = tensor.to(torch::kUInt8).contiguous();
+  return std::string(static_cast<const char*>(bytes.data_ptr()),
+                     static_cast<std::size_t>(bytes.numel()));
+}
+
+// Where a head stage stands: written to and read from its checkpoint file.
+struct HeadCheckpoint
+{
+  int epoch = 1;             ///< the epoch to continue
+  std::size_t nextFirst = 0; ///< the first index of its next step
+  double lossSum = 0.0;
+  std::int64_t step = 0;
+  std::int64_t stepsDone = 0; ///< steps of the whole stage so far (the schedule's position)
+  bool complete = false;
+};
+
+} // namespace
+
 TrainingReport Trainer::State::trainHead(HeadKind kind,
                                          const ExampleSource& source,
                                          const HeadTrainingOptions& options,
@@ -1058,8 +1317,26 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   {
     throw std::invalid_argument("epochs and batch size must be positive");
   }
+  if (options.optimizer != "adamw" && options.optimizer != "sgd")
+  {
+    throw std::invalid_argument("the optimizer must be \"adamw\" or \"sgd\", not \"" +
+                                options.optimizer + "\"");
+  }
+  if (options.schedule != "constant" && options.schedule != "cosine")
+  {
+    throw std::invalid_argument("the head schedule must be \"constant\" or \"cosine\", not \"" +
+                                options.schedule + "\"");
+  }
+  if (options.warmupEpochs < 0.0 || options.warmupEpochs > options.epochs ||
+      options.checkpointEvery < 0)
+  {
+    throw std::invalid_argument("warm-up epochs must lie in [0, epochs] and the checkpoint "
+                                "interval must not be negative");
+  }
   const bool bmfl = kind == HeadKind::Bmfl;
   const std::string stage = bmfl ? "bmfl head" : "baseline head";
+  // Augmented images are new at every step: the encoders run on them, nothing is cached.
+  const bool onTheFly = options.augment || !cacheFeatures;
   TrainingReport report;
   std::vector<std::string> ids(source.size());
   std::vector<std::int64_t> labels(source.size());
@@ -1084,13 +1361,13 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   {
     throw std::invalid_argument("no training examples");
   }
-  if (!ensureFeatures(source, options.batchSize, control))
+  if (!onTheFly && !ensureFeatures(source, options.batchSize, control))
   {
     report.cancelled = true;
     return report;
   }
   const std::string brainKey = bmfl ? moduleChecksum(*modules.brainEncoder) : std::string();
-  if (bmfl && !ensureFmri(source, options.batchSize, brainKey, control))
+  if (bmfl && !onTheFly && !ensureFmri(source, options.batchSize, brainKey, control))
   {
     report.cancelled = true;
     return report;
@@ -1101,51 +1378,241 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
     bmfl ? static_cast<torch::nn::Module&>(*modules.bmflHead) : *modules.baselineHead;
   torch::manual_seed(options.seed);
   std::mt19937_64 random(options.seed);
-  torch::optim::AdamW optimizer(
-    head.parameters(),
-    torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
-  const auto forward = [&](const std::vector<std::string>& batchIds,
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (options.optimizer == "sgd")
+  {
+    optimizer = std::make_unique<torch::optim::SGD>(head.parameters(),
+                                                    torch::optim::SGDOptions(options.learningRate)
+                                                      .momentum(options.momentum)
+                                                      .weight_decay(options.weightDecay));
+  }
+  else
+  {
+    optimizer = std::make_unique<torch::optim::AdamW>(
+      head.parameters(),
+      torch::optim::AdamWOptions(options.learningRate).weight_decay(options.weightDecay));
+  }
+  // The heads' inputs of a batch: from the cache, or from the encoders (augmented or not).
+  const auto inputsOf = [&](const std::vector<std::size_t>& indices,
+                            bool augmented,
+                            std::uint64_t augmentSeed) -> std::pair<ImageFeatures, torch::Tensor>
+  {
+    if (onTheFly)
+    {
+      return headInputs(augmented ? source.augmentedExamples(indices, augmentSeed)
+                                  : source.examples(indices));
+    }
+    std::vector<std::string> batchIds;
+    for (std::size_t index : indices)
+    {
+      batchIds.push_back(ids[index]);
+    }
+    return { loadFeatures(batchIds), bmfl ? loadFmri(batchIds, brainKey) : torch::Tensor() };
+  };
+  const auto forward = [&](const std::pair<ImageFeatures, torch::Tensor>& inputs,
                            const torch::Tensor& targets,
                            torch::Tensor& logits)
   {
-    const ImageFeatures features = loadFeatures(batchIds);
     if (bmfl)
     {
-      const FusionOutput out = modules.bmflHead->forward(features, loadFmri(batchIds, brainKey));
+      const FusionOutput out = modules.bmflHead->forward(inputs.first, inputs.second);
       logits = out.logits;
       return bmflLoss(out, targets, config.pccWeight);
     }
-    logits = modules.baselineHead->forward(features);
+    logits = modules.baselineHead->forward(inputs.first);
     return torch::nn::functional::cross_entropy(logits, targets);
   };
   const auto batchOf = [&](const std::vector<std::size_t>& indices,
                            std::size_t first,
                            std::size_t count,
-                           std::vector<std::string>& batchIds)
+                           std::vector<std::size_t>& batch)
   {
-    batchIds.clear();
+    batch.assign(indices.begin() + static_cast<std::ptrdiff_t>(first),
+                 indices.begin() + static_cast<std::ptrdiff_t>(first + count));
     std::vector<std::int64_t> batchLabels;
-    for (std::size_t i = first; i < first + count; ++i)
+    for (std::size_t index : batch)
     {
-      batchIds.push_back(ids[indices[i]]);
-      batchLabels.push_back(labels[indices[i]]);
+      batchLabels.push_back(labels[index]);
     }
     return torch::tensor(batchLabels, torch::kLong).to(device);
   };
 
-  std::vector<std::string> batchIds;
+  const auto stepsPerEpoch = static_cast<std::int64_t>(
+    (trainIndices.size() + static_cast<std::size_t>(options.batchSize) - 1) /
+    static_cast<std::size_t>(options.batchSize));
+  const std::int64_t totalSteps = stepsPerEpoch * options.epochs;
+  HeadCheckpoint position;
+
+  // The checkpoint: everything the rest of the stage depends on.
+  std::ostringstream fingerprintText;
+  fingerprintText.precision(17);
+  fingerprintText << stage << '|' << source.name() << '|' << source.size() << '|' << options.epochs
+                  << '|' << options.batchSize << '|' << options.learningRate << '|'
+                  << options.weightDecay << '|' << options.validationFraction << '|' << options.seed
+                  << '|' << options.optimizer << '|' << options.momentum << '|' << options.schedule
+                  << '|' << options.warmupEpochs << '|' << options.augment << '|' << encoderKey
+                  << '|' << brainKey;
+  const std::string fingerprint = sha256Hex(fingerprintText.str());
+  const auto saveCheckpoint = [&]()
+  {
+    torch::serialize::OutputArchive archive;
+    archive.write("fingerprint", bytesTensor(fingerprint));
+    archive.write("position",
+                  torch::tensor({ static_cast<std::int64_t>(position.epoch),
+                                  static_cast<std::int64_t>(position.nextFirst),
+                                  position.step,
+                                  position.stepsDone,
+                                  static_cast<std::int64_t>(position.complete) },
+                                torch::kLong));
+    archive.write("loss_sum", torch::tensor({ position.lossSum }, torch::kDouble));
+    archive.write("order",
+                  torch::tensor(std::vector<std::int64_t>(trainIndices.begin(), trainIndices.end()),
+                                torch::kLong));
+    std::ostringstream randomText;
+    randomText << random;
+    archive.write("random", bytesTensor(randomText.str()));
+    archive.write("torch_random", at::detail::getDefaultCPUGenerator().get_state());
+    std::vector<double> epochValues;
+    for (const EpochReport& epoch : report.epochs)
+    {
+      epochValues.insert(epochValues.end(),
+                         { epoch.trainLoss, epoch.validationLoss, epoch.validationMetric });
+    }
+    archive.write("epochs", torch::tensor(epochValues, torch::kDouble));
+    archive.write(
+      "best",
+      torch::tensor({ static_cast<double>(report.bestEpoch), report.bestMetric }, torch::kDouble));
+    for (const auto& item : head.named_parameters(true))
+    {
+      archive.write("head." + item.key(), item.value().detach().to(torch::kCPU));
+    }
+    torch::serialize::OutputArchive optimizerArchive;
+    optimizer->save(optimizerArchive);
+    archive.write("optimizer", optimizerArchive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    writeTextFileAtomically(options.checkpointPath, bytes.str());
+  };
+  const auto loadCheckpoint = [&]()
+  {
+    try
+    {
+      torch::serialize::InputArchive archive;
+      archive.load_from(options.checkpointPath);
+      // A fresh tensor per key: read() into a defined tensor keeps that tensor's type.
+      const auto read = [&](const std::string& key)
+      {
+        torch::Tensor value;
+        archive.read(key, value);
+        return value;
+      };
+      torch::Tensor value;
+      value = read("fingerprint");
+      if (tensorBytes(value) != fingerprint)
+      {
+        throw FileError(options.checkpointPath,
+                        "is a checkpoint of another run (other options, data or weights); "
+                        "remove it to start again");
+      }
+      value = read("position");
+      position.epoch = static_cast<int>(value[0].item<std::int64_t>());
+      position.nextFirst = static_cast<std::size_t>(value[1].item<std::int64_t>());
+      position.step = value[2].item<std::int64_t>();
+      position.stepsDone = value[3].item<std::int64_t>();
+      position.complete = value[4].item<std::int64_t>() != 0;
+      value = read("loss_sum");
+      position.lossSum = value[0].item<double>();
+      value = read("order");
+      if (static_cast<std::size_t>(value.numel()) != trainIndices.size())
+      {
+        throw FileError(options.checkpointPath, "holds a data order of another size");
+      }
+      for (std::size_t i = 0; i < trainIndices.size(); ++i)
+      {
+        trainIndices[i] =
+          static_cast<std::size_t>(value[static_cast<std::int64_t>(i)].item<std::int64_t>());
+      }
+      value = read("random");
+      std::istringstream randomText(tensorBytes(value));
+      randomText >> random;
+      value = read("torch_random");
+      at::Generator generator = at::detail::getDefaultCPUGenerator();
+      generator.set_state(value);
+      value = read("epochs");
+      for (std::int64_t i = 0; i + 2 < value.numel(); i += 3)
+      {
+        report.epochs.push_back(
+          { value[i].item<double>(), value[i + 1].item<double>(), value[i + 2].item<double>() });
+      }
+      value = read("best");
+      report.bestEpoch = static_cast<int>(value[0].item<double>());
+      report.bestMetric = value[1].item<double>();
+      torch::NoGradGuard noGrad;
+      for (auto& item : head.named_parameters(true))
+      {
+        value = read("head." + item.key());
+        item.value().copy_(value);
+      }
+      torch::serialize::InputArchive optimizerArchive;
+      archive.read("optimizer", optimizerArchive);
+      optimizer->load(optimizerArchive);
+    }
+    catch (const c10::Error& error)
+    {
+      throw FileError(options.checkpointPath,
+                      "is not a checkpoint of this head: " + torchErrorLine(error));
+    }
+  };
+  const bool checkpointing = !options.checkpointPath.empty();
+  if (checkpointing && fs::exists(options.checkpointPath))
+  {
+    loadCheckpoint();
+  }
+
+  std::vector<std::size_t> batch;
   StageLoop loop;
   loop.stage = stage;
   loop.metricName = "val accuracy";
-  loop.epochs = options.epochs;
+  loop.epochs = position.complete ? 0 : options.epochs;
   loop.batchSize = static_cast<std::size_t>(options.batchSize);
   loop.keepBest = false; // a head keeps its last epoch
+  loop.resumeMidEpoch = position.nextFirst > 0;
+  loop.startEpoch = position.epoch;
+  loop.startFirst = position.nextFirst;
+  loop.startLossSum = position.lossSum;
+  loop.startStep = position.step;
   loop.beginEpoch = [&]() { head.train(); };
-  loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
+  loop.step = [&](int epoch, std::size_t first, std::size_t count)
   {
-    const torch::Tensor targets = batchOf(trainIndices, first, count, batchIds);
+    if (options.schedule != "constant")
+    {
+      const double learningRate =
+        headLearningRate(options, position.stepsDone, stepsPerEpoch, totalSteps);
+      for (auto& group : optimizer->param_groups())
+      {
+        group.options().set_lr(learningRate);
+      }
+    }
+    const torch::Tensor targets = batchOf(trainIndices, first, count, batch);
+    const std::uint64_t augmentSeed = options.seed * 0x9E3779B97F4A7C15ULL +
+                                      static_cast<std::uint64_t>(epoch) * 0x100000001B3ULL +
+                                      static_cast<std::uint64_t>(first);
+    const auto inputs = inputsOf(batch, options.augment, augmentSeed);
+    ++position.stepsDone;
     torch::Tensor logits;
-    return optimise(optimizer, forward(batchIds, targets, logits));
+    return optimise(*optimizer, forward(inputs, targets, logits));
+  };
+  loop.afterStep = [&](int epoch, std::size_t nextFirst, double lossSum, std::int64_t step)
+  {
+    if (checkpointing && options.checkpointEvery > 0 &&
+        position.stepsDone % options.checkpointEvery == 0)
+    {
+      position.epoch = epoch;
+      position.nextFirst = nextFirst;
+      position.lossSum = lossSum;
+      position.step = step;
+      saveCheckpoint();
+    }
   };
   loop.hasValidation = !validationIndices.empty();
   loop.validate = [&]()
@@ -1157,9 +1624,10 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
     for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
     {
       const std::size_t count = std::min(loop.batchSize, validationIndices.size() - first);
-      const torch::Tensor targets = batchOf(validationIndices, first, count, batchIds);
+      const torch::Tensor targets = batchOf(validationIndices, first, count, batch);
       torch::Tensor logits;
-      lossTotal += forward(batchIds, targets, logits).item<double>() * static_cast<double>(count);
+      lossTotal += forward(inputsOf(batch, false, 0), targets, logits).item<double>() *
+                   static_cast<double>(count);
       correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
     }
     const auto total = static_cast<double>(validationIndices.size());
@@ -1168,6 +1636,11 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   loop.keepEpoch = []() {};
   runEpochs(loop, trainIndices, random, control, report);
   head.eval();
+  if (checkpointing && !report.cancelled && !position.complete)
+  {
+    position.complete = true;
+    saveCheckpoint();
+  }
   if (!report.epochs.empty())
   {
     recordMetric(bmfl ? "bmfl_val_accuracy" : "baseline_val_accuracy", report.bestMetric);
@@ -1229,6 +1702,7 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
         }
       };
       std::vector<std::string> ids;
+      std::vector<std::size_t> indices;
       for (std::size_t first = 0; first < examples.size();
            first += static_cast<std::size_t>(batchSize))
       {
@@ -1238,16 +1712,20 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
           break;
         }
         ids.clear();
+        indices.clear();
         const std::size_t end =
           std::min(examples.size(), first + static_cast<std::size_t>(batchSize));
         for (std::size_t i = first; i < end; ++i)
         {
           ids.push_back(examples.id(i));
+          indices.push_back(i);
         }
-        const ImageFeatures features = state.loadFeatures(ids);
+        const auto [features, fmri] =
+          state.cacheFeatures
+            ? std::make_pair(state.loadFeatures(ids), state.loadFmri(ids, brainKey))
+            : state.headInputs(examples.examples(indices));
         append(state.modules.baselineHead->forward(features), predictions.baseline);
-        append(state.modules.bmflHead->forward(features, state.loadFmri(ids, brainKey)).logits,
-               predictions.bmfl);
+        append(state.modules.bmflHead->forward(features, fmri).logits, predictions.bmfl);
       }
       return predictions;
     });
@@ -1308,6 +1786,22 @@ void Trainer::saveBundle(const std::string& bundleDir, const TrainingProvenance&
 FeatureCacheStats Trainer::cacheStats() const
 {
   return Impl->stats;
+}
+
+std::uintmax_t Trainer::cacheBytesPerImage() const
+{
+  const ImageEncoderConfig& encoder = Impl->config.encoder;
+  const auto dim = static_cast<std::uintmax_t>(encoder.embedDim);
+  const auto grid = static_cast<std::uintmax_t>(encoder.imageSize / encoder.patchSize);
+  const std::uintmax_t tokens = grid * grid;
+  const std::uintmax_t fmri = 4 * Impl->space.size();
+  // Headers: magic, id, key and shape; about 150 bytes each.
+  const std::uintmax_t headers = 300;
+  if (Impl->compact)
+  {
+    return 2 * dim * (1 + tokens) + fmri + headers;
+  }
+  return 4 * dim * (1 + 2 * tokens) + fmri + headers;
 }
 
 std::string Trainer::weightsChecksum() const

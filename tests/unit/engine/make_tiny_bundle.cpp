@@ -1,7 +1,9 @@
 // Writes the tests' tiny BMFL bundle (random weights, seed 1) to the folder given: a fixture
 // for the command-line tests of `bmfl info`. With --dinov2-heads the image encoder has DINOv2's
 // head width of 64 (width 64, one head), so its archive reads as a DINOv2 checkpoint; with
-// --brain-preprocess its brain encoder has its own input (tinyBrainPreprocess).
+// --brain-preprocess its brain encoder has its own input (tinyBrainPreprocess); with
+// --wnid-classes its classes are named as ImageNet's ("n00000000 T-shirt/top", ...), so wnid
+// folders map onto them.
 #include "TinyModel.h"
 
 #include "bmfl/FileError.h"
@@ -9,14 +11,17 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 int main(int argc, char** argv)
 {
   const bool dinoHeads = argc == 3 && std::string(argv[2]) == "--dinov2-heads";
   const bool brainPreprocess = argc == 3 && std::string(argv[2]) == "--brain-preprocess";
-  if (argc != 2 && !dinoHeads && !brainPreprocess)
+  const bool wnidClasses = argc == 3 && std::string(argv[2]) == "--wnid-classes";
+  if (argc != 2 && !dinoHeads && !brainPreprocess && !wnidClasses)
   {
-    std::cerr << "usage: make_tiny_bundle BUNDLE_DIR [--dinov2-heads | --brain-preprocess]\n";
+    std::cerr << "usage: make_tiny_bundle BUNDLE_DIR [--dinov2-heads | --brain-preprocess | "
+                 "--wnid-classes]\n";
     return 2;
   }
   try
@@ -30,11 +35,13 @@ int main(int argc, char** argv)
       config.encoder.embedDim = 64;
       config.encoder.heads = 1;
     }
-    bmfl::Trainer trainer(config,
-                          bmfl::test::tinySpace(),
-                          bmfl::test::tinyClassNames(),
-                          bmfl::test::tinyPreprocess(),
-                          options);
+    std::vector<std::string> classNames = bmfl::test::tinyClassNames();
+    for (std::size_t i = 0; wnidClasses && i < classNames.size(); ++i)
+    {
+      classNames[i] = "n0000000" + std::to_string(i) + " " + classNames[i];
+    }
+    bmfl::Trainer trainer(
+      config, bmfl::test::tinySpace(), classNames, bmfl::test::tinyPreprocess(), options);
     if (brainPreprocess)
     {
       trainer.setBrainPreprocess(bmfl::test::tinyBrainPreprocess());
