@@ -5,11 +5,10 @@
 #include "bmfl/BrainEncoderPipeline.h"
 #include "bmfl/Printable.h"
 
-#include <atomic>
-#include <csignal>
+#include "TerminalProgress.h"
+
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace bmfl::cli
 {
@@ -17,72 +16,12 @@ namespace bmfl::cli
 namespace
 {
 
-std::atomic<bool> interrupted{ false };
-
-void onInterrupt(int)
-{
-  interrupted.store(true);
-}
-
 struct BrainArguments
 {
   BrainEncoderPipelineOptions options;
   std::string classesFile;
   long limit = 0;
 };
-
-/// Progress on stderr: caching passes, epochs (with the validation metric), held-out images.
-PipelineControl progressControl()
-{
-  PipelineControl control;
-  control.training.cancel = &interrupted;
-  const bool interactive = isatty(STDERR_FILENO) != 0;
-  control.training.progress = [interactive](const TrainingProgress& progress)
-  {
-    const bool last = progress.step == progress.steps;
-    if (!interactive && !last && progress.step % 100 != 0)
-    {
-      return;
-    }
-    if (progress.epoch == 0)
-    {
-      std::fprintf(stderr,
-                   "%s  caching %s %lld/%lld%s",
-                   interactive ? "\r" : "",
-                   progress.stage.c_str(),
-                   static_cast<long long>(progress.step),
-                   static_cast<long long>(progress.steps),
-                   interactive && !last ? "" : "\n");
-      return;
-    }
-    std::fprintf(stderr,
-                 "%s  %s epoch %d/%d step %lld/%lld loss %.4f",
-                 interactive ? "\r" : "",
-                 progress.stage.c_str(),
-                 progress.epoch,
-                 progress.epochs,
-                 static_cast<long long>(progress.step),
-                 static_cast<long long>(progress.steps),
-                 progress.loss);
-    if (last)
-    {
-      std::fprintf(stderr, "  %s %.4f", progress.metricName.c_str(), progress.metric);
-    }
-    std::fprintf(stderr, "%s", interactive && !last ? "" : "\n");
-  };
-  control.count = [interactive](const std::string& task, std::size_t done, std::size_t total)
-  {
-    std::fprintf(stderr,
-                 "%s  %s %zu/%zu%s",
-                 interactive ? "\r" : "",
-                 task.c_str(),
-                 done,
-                 total,
-                 interactive && done < total ? "" : "\n");
-  };
-  control.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  return control;
-}
 
 void printResult(const BrainEncoderPipelineResult& result, const std::string& out)
 {
@@ -122,25 +61,20 @@ int runTrainBrainEncoder(BrainArguments& parsed)
   }
   // Every input and the output folder checked before minutes of training.
   checkBrainEncoderPipeline(options);
-  interrupted.store(false);
-  std::signal(SIGINT, onInterrupt);
+  const InterruptScope interruptible;
+  TerminalProgressOptions progress;
+  progress.cachingLineEvery = 100;
   try
   {
-    const BrainEncoderPipelineResult result = runBrainEncoderPipeline(options, progressControl());
-    std::signal(SIGINT, SIG_DFL);
+    const BrainEncoderPipelineResult result =
+      runBrainEncoderPipeline(options, terminalControl(progress));
     printResult(result, options.out);
     return 0;
   }
   catch (const PipelineCancelled&)
   {
-    std::signal(SIGINT, SIG_DFL);
     std::cerr << "\nbmfl train-brain-encoder: interrupted; no bundle was written\n";
     return 130;
-  }
-  catch (...)
-  {
-    std::signal(SIGINT, SIG_DFL);
-    throw; // one line from main; the staging folder is gone with the unwound StagedFolder
   }
 }
 

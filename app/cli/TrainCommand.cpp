@@ -5,12 +5,10 @@
 #include "bmfl/HeadPipeline.h"
 #include "bmfl/Printable.h"
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
+#include "TerminalProgress.h"
+
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace bmfl::cli
 {
@@ -18,104 +16,11 @@ namespace bmfl::cli
 namespace
 {
 
-std::atomic<bool> interrupted{ false };
-
-void onInterrupt(int)
-{
-  interrupted.store(true);
-}
-
 struct TrainArguments
 {
   HeadPipelineOptions pipeline;
   std::int64_t stopAfterSteps = 0; ///< hidden, for tests: stop as if interrupted
 };
-
-/// Progress on stderr: the stage, epoch and step with images/s and the stage's ETA; \r where a
-/// terminal shows it, a line every 100 steps elsewhere.
-PipelineControl progressControl(const TrainArguments& arguments)
-{
-  PipelineControl control;
-  control.training.cancel = &interrupted;
-  const bool interactive = isatty(STDERR_FILENO) != 0;
-  struct Rate
-  {
-    std::string stage;
-    std::chrono::steady_clock::time_point start;
-    std::int64_t steps = 0; ///< of this stage
-    std::int64_t total = 0; ///< of the run
-  };
-  auto rate = std::make_shared<Rate>();
-  const int batch = arguments.pipeline.batchSize;
-  const std::int64_t stopAfter = arguments.stopAfterSteps;
-  control.training.progress =
-    [interactive, rate, batch, stopAfter](const TrainingProgress& progress)
-  {
-    const auto now = std::chrono::steady_clock::now();
-    if (progress.stage != rate->stage)
-    {
-      rate->stage = progress.stage;
-      rate->start = now;
-      rate->steps = 0;
-    }
-    if (progress.epoch == 0)
-    {
-      if (interactive || progress.step % 4096 == 0)
-      {
-        std::fprintf(stderr,
-                     "%s  caching %s %lld/%lld%s",
-                     interactive ? "\r" : "",
-                     progress.stage.c_str(),
-                     static_cast<long long>(progress.step),
-                     static_cast<long long>(progress.steps),
-                     interactive ? "" : "\n");
-      }
-      return;
-    }
-    ++rate->steps;
-    ++rate->total;
-    if (stopAfter > 0 && rate->total >= stopAfter)
-    {
-      interrupted.store(true);
-    }
-    const double seconds = std::chrono::duration<double>(now - rate->start).count();
-    const double perSecond = seconds > 0 ? static_cast<double>(rate->steps * batch) / seconds : 0;
-    const std::int64_t left =
-      static_cast<std::int64_t>(progress.epochs - progress.epoch) * progress.steps +
-      (progress.steps - progress.step);
-    const double eta = rate->steps > 0
-                         ? seconds / static_cast<double>(rate->steps) * static_cast<double>(left)
-                         : 0.0;
-    const bool epochEnd = progress.step == progress.steps;
-    if (epochEnd || interactive || progress.step % 100 == 0)
-    {
-      std::fprintf(stderr,
-                   "%s  %s epoch %d/%d step %lld/%lld loss %.4f  %.0f images/s  ETA %.0f s",
-                   interactive ? "\r" : "",
-                   progress.stage.c_str(),
-                   progress.epoch,
-                   progress.epochs,
-                   static_cast<long long>(progress.step),
-                   static_cast<long long>(progress.steps),
-                   progress.loss,
-                   perSecond,
-                   eta);
-      std::fprintf(stderr, "%s", interactive && !epochEnd ? "" : "\n");
-    }
-  };
-  control.count = [interactive](const std::string& task, std::size_t done, std::size_t total)
-  {
-    std::fprintf(stderr,
-                 "%s  %s %zu/%zu%s",
-                 interactive ? "\r" : "",
-                 task.c_str(),
-                 done,
-                 total,
-                 interactive && done < total ? "" : "\n");
-  };
-  control.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  return control;
-}
 
 int runTrain(const TrainArguments& parsed)
 {
@@ -127,12 +32,13 @@ int runTrain(const TrainArguments& parsed)
   {
     throw UsageError(error.what());
   }
-  interrupted.store(false);
-  std::signal(SIGINT, onInterrupt);
+  const InterruptScope interruptible;
+  TerminalProgressOptions progress;
+  progress.imagesPerStep = parsed.pipeline.batchSize;
+  progress.stopAfterSteps = parsed.stopAfterSteps;
   try
   {
-    const HeadPipelineResult result = runHeadPipeline(parsed.pipeline, progressControl(parsed));
-    std::signal(SIGINT, SIG_DFL);
+    const HeadPipelineResult result = runHeadPipeline(parsed.pipeline, terminalControl(progress));
     for (const DatasetAccuracy& row : result.rows)
     {
       std::printf("%s: baseline %.4f  BMFL %.4f  (%zu images)\n",
@@ -151,13 +57,7 @@ int runTrain(const TrainArguments& parsed)
   {
     std::cerr << "\nbmfl train: interrupted; no bundle was written; the same command resumes "
                  "from the last checkpoint\n";
-    std::signal(SIGINT, SIG_DFL);
     return 130;
-  }
-  catch (...)
-  {
-    std::signal(SIGINT, SIG_DFL);
-    throw;
   }
 }
 

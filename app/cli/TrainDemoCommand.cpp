@@ -4,12 +4,11 @@
 
 #include "bmfl/DemoPipeline.h"
 
-#include <atomic>
-#include <csignal>
+#include "TerminalProgress.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <unistd.h>
 
 namespace bmfl::cli
 {
@@ -18,13 +17,6 @@ namespace
 {
 
 namespace fs = std::filesystem;
-
-std::atomic<bool> interrupted{ false };
-
-void onInterrupt(int)
-{
-  interrupted.store(true);
-}
 
 struct DemoArguments
 {
@@ -63,71 +55,13 @@ DemoOptions demoOptions(const DemoArguments& arguments)
   return options;
 }
 
-/// Progress on stderr: a line per stage, epoch and event, and the running step where a terminal
-/// shows it.
-PipelineControl progressControl()
-{
-  PipelineControl control;
-  control.training.cancel = &interrupted;
-  const bool interactive = isatty(STDERR_FILENO) != 0;
-  control.training.progress = [interactive](const TrainingProgress& progress)
-  {
-    if (progress.epoch == 0)
-    {
-      if (interactive || progress.step % 4096 == 0)
-      {
-        std::fprintf(stderr,
-                     "%s  caching %s %lld/%lld%s",
-                     interactive ? "\r" : "",
-                     progress.stage.c_str(),
-                     static_cast<long long>(progress.step),
-                     static_cast<long long>(progress.steps),
-                     interactive ? "" : "\n");
-      }
-      return;
-    }
-    const bool epochEnd = progress.step == progress.steps;
-    if (epochEnd || interactive || progress.step % 100 == 0)
-    {
-      std::fprintf(stderr,
-                   "%s  %s epoch %d/%d step %lld/%lld loss %.4f",
-                   interactive ? "\r" : "",
-                   progress.stage.c_str(),
-                   progress.epoch,
-                   progress.epochs,
-                   static_cast<long long>(progress.step),
-                   static_cast<long long>(progress.steps),
-                   progress.loss);
-      if (epochEnd)
-      {
-        std::fprintf(stderr, "  %s %.4f", progress.metricName.c_str(), progress.metric);
-      }
-      std::fprintf(stderr, "%s", interactive && !epochEnd ? "" : "\n");
-    }
-  };
-  control.count = [interactive](const std::string& task, std::size_t done, std::size_t total)
-  {
-    std::fprintf(stderr,
-                 "%s  %s %zu/%zu%s",
-                 interactive ? "\r" : "",
-                 task.c_str(),
-                 done,
-                 total,
-                 interactive && done < total ? "" : "\n");
-  };
-  control.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  return control;
-}
-
 int runTrainDemo(const DemoArguments& parsed)
 {
-  interrupted.store(false);
-  std::signal(SIGINT, onInterrupt);
+  const InterruptScope interruptible;
   try
   {
     // The output folder is checked first, before minutes of training.
-    const DemoResult result = runDemoPipeline(demoOptions(parsed), progressControl());
-    std::signal(SIGINT, SIG_DFL);
+    const DemoResult result = runDemoPipeline(demoOptions(parsed), terminalControl({}));
     std::printf("wrote %s (%.2f MiB) and %s/REPORT.md\n",
                 parsed.out.c_str(),
                 static_cast<double>(result.totalBytes) / (1024.0 * 1024.0),
@@ -137,13 +71,7 @@ int runTrainDemo(const DemoArguments& parsed)
   catch (const PipelineCancelled&)
   {
     std::cerr << "\nbmfl train-demo: interrupted; no bundle was written\n";
-    std::signal(SIGINT, SIG_DFL);
     return 130;
-  }
-  catch (...)
-  {
-    std::signal(SIGINT, SIG_DFL);
-    throw; // one line from main; the staging folder is gone with the unwound StagedFolder
   }
 }
 

@@ -7,15 +7,14 @@
 #include "bmfl/Npy.h"
 #include "bmfl/Timestamp.h"
 
+#include "ParallelDecode.h"
+
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -221,42 +220,9 @@ public:
   std::vector<TrainingExample> examples(const std::vector<std::size_t>& indices) const override
   {
     std::vector<TrainingExample> result(indices.size());
-    std::atomic<std::size_t> next{ 0 };
-    std::exception_ptr failure;
-    std::mutex failureMutex;
-    const auto work = [&]()
-    {
-      for (std::size_t i = next++; i < indices.size(); i = next++)
-      {
-        try
-        {
-          result[i] = example(indices[i]);
-        }
-        catch (...)
-        {
-          const std::lock_guard<std::mutex> lock(failureMutex);
-          if (!failure)
-          {
-            failure = std::current_exception();
-          }
-        }
-      }
-    };
-    std::vector<std::thread> workers;
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned t = 1; t < std::min<std::size_t>(threads, indices.size()); ++t)
-    {
-      workers.emplace_back(work);
-    }
-    work();
-    for (std::thread& worker : workers)
-    {
-      worker.join();
-    }
-    if (failure)
-    {
-      std::rethrow_exception(failure);
-    }
+    forEachInParallel(indices.size(),
+                      std::max(1u, std::thread::hardware_concurrency()),
+                      [&](std::size_t i) { result[i] = example(indices[i]); });
     return result;
   }
   PreparedImage prepared(std::size_t index) const

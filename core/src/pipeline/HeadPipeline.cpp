@@ -4,11 +4,11 @@
 #include "bmfl/FileError.h"
 #include "bmfl/Timestamp.h"
 
+#include "ParallelDecode.h"
+
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <filesystem>
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -170,45 +170,16 @@ private:
                                        const std::uint64_t* seed) const
   {
     std::vector<TrainingExample> result(indices.size());
-    std::atomic<std::size_t> next{ 0 };
-    std::exception_ptr failure;
-    std::mutex failureMutex;
-    const auto work = [&]()
-    {
-      for (std::size_t i = next++; i < indices.size(); i = next++)
-      {
-        try
-        {
-          // Each image's augmentation is drawn from its own seed: the same at any thread count.
-          const std::uint64_t itemSeed =
-            seed != nullptr ? *seed + 0x9E3779B97F4A7C15ULL * (i + 1) : 0;
-          result[i] = make(indices[i], seed != nullptr ? &itemSeed : nullptr);
-        }
-        catch (...)
-        {
-          const std::lock_guard<std::mutex> lock(failureMutex);
-          if (!failure)
-          {
-            failure = std::current_exception();
-          }
-        }
-      }
-    };
-    const auto threads = std::min<std::size_t>(static_cast<std::size_t>(Workers), indices.size());
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t)
-    {
-      pool.emplace_back(work);
-    }
-    work();
-    for (std::thread& thread : pool)
-    {
-      thread.join();
-    }
-    if (failure)
-    {
-      std::rethrow_exception(failure);
-    }
+    forEachInParallel(indices.size(),
+                      static_cast<std::size_t>(Workers),
+                      [&](std::size_t i)
+                      {
+                        // Each image's augmentation is drawn from its own seed: the same at any
+                        // thread count.
+                        const std::uint64_t itemSeed =
+                          seed != nullptr ? *seed + 0x9E3779B97F4A7C15ULL * (i + 1) : 0;
+                        result[i] = make(indices[i], seed != nullptr ? &itemSeed : nullptr);
+                      });
     return result;
   }
 

@@ -13,17 +13,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$make_bundle" "$work/tiny.bmfl" --wnid-classes || fail "could not make the bundle"
-for class in 0 1 2 3 4 5 6 7 8 9; do
-  mkdir -p "$work/train/n0000000$class"
-  for k in 0 1 2 3; do
-    { printf 'P5\n28 28\n255\n'; head -c 784 /dev/urandom; } >"$work/train/n0000000$class/i$k.pgm"
-  done
-done
-mkdir -p "$work/val"
-for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
-  { printf 'P5\n28 28\n255\n'; head -c 784 /dev/urandom; } >"$work/val/v$i.pgm"
-  echo "v$i.pgm $((i % 10))" >>"$work/val/labels.txt"
-done
+"$(dirname "$0")/make_imagenet_folders.sh" "$work" 10 4 12 || fail "could not make the folders"
 
 train() {
   "$bmfl" train --model-in "$work/tiny.bmfl" --train "folder:$work/train" \
