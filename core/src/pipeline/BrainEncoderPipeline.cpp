@@ -7,6 +7,7 @@
 #include "bmfl/Npy.h"
 #include "bmfl/Timestamp.h"
 
+#include "Formatted.h"
 #include "ParallelDecode.h"
 
 #include <algorithm>
@@ -27,12 +28,7 @@ namespace
 
 namespace fs = std::filesystem;
 
-std::string formatted(const char* format, double value)
-{
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
+using pipeline_detail::formatted;
 
 /// What --encoder gives: the architecture, where its weights are, the classifier's input and
 /// (for a bundle) its classes.

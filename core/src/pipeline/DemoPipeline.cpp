@@ -1,5 +1,6 @@
 #include "bmfl/DemoPipeline.h"
 
+#include "Formatted.h"
 #include "bmfl/AtomicFile.h"
 #include "bmfl/Corruptions.h"
 #include "bmfl/ImageDataset.h"
@@ -26,12 +27,7 @@ namespace
 
 namespace fs = std::filesystem;
 
-std::string formatted(const char* format, double value)
-{
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
+using pipeline_detail::formatted;
 
 /// One image of the demo data: the model's input and what the simulated subject sees.
 struct DemoImage

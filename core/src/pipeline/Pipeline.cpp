@@ -1,4 +1,5 @@
 #include "bmfl/Pipeline.h"
+#include "Formatted.h"
 
 #include <algorithm>
 #include <chrono>
@@ -26,12 +27,7 @@ TrainingReport finished(TrainingReport report)
   return report;
 }
 
-std::string formatted(const char* format, double value)
-{
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
+using pipeline_detail::formatted;
 
 } // namespace
 

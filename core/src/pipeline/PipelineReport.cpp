@@ -1,3 +1,4 @@
+#include "Formatted.h"
 #include "bmfl/Pipeline.h"
 
 #include <algorithm>
@@ -11,12 +12,7 @@ namespace bmfl
 namespace
 {
 
-std::string formatted(const char* format, double value)
-{
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
+using pipeline_detail::formatted;
 
 std::string percentWithInterval(double accuracy, const Interval& interval)
 {
