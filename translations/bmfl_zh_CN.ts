@@ -4,37 +4,37 @@
 <context>
     <name>bmfl::AccuracyTable</name>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="38"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="53"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="39"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="54"/>
         <source>Images</source>
         <translation>图像数</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="40"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="55"/>
         <source>Baseline [95% CI]</source>
         <translation>基线 [95% 置信区间]</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="41"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="56"/>
         <source>BMFL [95% CI]</source>
         <translation>BMFL [95% 置信区间]</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="42"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="57"/>
         <source>Δ (points)</source>
         <translation>差值（百分点）</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="43"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="58"/>
         <source>McNemar p</source>
         <translation>McNemar p 值</translation>
     </message>
     <message>
-        <location filename="../widgets/src/AccuracyTable.cpp" line="115"/>
+        <location filename="../widgets/src/AccuracyTable.cpp" line="130"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
@@ -60,42 +60,42 @@
 <context>
     <name>bmfl::CortexView</name>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="487"/>
+        <location filename="../widgets/src/CortexView.cpp" line="534"/>
         <source>lateral</source>
         <translation>外侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="489"/>
+        <location filename="../widgets/src/CortexView.cpp" line="536"/>
         <source>medial</source>
         <translation>内侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="491"/>
+        <location filename="../widgets/src/CortexView.cpp" line="538"/>
         <source>dorsal</source>
         <translation>背侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="493"/>
+        <location filename="../widgets/src/CortexView.cpp" line="540"/>
         <source>ventral</source>
         <translation>腹侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="495"/>
+        <location filename="../widgets/src/CortexView.cpp" line="542"/>
         <source>anterior</source>
         <translation>前侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="497"/>
+        <location filename="../widgets/src/CortexView.cpp" line="544"/>
         <source>posterior</source>
         <translation>后侧</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="522"/>
+        <location filename="../widgets/src/CortexView.cpp" line="578"/>
         <source>Left hemisphere</source>
         <translation>左半球</translation>
     </message>
     <message>
-        <location filename="../widgets/src/CortexView.cpp" line="522"/>
+        <location filename="../widgets/src/CortexView.cpp" line="578"/>
         <source>Right hemisphere</source>
         <translation>右半球</translation>
     </message>
@@ -103,12 +103,12 @@
 <context>
     <name>bmfl::DatasetBrowser</name>
     <message>
-        <location filename="../widgets/src/DatasetBrowser.cpp" line="231"/>
+        <location filename="../widgets/src/DatasetBrowser.cpp" line="245"/>
         <source>No dataset</source>
         <translation>无数据集</translation>
     </message>
     <message>
-        <location filename="../widgets/src/DatasetBrowser.cpp" line="236"/>
+        <location filename="../widgets/src/DatasetBrowser.cpp" line="249"/>
         <source>%1 images · %2 classes</source>
         <translation>%1 张图像 · %2 个类别</translation>
     </message>
@@ -129,298 +129,357 @@
 <context>
     <name>bmfl::MainWindow</name>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="127"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="168"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="265"/>
         <source>BMFL Workbench</source>
         <translation>BMFL 工作台</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="166"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="266"/>
         <source>Datasets</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="180"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="267"/>
         <source>Image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="190"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="269"/>
         <source>Evaluate all</source>
         <translation>全部评估</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="191"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="270"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="192"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="271"/>
         <source>Copy table</source>
         <translation>复制表格</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="199"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="268"/>
         <source>Out-of-distribution accuracy</source>
         <translation>分布外准确率</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="319"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="648"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="320"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="650"/>
         <source>Open &amp;Model Bundle...</source>
         <translation>打开模型包(&amp;M)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="323"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="653"/>
         <source>Open &amp;Image...</source>
         <translation>打开图像(&amp;I)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="327"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="663"/>
         <source>Open &amp;Template Surface Folder...</source>
         <translation>打开模板皮层文件夹(&amp;T)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="329"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="665"/>
         <source>Use &amp;Bundled fsaverage5</source>
         <translation>使用内置 fsaverage5(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="339"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="675"/>
         <source>&amp;Export View as PNG...</source>
         <translation>导出视图为 PNG(&amp;E)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="343"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="679"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="347"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="683"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="367"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="704"/>
         <source>&amp;Reset View</source>
         <translation>重置视图(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="371"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="708"/>
         <source>&amp;Surface</source>
         <translation>皮层表面(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="405"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="756"/>
         <source>&amp;Data</source>
         <translation>数据(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="388"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="726"/>
         <source>Cortex &amp;Overlay</source>
         <translation>皮层叠加(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="391"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="82"/>
+        <source>inflated</source>
+        <translation>膨胀</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="84"/>
+        <source>pial</source>
+        <translation>软脑膜</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="86"/>
+        <source>white</source>
+        <translation>白质</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="88"/>
+        <source>sphere</source>
+        <translation>球面</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="519"/>
+        <source>%1: the session&apos;s image %2 is beyond its %3 images</source>
+        <translation>%1：会话中的第 %2 张图像超出了其 %3 张图像的范围</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="559"/>
+        <source>Save session</source>
+        <translation>保存会话</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="561"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="579"/>
+        <source>Workbench sessions (*.json)</source>
+        <translation>工作台会话 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="579"/>
+        <source>Open session</source>
+        <translation>打开会话</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="657"/>
+        <source>Open &amp;Session...</source>
+        <translation>打开会话(&amp;S)...</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="659"/>
+        <source>Sa&amp;ve Session...</source>
+        <translation>保存会话(&amp;V)...</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="729"/>
         <source>Predicted fMRI</source>
         <translation>预测 fMRI</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="392"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="730"/>
         <source>Brain-Token Attention</source>
         <translation>脑令牌注意力</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="393"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="731"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="406"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="742"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../app/workbench/MainWindow.cpp" line="758"/>
         <source>&amp;Add Dataset...</source>
         <translation>添加数据集(&amp;A)...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="410"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="762"/>
         <source>&amp;Evaluate All Datasets</source>
         <translation>评估全部数据集(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="414"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="766"/>
         <source>&amp;Cancel Evaluation</source>
         <translation>取消评估(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="419"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="771"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="420"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="773"/>
         <source>&amp;About BMFL Workbench</source>
         <translation>关于 BMFL 工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="424"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="777"/>
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="497"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="861"/>
         <source>predicted response, %1</source>
         <translation>预测响应，%1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="511"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="875"/>
         <source>image [CLS] → brain token attention</source>
         <translation>图像 [CLS] → 脑令牌注意力</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="528"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="909"/>
         <source>Still loading the previous surface...</source>
         <translation>仍在加载上一个皮层表面...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="532"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="912"/>
         <source>Loading %1 surface...</source>
         <translation>正在加载 %1 表面...</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="556"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="948"/>
         <source>Cannot load surface</source>
         <translation>无法加载皮层表面</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="566"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="958"/>
         <source>Template surface folder (e.g. fsaverage)</source>
         <translation>模板皮层文件夹（如 fsaverage）</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="576"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="968"/>
         <source>Model bundle folder</source>
         <translation>模型包文件夹</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="591"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="983"/>
         <source>Open image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="591"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="983"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="603"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="995"/>
         <source>Add dataset</source>
         <translation>添加数据集</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="604"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="996"/>
         <source>Dataset (a folder, or e.g. fashion-mnist:test, imagenet-v2:/data/v2):</source>
         <translation>数据集（文件夹，或如 fashion-mnist:test、imagenet-v2:/data/v2）：</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="651"/>
-        <location filename="../app/workbench/MainWindow.cpp" line="661"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1048"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1058"/>
         <source>%1: cannot write: %2</source>
         <translation>%1：无法写入：%2</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="657"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1054"/>
         <source>%1: cannot encode PNG: %2</source>
         <translation>%1：无法编码 PNG：%2</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="669"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1066"/>
         <source>Export view</source>
         <translation>导出视图</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="669"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1066"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="681"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1078"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="684"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="572"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1081"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="691"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1088"/>
         <source>%1 %2 · left %3 / right %4 vertices · %5 view</source>
         <translation>%1 %2 · 左 %3 / 右 %4 个顶点 · %5视图</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="700"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1097"/>
         <source>No surface loaded</source>
         <translation>未加载皮层表面</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="702"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1099"/>
         <source>Model: %1</source>
         <translation>模型：%1</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="703"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1100"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="706"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1103"/>
         <source>LibTorch %1 · %2 · %3 threads · %4</source>
         <translation>LibTorch %1 · %2 · %3 线程 · %4</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="708"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1105"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="708"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1105"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="710"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1107"/>
         <source>OpenBLAS</source>
         <translation>OpenBLAS</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="710"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1107"/>
         <source>reference BLAS (slow)</source>
         <translation>参考 BLAS（慢）</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="717"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1114"/>
         <source>About BMFL Workbench</source>
         <translation>关于 BMFL 工作台</translation>
     </message>
     <message>
-        <location filename="../app/workbench/MainWindow.cpp" line="718"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="1115"/>
         <source>&lt;h3&gt;BMFL Workbench %1&lt;/h3&gt;&lt;p&gt;Brain-machine fusion learning (NeuralOOD, Zhao et al. 2024): predicted fMRI on the cortical surface, fusion attention, and baseline versus BMFL accuracy out of distribution.&lt;/p&gt;&lt;p&gt;fsaverage5 is part of FreeSurfer (Fischl 2012), distributed under the FreeSurfer Software License.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;BMFL 工作台 %1&lt;/h3&gt;&lt;p&gt;脑机融合学习（NeuralOOD，Zhao 等，2024）：皮层表面上的预测 fMRI、融合注意力，以及基线与 BMFL 在分布外数据上的准确率比较。&lt;/p&gt;&lt;p&gt;fsaverage5 属于 FreeSurfer（Fischl 2012），依据 FreeSurfer 软件许可分发。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/workbench/Startup.cpp" line="39"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="634"/>
+        <location filename="../app/workbench/Startup.cpp" line="57"/>
         <source>no translation for &apos;%1&apos;; showing English</source>
         <translation>没有“%1”的翻译；显示英文</translation>
     </message>
     <message>
-        <location filename="../app/workbench/Startup.cpp" line="53"/>
+        <location filename="../app/workbench/MainWindow.cpp" line="944"/>
         <source>%1; showing the bundled fsaverage5</source>
         <translation>%1；显示内置的 fsaverage5</translation>
     </message>
     <message>
-        <location filename="../app/workbench/Startup.cpp" line="80"/>
+        <location filename="../app/workbench/Startup.cpp" line="112"/>
         <source>No demo model yet: build it with `bmfl train-demo` (see README)</source>
         <translation>尚无演示模型：请用 `bmfl train-demo` 构建（见 README）</translation>
     </message>
@@ -428,57 +487,58 @@
 <context>
     <name>bmfl::PredictionPanel</name>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="35"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="36"/>
         <source> (correct)</source>
         <translation>（正确）</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="36"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="37"/>
         <source> (wrong)</source>
         <translation>（错误）</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="47"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="48"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="58"/>
         <source>Baseline: the frozen image encoder with a linear head on [CLS] and the mean patch token. BMFL: the same encoder fused with predicted fMRI by cross-attention.</source>
         <translation>基线：冻结的图像编码器，在 [CLS] 与平均图像块令牌上接线性分类头。BMFL：同一编码器通过交叉注意力与预测 fMRI 融合。</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="72"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="88"/>
         <source>No image</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="74"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="90"/>
         <source>baseline: %1 · BMFL: %2</source>
         <translation>基线：%1 · BMFL：%2</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="96"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="112"/>
         <source>Select or drop an image</source>
         <translation>选择或拖入一张图像</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="108"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="124"/>
         <source>Baseline</source>
         <translation>基线</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="109"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="125"/>
         <source>BMFL</source>
         <translation>BMFL</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="130"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="146"/>
         <source>✓ top-1 correct</source>
         <translation>✓ top-1 正确</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="130"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="146"/>
         <source>✗ top-1 wrong</source>
         <translation>✗ top-1 错误</translation>
     </message>
     <message>
-        <location filename="../widgets/src/PredictionPanel.cpp" line="167"/>
+        <location filename="../widgets/src/PredictionPanel.cpp" line="183"/>
         <source>True class: %1</source>
         <translation>真实类别：%1</translation>
     </message>
@@ -486,17 +546,17 @@
 <context>
     <name>bmfl::WorkbenchController</name>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="149"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="148"/>
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="152"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="151"/>
         <source>%1 classes · %2 (%3 vertices) · %4</source>
         <translation>%1 个类别 · %2（%3 个顶点）· %4</translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="162"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="161"/>
         <source>Opening model %1...</source>
         <translation>正在打开模型 %1...</translation>
     </message>
@@ -508,12 +568,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/workbench/WorkbenchController.cpp" line="269"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="275"/>
         <source>%1: open a model first</source>
         <translation>%1：请先打开模型</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/workbench/WorkbenchController.cpp" line="286"/>
+        <location filename="../app/workbench/WorkbenchController.cpp" line="298"/>
         <source>Evaluating %n dataset(s)...</source>
         <translation>
             <numerusform>正在评估 %n 个数据集...</numerusform>

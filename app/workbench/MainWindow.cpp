@@ -13,13 +13,16 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QImageWriter>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLibraryInfo>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -27,7 +30,9 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QTranslator>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -47,6 +52,42 @@ std::shared_ptr<const CorticalSurface> loadSurface(const QString& folder, Surfac
     return std::make_shared<const CorticalSurface>(loadBundledFsaverage5(kind));
   }
   return std::make_shared<const CorticalSurface>(loadTemplateSurface(folder.toStdString(), kind));
+}
+
+struct OverlayModeName
+{
+  MainWindow::CortexOverlay mode;
+  const char* key; ///< as session files spell it
+};
+constexpr OverlayModeName kOverlayModes[] = {
+  { MainWindow::CortexOverlay::PredictedFmri, "predicted-fmri" },
+  { MainWindow::CortexOverlay::BrainTokenAttention, "attention" },
+  { MainWindow::CortexOverlay::None, "none" },
+};
+
+// The interface languages: each named in itself, so anyone can find their own.
+struct InterfaceLanguage
+{
+  const char* code;
+  const char* name;
+};
+constexpr InterfaceLanguage kLanguages[] = { { "en", "English" }, { "zh_CN", "\u4e2d\u6587" } };
+
+// A surface kind's name in the user's language.
+QString surfaceKindLabel(SurfaceKind kind)
+{
+  switch (kind)
+  {
+    case SurfaceKind::Inflated:
+      return MainWindow::tr("inflated");
+    case SurfaceKind::Pial:
+      return MainWindow::tr("pial");
+    case SurfaceKind::White:
+      return MainWindow::tr("white");
+    case SurfaceKind::Sphere:
+      return MainWindow::tr("sphere");
+  }
+  return QString::fromLatin1(surfaceKindName(kind));
 }
 
 QString countText(std::size_t count)
@@ -147,9 +188,11 @@ MainWindow::MainWindow(QWidget* parent)
   statusBar()->addPermanentWidget(Busy);
   statusBar()->addPermanentWidget(RuntimeStatus);
 
+  SurfaceWorker.setMaxThreadCount(1);
   connect(&SurfaceLoad, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::onSurfaceLoaded);
   buildDocks();
   buildMenus();
+  retranslate();
   connectController();
   updateStatus();
 }
@@ -164,7 +207,7 @@ MainWindow::~MainWindow()
 void MainWindow::buildDocks()
 {
   Browser = new DatasetBrowser(this);
-  auto* datasets = new QDockWidget(tr("Datasets"), this);
+  auto* datasets = DatasetsDock = new QDockWidget(this);
   datasets->setObjectName(QStringLiteral("datasets"));
   datasets->setWidget(Browser);
   addDockWidget(Qt::LeftDockWidgetArea, datasets);
@@ -178,7 +221,7 @@ void MainWindow::buildDocks()
   imageLayout->addWidget(Predictions);
   imageLayout->addWidget(ImageAttention, 1);
   imageLayout->addWidget(TokenAttention);
-  auto* image = new QDockWidget(tr("Image"), this);
+  auto* image = ImageDock = new QDockWidget(this);
   image->setObjectName(QStringLiteral("image"));
   image->setWidget(imagePanel);
   addDockWidget(Qt::RightDockWidgetArea, image);
@@ -188,16 +231,16 @@ void MainWindow::buildDocks()
   accuracyLayout->setContentsMargins(2, 2, 2, 2);
   Accuracy = new AccuracyTable(accuracyPanel);
   auto* buttons = new QHBoxLayout;
-  auto* evaluate = new QPushButton(tr("Evaluate all"), accuracyPanel);
-  auto* cancel = new QPushButton(tr("Cancel"), accuracyPanel);
-  auto* copy = new QPushButton(tr("Copy table"), accuracyPanel);
+  auto* evaluate = EvaluateButton = new QPushButton(accuracyPanel);
+  auto* cancel = CancelButton = new QPushButton(accuracyPanel);
+  auto* copy = CopyButton = new QPushButton(accuracyPanel);
   buttons->addWidget(evaluate);
   buttons->addWidget(cancel);
   buttons->addWidget(copy);
   buttons->addStretch(1);
   accuracyLayout->addLayout(buttons);
   accuracyLayout->addWidget(Accuracy, 1);
-  auto* accuracy = new QDockWidget(tr("Out-of-distribution accuracy"), this);
+  auto* accuracy = AccuracyDock = new QDockWidget(this);
   accuracy->setObjectName(QStringLiteral("accuracy"));
   accuracy->setWidget(accuracyPanel);
   addDockWidget(Qt::BottomDockWidgetArea, accuracy);
@@ -215,6 +258,41 @@ void MainWindow::buildDocks()
           &DatasetBrowser::itemActivated,
           this,
           [this](int dataset, qulonglong item) { Controller->analyseItem(dataset, item); });
+}
+
+void MainWindow::retranslate()
+{
+  setWindowTitle(tr("BMFL Workbench"));
+  DatasetsDock->setWindowTitle(tr("Datasets"));
+  ImageDock->setWindowTitle(tr("Image"));
+  AccuracyDock->setWindowTitle(tr("Out-of-distribution accuracy"));
+  EvaluateButton->setText(tr("Evaluate all"));
+  CancelButton->setText(tr("Cancel"));
+  CopyButton->setText(tr("Copy table"));
+}
+
+void MainWindow::changeEvent(QEvent* event)
+{
+  QMainWindow::changeEvent(event);
+  if (event->type() != QEvent::LanguageChange)
+  {
+    return;
+  }
+  retranslate();
+  // The menus are built anew in the new language (the old ones go once their events are done).
+  menuBar()->clear();
+  for (QMenu* menu : Menus)
+  {
+    menu->deleteLater();
+  }
+  Menus.clear();
+  buildMenus();
+  updateStatus();
+  updateCortexOverlay(); // the colour bar's title
+  if (Current.result)
+  {
+    statusBar()->showMessage(QStringLiteral("%1: %2").arg(Current.id, Predictions->summary()));
+  }
 }
 
 void MainWindow::connectController()
@@ -237,6 +315,7 @@ void MainWindow::connectController()
           this,
           [this]()
           {
+            RequestedModel.clear();
             // The datasets are still worth browsing without the model.
             if (!PendingDatasets.isEmpty())
             {
@@ -253,6 +332,7 @@ void MainWindow::connectController()
           this,
           [this]()
           {
+            ModelDir = RequestedModel;
             updateStatus();
             if (!PendingDatasets.isEmpty())
             {
@@ -272,6 +352,11 @@ void MainWindow::connectController()
             }
             Accuracy->setDatasetNames(names);
             Browser->setDatasets(Controller->datasets());
+            if (PendingSelection)
+            {
+              AnalyseFirstImage = false;
+              selectPendingItem();
+            }
             if (AnalyseFirstImage && !Controller->datasets().empty())
             {
               AnalyseFirstImage = false;
@@ -312,18 +397,268 @@ void MainWindow::openSession(const QString& bundleDir,
   PendingDatasets = datasetSpecs;
   PendingEvaluationLimit = evaluationLimit;
   AnalyseFirstImage = true;
+  RequestedModel = bundleDir;
   Controller->openModel(bundleDir);
+}
+
+QString MainWindow::defaultAutosavePath()
+{
+  return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) +
+         QStringLiteral("/last-session.json");
+}
+
+WorkbenchSession MainWindow::currentSession() const
+{
+  WorkbenchSession session;
+  session.modelDir = ModelDir;
+  session.datasets = Controller->datasetSpecs();
+  if (Current.result)
+  {
+    session.selection.dataset = Current.datasetIndex;
+    session.selection.item = Current.item;
+    session.selection.file = Current.file;
+  }
+  session.templateFolder = TemplateFolder;
+  session.surfaceKind = QString::fromLatin1(surfaceKindName(
+    Cortex->surface() ? Cortex->surface()->kind
+                      : static_cast<SurfaceKind>(SurfaceKinds->checkedAction()->data().toInt())));
+  session.viewPreset = QString::fromLatin1(CortexView::presetKey(Cortex->viewPreset()));
+  session.overlay = Overlay;
+  for (const OverlayModeName& mode : kOverlayModes)
+  {
+    if (mode.mode == OverlayMode)
+    {
+      session.overlay.mode = QString::fromLatin1(mode.key);
+    }
+  }
+  session.language = Language;
+  session.windowGeometry = saveGeometry();
+  session.windowState = saveState();
+  return session;
+}
+
+void MainWindow::applySession(const WorkbenchSession& session, std::size_t evaluationLimit)
+{
+  if (!session.language.isEmpty())
+  {
+    setLanguage(session.language);
+  }
+  if (!session.windowGeometry.isEmpty())
+  {
+    restoreGeometry(session.windowGeometry);
+  }
+  if (!session.windowState.isEmpty())
+  {
+    restoreState(session.windowState);
+  }
+  SurfaceKind kind = SurfaceKind::Inflated;
+  for (SurfaceKind candidate :
+       { SurfaceKind::Inflated, SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
+  {
+    if (session.surfaceKind == QLatin1String(surfaceKindName(candidate)))
+    {
+      kind = candidate;
+    }
+  }
+  loadSurfaceInBackground(session.templateFolder, kind, true);
+  for (CortexView::ViewPreset preset : { CortexView::ViewPreset::Lateral,
+                                         CortexView::ViewPreset::Medial,
+                                         CortexView::ViewPreset::Dorsal,
+                                         CortexView::ViewPreset::Ventral,
+                                         CortexView::ViewPreset::Anterior,
+                                         CortexView::ViewPreset::Posterior })
+  {
+    if (session.viewPreset == QLatin1String(CortexView::presetKey(preset)))
+    {
+      setViewPreset(preset);
+    }
+  }
+  Overlay = session.overlay;
+  for (const OverlayModeName& mode : kOverlayModes)
+  {
+    if (session.overlay.mode == QLatin1String(mode.key))
+    {
+      setCortexOverlay(mode.mode);
+    }
+  }
+  PendingSelection.reset();
+  if (session.selection.dataset >= 0 || !session.selection.file.isEmpty())
+  {
+    PendingSelection = session.selection;
+    PendingSelectionSpecs = session.datasets;
+  }
+  if (!session.modelDir.isEmpty())
+  {
+    openSession(session.modelDir, session.datasets, evaluationLimit);
+    AnalyseFirstImage = !PendingSelection;
+  }
+  else if (!session.datasets.isEmpty())
+  {
+    Controller->openDatasets(session.datasets);
+  }
+}
+
+void MainWindow::selectPendingItem()
+{
+  const SessionSelection selection = *PendingSelection;
+  PendingSelection.reset();
+  if (selection.dataset < 0)
+  {
+    Controller->analyseFile(selection.file);
+    return;
+  }
+  // The session's datasets that did not open are missing here: find the selected one by spec.
+  const QString spec = PendingSelectionSpecs.value(selection.dataset);
+  const int index = static_cast<int>(Controller->datasetSpecs().indexOf(spec));
+  if (index < 0)
+  {
+    return; // its dataset did not open, and that is shown already
+  }
+  if (selection.item >= Controller->datasets()[static_cast<std::size_t>(index)]->size())
+  {
+    showProblem(tr("%1: the session's image %2 is beyond its %3 images")
+                  .arg(spec)
+                  .arg(selection.item)
+                  .arg(Controller->datasets()[static_cast<std::size_t>(index)]->size()));
+    return;
+  }
+  Browser->selectItem(index, static_cast<std::size_t>(selection.item));
+}
+
+bool MainWindow::saveSessionFile(const QString& path)
+{
+  try
+  {
+    writeSessionFile(path, currentSession());
+  }
+  catch (const std::exception& error)
+  {
+    showProblem(QString::fromStdString(error.what()));
+    return false;
+  }
+  return true;
+}
+
+bool MainWindow::openSessionFile(const QString& path, std::size_t evaluationLimit)
+{
+  try
+  {
+    applySession(readSessionFile(path), evaluationLimit);
+  }
+  catch (const std::exception& error)
+  {
+    showProblem(QString::fromStdString(error.what()));
+    return false;
+  }
+  return true;
+}
+
+void MainWindow::saveSessionDialog()
+{
+  QString path = QFileDialog::getSaveFileName(this,
+                                              tr("Save session"),
+                                              QStringLiteral("session.bmfl.json"),
+                                              tr("Workbench sessions (*.json)"));
+  if (path.isEmpty())
+  {
+    return;
+  }
+  if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
+  {
+    path += QLatin1String(".json");
+  }
+  if (saveSessionFile(path))
+  {
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+  }
+}
+
+void MainWindow::openSessionDialog()
+{
+  const QString path = QFileDialog::getOpenFileName(
+    this, tr("Open session"), QString(), tr("Workbench sessions (*.json)"));
+  if (!path.isEmpty())
+  {
+    openSessionFile(path, 0);
+  }
+}
+
+bool MainWindow::installLanguage(const QString& language)
+{
+  // The workbench's own texts, and Qt's (standard dialog buttons), replaced as a pair.
+  static QTranslator* ours = nullptr;
+  static QTranslator* qts = nullptr;
+  for (QTranslator** translator : { &ours, &qts })
+  {
+    if (*translator != nullptr)
+    {
+      QCoreApplication::removeTranslator(*translator);
+      delete *translator;
+      *translator = nullptr;
+    }
+  }
+  const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
+  if (locale.language() == QLocale::English || locale.language() == QLocale::C)
+  {
+    return true; // the source language
+  }
+  auto* translator = new QTranslator(qApp);
+  if (!translator->load(
+        locale, QStringLiteral("bmfl"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+  {
+    delete translator;
+    return false;
+  }
+  QCoreApplication::installTranslator(translator);
+  ours = translator;
+  auto* qtTranslator = new QTranslator(qApp);
+  if (qtTranslator->load(locale,
+                         QStringLiteral("qtbase"),
+                         QStringLiteral("_"),
+                         QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+  {
+    QCoreApplication::installTranslator(qtTranslator);
+    qts = qtTranslator;
+  }
+  else
+  {
+    delete qtTranslator;
+  }
+  return true;
+}
+
+void MainWindow::setLanguage(const QString& language)
+{
+  if (!installLanguage(language))
+  {
+    showProblem(tr("no translation for '%1'; showing English").arg(language));
+  }
+  Language = language;
+  if (Languages != nullptr)
+  {
+    for (QAction* action : Languages->actions())
+    {
+      action->setChecked(action->data().toString() == language);
+    }
+  }
 }
 
 void MainWindow::buildMenus()
 {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  Menus << file;
   QAction* openModel = file->addAction(tr("Open &Model Bundle..."));
   openModel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
   connect(openModel, &QAction::triggered, this, &MainWindow::openModelDialog);
   QAction* openImage = file->addAction(tr("Open &Image..."));
   openImage->setShortcut(QKeySequence::Open);
   connect(openImage, &QAction::triggered, this, &MainWindow::openImageDialog);
+  file->addSeparator();
+  QAction* openSessionAction = file->addAction(tr("Open &Session..."));
+  connect(openSessionAction, &QAction::triggered, this, &MainWindow::openSessionDialog);
+  QAction* saveSession = file->addAction(tr("Sa&ve Session..."));
+  saveSession->setShortcut(QKeySequence::Save);
+  connect(saveSession, &QAction::triggered, this, &MainWindow::saveSessionDialog);
   file->addSeparator();
   QAction* openTemplate = file->addAction(tr("Open &Template Surface Folder..."));
   connect(openTemplate, &QAction::triggered, this, &MainWindow::openTemplateFolder);
@@ -346,7 +681,8 @@ void MainWindow::buildMenus()
   connect(quit, &QAction::triggered, this, &QWidget::close);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  ViewPresets = new QActionGroup(this);
+  Menus << view;
+  ViewPresets = new QActionGroup(view);
   const CortexView::ViewPreset presets[] = {
     CortexView::ViewPreset::Lateral,  CortexView::ViewPreset::Medial,
     CortexView::ViewPreset::Dorsal,   CortexView::ViewPreset::Ventral,
@@ -370,16 +706,17 @@ void MainWindow::buildMenus()
   connect(reset, &QAction::triggered, Cortex, &CortexView::resetView);
   view->addSeparator();
   QMenu* surfaceMenu = view->addMenu(tr("&Surface"));
-  SurfaceKinds = new QActionGroup(this);
+  SurfaceKinds = new QActionGroup(surfaceMenu);
+  const SurfaceKind shownKind = Cortex->surface() ? Cortex->surface()->kind : SurfaceKind::Inflated;
   for (SurfaceKind kind :
        { SurfaceKind::Inflated, SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
   {
-    QString name = QString::fromLatin1(surfaceKindName(kind));
+    QString name = surfaceKindLabel(kind);
     name[0] = name[0].toUpper();
     QAction* action = surfaceMenu->addAction(name);
     action->setCheckable(true);
     action->setData(static_cast<int>(kind));
-    action->setChecked(kind == SurfaceKind::Inflated);
+    action->setChecked(kind == shownKind);
     SurfaceKinds->addAction(action);
     connect(action,
             &QAction::triggered,
@@ -387,7 +724,7 @@ void MainWindow::buildMenus()
             [this, kind]() { loadSurfaceInBackground(TemplateFolder, kind); });
   }
   QMenu* overlayMenu = view->addMenu(tr("Cortex &Overlay"));
-  Overlays = new QActionGroup(this);
+  Overlays = new QActionGroup(overlayMenu);
   const std::pair<CortexOverlay, QString> overlays[] = {
     { CortexOverlay::PredictedFmri, tr("Predicted fMRI") },
     { CortexOverlay::BrainTokenAttention, tr("Brain-Token Attention") },
@@ -402,8 +739,22 @@ void MainWindow::buildMenus()
     const CortexOverlay chosen = mode;
     connect(action, &QAction::triggered, this, [this, chosen]() { setCortexOverlay(chosen); });
   }
+  QMenu* languageMenu = view->addMenu(tr("&Language"));
+  Languages = new QActionGroup(languageMenu);
+  for (const InterfaceLanguage& language : kLanguages)
+  {
+    QAction* action = languageMenu->addAction(QString::fromUtf8(language.name));
+    action->setCheckable(true);
+    const QString code = QString::fromLatin1(language.code);
+    action->setData(code);
+    action->setChecked(code == Language || (Language.isEmpty() && code == QLatin1String("en") &&
+                                            QLocale().language() != QLocale::Chinese));
+    Languages->addAction(action);
+    connect(action, &QAction::triggered, this, [this, code]() { setLanguage(code); });
+  }
 
   QMenu* dataMenu = menuBar()->addMenu(tr("&Data"));
+  Menus << dataMenu;
   connect(dataMenu->addAction(tr("&Add Dataset...")),
           &QAction::triggered,
           this,
@@ -418,6 +769,7 @@ void MainWindow::buildMenus()
           &WorkbenchController::cancelEvaluation);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  Menus << help;
   connect(help->addAction(tr("&About BMFL Workbench")),
           &QAction::triggered,
           this,
@@ -448,18 +800,29 @@ void MainWindow::setCortexOverlay(CortexOverlay overlay)
 
 void MainWindow::showSurface(std::shared_ptr<const CorticalSurface> surface, const QString& folder)
 {
-  TemplateFolder = folder;
-  Surface = surface;
-  if (surface)
+  showPreparedSurface(CortexView::prepareSurface(std::move(surface)), folder);
+}
+
+void MainWindow::checkShownSurfaceKind()
+{
+  if (const CorticalSurface* surface = Cortex->surface())
   {
     for (QAction* action : SurfaceKinds->actions())
     {
       action->setChecked(action->data().toInt() == static_cast<int>(surface->kind));
     }
   }
-  Cortex->setSurface(std::move(surface));
+}
+
+void MainWindow::showPreparedSurface(std::shared_ptr<CortexView::PreparedSurface> prepared,
+                                     const QString& folder)
+{
+  Cortex->showPreparedSurface(std::move(prepared));
+  TemplateFolder = folder;
+  checkShownSurfaceKind();
   updateCortexOverlay();
   updateStatus();
+  emit surfaceShown();
 }
 
 void MainWindow::showAnalysis(const AnalysedImage& analysed)
@@ -480,7 +843,7 @@ void MainWindow::showAnalysis(const AnalysedImage& analysed)
 void MainWindow::updateCortexOverlay()
 {
   const std::shared_ptr<const VertexSpace> space = Controller->vertexSpace();
-  if (!Current.result || !space || !Surface || OverlayMode == CortexOverlay::None)
+  if (!Current.result || !space || !Cortex->surface() || OverlayMode == CortexOverlay::None)
   {
     Cortex->setOverlay(nullptr);
     return;
@@ -511,6 +874,21 @@ void MainWindow::updateCortexOverlay()
     overlay->colormap = OverlayColormap::Sequential;
     overlay->title = tr("image [CLS] \u2192 brain token attention").toStdString();
   }
+  // The session's settings: a fixed range, a chosen colormap, a threshold.
+  if (Overlay.rangeMinimum && Overlay.rangeMaximum)
+  {
+    overlay->rangeMinimum = static_cast<float>(*Overlay.rangeMinimum);
+    overlay->rangeMaximum = static_cast<float>(*Overlay.rangeMaximum);
+  }
+  if (Overlay.colormap == QLatin1String("diverging"))
+  {
+    overlay->colormap = OverlayColormap::Diverging;
+  }
+  else if (Overlay.colormap == QLatin1String("sequential"))
+  {
+    overlay->colormap = OverlayColormap::Sequential;
+  }
+  overlay->threshold = static_cast<float>(Overlay.threshold);
   try
   {
     Cortex->setOverlay(overlay);
@@ -522,27 +900,36 @@ void MainWindow::updateCortexOverlay()
   }
 }
 
-void MainWindow::loadSurfaceInBackground(const QString& folder, SurfaceKind kind)
+void MainWindow::loadSurfaceInBackground(const QString& folder,
+                                         SurfaceKind kind,
+                                         bool fallBackToBundled)
 {
   if (SurfaceLoad.isRunning())
   {
     statusBar()->showMessage(tr("Still loading the previous surface..."), 3000);
     return;
   }
-  statusBar()->showMessage(
-    tr("Loading %1 surface...").arg(QString::fromLatin1(surfaceKindName(kind))));
+  statusBar()->showMessage(tr("Loading %1 surface...").arg(surfaceKindLabel(kind)));
+  // Reading, normals and shading all happen here: the full fsaverage takes seconds.
   SurfaceLoad.setFuture(QtConcurrent::run(
-    [folder, kind]()
+    &SurfaceWorker,
+    [folder, kind, fallBackToBundled]()
     {
       LoadResult result;
       result.folder = folder;
       try
       {
-        result.surface = loadSurface(folder, kind);
+        result.prepared = CortexView::prepareSurface(loadSurface(folder, kind));
       }
       catch (const FileError& error)
       {
         result.error = QString::fromStdString(error.what());
+        if (fallBackToBundled)
+        {
+          result.fellBack = true;
+          result.folder.clear();
+          result.prepared = CortexView::prepareSurface(loadSurface(QString(), kind));
+        }
       }
       return result;
     }));
@@ -552,13 +939,17 @@ void MainWindow::onSurfaceLoaded()
 {
   const LoadResult result = SurfaceLoad.result();
   statusBar()->clearMessage();
-  if (!result.error.isEmpty())
+  if (result.fellBack)
+  {
+    showProblem(tr("%1; showing the bundled fsaverage5").arg(result.error));
+  }
+  else if (!result.error.isEmpty())
   {
     QMessageBox::warning(this, tr("Cannot load surface"), result.error);
-    showSurface(Surface, TemplateFolder); // keep what was shown, menus included
+    checkShownSurfaceKind(); // keep what was shown, menus included
     return;
   }
-  showSurface(result.surface, result.folder);
+  showPreparedSurface(result.prepared, result.folder);
 }
 
 void MainWindow::openTemplateFolder()
@@ -640,6 +1031,11 @@ void MainWindow::dropEvent(QDropEvent* event)
 void MainWindow::closeEvent(QCloseEvent* event)
 {
   Controller->cancelEvaluation(); // a running evaluation stops after its batch
+  if (!AutosavePath.isEmpty())
+  {
+    QDir().mkpath(QFileInfo(AutosavePath).absolutePath());
+    saveSessionFile(AutosavePath); // reopened at the next start
+  }
   QMainWindow::closeEvent(event);
 }
 
@@ -687,13 +1083,13 @@ void MainWindow::exportScreenshot()
 
 void MainWindow::updateStatus()
 {
-  if (Surface)
+  if (Cortex->surface())
   {
     SurfaceStatus->setText(tr("%1 %2 \u00b7 left %3 / right %4 vertices \u00b7 %5 view")
-                             .arg(QString::fromStdString(Surface->templateName),
-                                  QString::fromLatin1(surfaceKindName(Surface->kind)),
-                                  countText(Surface->left.mesh.vertexCount()),
-                                  countText(Surface->right.mesh.vertexCount()),
+                             .arg(QString::fromStdString(Cortex->surface()->templateName),
+                                  surfaceKindLabel(Cortex->surface()->kind),
+                                  countText(Cortex->surface()->left.mesh.vertexCount()),
+                                  countText(Cortex->surface()->right.mesh.vertexCount()),
                                   CortexView::presetName(Cortex->viewPreset())));
   }
   else

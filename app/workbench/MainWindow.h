@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Session.h"
 #include "WorkbenchController.h"
 
 #include "bmfl/Fsaverage.h"
@@ -7,12 +8,16 @@
 
 #include <QFutureWatcher>
 #include <QMainWindow>
+#include <QThreadPool>
 
 #include <memory>
 
 class QActionGroup;
+class QDockWidget;
 class QLabel;
+class QMenu;
 class QProgressBar;
+class QPushButton;
 
 namespace bmfl
 {
@@ -46,12 +51,45 @@ public:
   /// loaded from it (empty folder: the bundled fsaverage5).
   void showSurface(std::shared_ptr<const CorticalSurface> surface, const QString& folder);
 
+  /// Loads a template surface (empty folder: the bundled fsaverage5) and prepares it for the
+  /// view on a worker thread: the window stays responsive, even for the full fsaverage. With
+  /// fallBackToBundled (start-up, sessions) a folder that cannot be read is shown as a problem
+  /// and the bundled fsaverage5 is loaded instead; otherwise a dialog says why.
+  void loadSurfaceInBackground(const QString& folder,
+                               SurfaceKind kind,
+                               bool fallBackToBundled = false);
+  /// Whether a surface is being loaded.
+  bool loadingSurface() const { return SurfaceLoad.isRunning(); }
+
   /// Opens a model bundle and datasets; once both are open the first image of the first dataset
   /// is analysed and, when evaluationLimit > 0, every dataset is evaluated (that many images
   /// each) in the background.
   void openSession(const QString& bundleDir,
                    const QStringList& datasetSpecs,
                    std::size_t evaluationLimit);
+
+  /// The session as it is now: model, datasets, selection, surface, view, overlay, layout.
+  WorkbenchSession currentSession() const;
+  /// Opens what a session names and shows it as it was saved. What cannot be had (a missing
+  /// model or dataset) is shown as a problem; the rest opens. evaluationLimit as openSession.
+  void applySession(const WorkbenchSession& session, std::size_t evaluationLimit);
+  /// Writes the current session atomically / reads and applies one. A failure is shown as a
+  /// problem (one line naming the file) and false is returned.
+  bool saveSessionFile(const QString& path);
+  bool openSessionFile(const QString& path, std::size_t evaluationLimit);
+  /// Where the session is written when the window closes (empty, the default: nowhere).
+  void setAutosavePath(const QString& path) { AutosavePath = path; }
+  /// The last session's file, in the user's configuration folder.
+  static QString defaultAutosavePath();
+
+  /// Installs the translation of the interface for a language ("zh_CN"; "en" or empty: the
+  /// source English), replacing the one before; widgets retranslate themselves on the
+  /// QEvent::LanguageChange it sends. Returns false when there is no translation for it.
+  static bool installLanguage(const QString& language);
+  /// installLanguage, remembered for the session and in the View > Language menu; a language
+  /// without a translation is shown as a problem.
+  void setLanguage(const QString& language);
+  const QString& language() const { return Language; }
 
   CortexView* cortexView() const { return Cortex; }
   WorkbenchController* controller() const { return Controller; }
@@ -74,18 +112,27 @@ public:
 signals:
   /// An analysed image is on screen (all views updated).
   void analysisShown();
+  /// A surface is on screen (after loadSurfaceInBackground or showSurface).
+  void surfaceShown();
 
 protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
+  void changeEvent(QEvent* event) override;
 
 private:
   void buildMenus();
   void buildDocks();
+  void retranslate();
   void connectController();
-  void loadSurfaceInBackground(const QString& folder, SurfaceKind kind);
+  void showPreparedSurface(std::shared_ptr<CortexView::PreparedSurface> prepared,
+                           const QString& folder);
   void onSurfaceLoaded();
+  void checkShownSurfaceKind();
+  void selectPendingItem();
+  void saveSessionDialog();
+  void openSessionDialog();
   void openTemplateFolder();
   void openModelDialog();
   void openImageDialog();
@@ -112,7 +159,22 @@ private:
   QActionGroup* SurfaceKinds = nullptr;
   QActionGroup* ViewPresets = nullptr;
   QActionGroup* Overlays = nullptr;
-  std::shared_ptr<const CorticalSurface> Surface; ///< the window owns the data; views observe it
+  QActionGroup* Languages = nullptr;
+  QList<QMenu*> Menus; ///< rebuilt in the new language when it changes
+  QDockWidget* DatasetsDock = nullptr;
+  QDockWidget* ImageDock = nullptr;
+  QDockWidget* AccuracyDock = nullptr;
+  QPushButton* EvaluateButton = nullptr;
+  QPushButton* CancelButton = nullptr;
+  QPushButton* CopyButton = nullptr;
+  QString Language;
+  QString AutosavePath;
+  QString ModelDir;       ///< the open model's folder
+  QString RequestedModel; ///< the model being opened
+  OverlaySettings Overlay;
+  /// A session's selection, shown once its datasets are open (an index into its specs).
+  std::optional<SessionSelection> PendingSelection;
+  QStringList PendingSelectionSpecs;
   QString TemplateFolder;
   AnalysedImage Current;
   CortexOverlay OverlayMode = CortexOverlay::PredictedFmri;
@@ -121,10 +183,12 @@ private:
   bool AnalyseFirstImage = false;
   struct LoadResult
   {
-    std::shared_ptr<const CorticalSurface> surface;
+    std::shared_ptr<CortexView::PreparedSurface> prepared;
     QString folder;
     QString error;
+    bool fellBack = false; ///< the bundled fsaverage5 instead of the folder
   };
+  QThreadPool SurfaceWorker; ///< not Qt's global pool, which Qt's own painting needs free
   QFutureWatcher<LoadResult> SurfaceLoad;
 };
 

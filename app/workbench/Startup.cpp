@@ -6,6 +6,7 @@
 #include "bmfl/FileError.h"
 #include "bmfl/Resources.h"
 
+#include <QFileInfo>
 #include <QStatusBar>
 
 #include <limits>
@@ -27,6 +28,23 @@ QStringList demoDatasets()
   return specs;
 }
 
+// The session to open: the one asked for, or else the last one, unless the command line names
+// what to show, asks not to, or wants a screenshot (which depends on its arguments alone).
+QString sessionToOpen(const StartupOptions& options)
+{
+  if (!options.sessionPath.isEmpty())
+  {
+    return options.sessionPath;
+  }
+  if (options.noRestore || !options.screenshotPath.isEmpty() || !options.modelDir.isEmpty() ||
+      !options.datasets.isEmpty() || !options.templateFolder.isEmpty())
+  {
+    return {};
+  }
+  const QString last = MainWindow::defaultAutosavePath();
+  return QFileInfo::exists(last) ? last : QString();
+}
+
 } // namespace
 
 bool startWorkbench(MainWindow& window, const StartupOptions& options, bool translationFound)
@@ -38,28 +56,46 @@ bool startWorkbench(MainWindow& window, const StartupOptions& options, bool tran
     window.showProblem(
       MainWindow::tr("no translation for '%1'; showing English").arg(options.language));
   }
+  else if (!options.language.isEmpty())
+  {
+    window.setLanguage(options.language);
+  }
+  // A screenshot shows the start-up state: no evaluation runs behind it.
+  const int limit = options.screenshotPath.isEmpty() ? options.evaluationLimit : 0;
+  const std::size_t evaluationLimit =
+    limit < 0 ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(limit);
 
-  std::shared_ptr<const CorticalSurface> surface;
-  QString folder = options.templateFolder;
-  if (!folder.isEmpty())
+  const QString sessionPath = sessionToOpen(options);
+  if (!sessionPath.isEmpty())
   {
     try
     {
-      surface = std::make_shared<const CorticalSurface>(
-        loadTemplateSurface(folder.toStdString(), options.surfaceKind));
+      WorkbenchSession session = readSessionFile(sessionPath);
+      if (!options.language.isEmpty())
+      {
+        session.language.clear(); // --lang wins
+      }
+      window.applySession(session, evaluationLimit);
+      return !session.modelDir.isEmpty();
     }
     catch (const FileError& error)
     {
-      window.showProblem(MainWindow::tr("%1; showing the bundled fsaverage5")
-                           .arg(QString::fromStdString(error.what())));
-      folder.clear();
+      // The rest starts as if there were no session.
+      window.showProblem(QString::fromStdString(error.what()));
     }
   }
-  if (!surface)
+
+  if (options.templateFolder.isEmpty())
   {
-    surface = std::make_shared<const CorticalSurface>(loadBundledFsaverage5(options.surfaceKind));
+    window.showSurface(
+      std::make_shared<const CorticalSurface>(loadBundledFsaverage5(options.surfaceKind)),
+      QString());
   }
-  window.showSurface(surface, folder);
+  else
+  {
+    // A template can be large (the full fsaverage): it loads while the window is up.
+    window.loadSurfaceInBackground(options.templateFolder, options.surfaceKind, true);
+  }
   window.setViewPreset(options.viewPreset);
 
   const QString modelDir =
@@ -67,12 +103,8 @@ bool startWorkbench(MainWindow& window, const StartupOptions& options, bool tran
   const bool withModel = !modelDir.isEmpty() && modelDir != QLatin1String("none");
   if (withModel)
   {
-    // A screenshot shows the start-up state: no evaluation runs behind it.
-    const int limit = options.screenshotPath.isEmpty() ? options.evaluationLimit : 0;
-    window.openSession(modelDir,
-                       options.datasets.isEmpty() ? demoDatasets() : options.datasets,
-                       limit < 0 ? std::numeric_limits<std::size_t>::max()
-                                 : static_cast<std::size_t>(limit));
+    window.openSession(
+      modelDir, options.datasets.isEmpty() ? demoDatasets() : options.datasets, evaluationLimit);
   }
   else if (options.modelDir.isEmpty())
   {

@@ -79,6 +79,8 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
   std::string model;
   std::vector<std::string> datasets;
   int evaluationLimit = 500;
+  std::string session;
+  bool noRestore = false;
   app
     .add_option("--screenshot", screenshot, "Render the window as it starts, save it as PNG, exit")
     ->type_name("FILE.png");
@@ -122,6 +124,16 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
                 "Images per dataset evaluated at start-up (default 500; 0: none, -1: all)")
     ->type_name("N")
     ->check(CLI::Range(-1, std::numeric_limits<int>::max()).description(""));
+
+  app
+    .add_option("--session",
+                session,
+                "Open a saved session (File > Save Session): its model, datasets, image and view")
+    ->type_name("FILE");
+  app.add_flag("--no-restore",
+               noRestore,
+               "Do not reopen the last session (reopened when no model, dataset, template or "
+               "session is given)");
 
   std::vector<std::string> storage;
   for (const QString& argument : arguments)
@@ -167,6 +179,8 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
     options.datasets << fromUtf8(dataset);
   }
   options.evaluationLimit = evaluationLimit;
+  options.sessionPath = fromUtf8(session);
+  options.noRestore = noRestore;
   result.options = options;
   return result;
 }

@@ -24,6 +24,8 @@ struct StartupOptions
   QString modelDir;          ///< empty: the embedded demo when there is one; "none": no model
   QStringList datasets;      ///< dataset specs; empty: the demo's (Fashion-MNIST test + OOD sets)
   int evaluationLimit = 500; ///< images per dataset evaluated at start-up (0: none, -1: all)
+  QString sessionPath;       ///< a saved session to open
+  bool noRestore = false;    ///< do not reopen the last session
 };
 
 /// The command line, parsed (CLI11: typed, range-checked values, generated --help).

@@ -60,6 +60,7 @@ AnalysedImage analyseImage(InferenceEngine& engine,
 WorkbenchController::WorkbenchController(QObject* parent)
   : QObject(parent)
 {
+  Workers.setMaxThreadCount(4); // a model or datasets opening, an analysis, an evaluation
   qRegisterMetaType<AnalysedImage>();
   qRegisterMetaType<DatasetAccuracy>();
 
@@ -88,6 +89,7 @@ WorkbenchController::WorkbenchController(QObject* parent)
             emit busyChanged({});
             DatasetsOutcome outcome = DatasetLoad.result();
             Datasets = std::move(outcome.datasets);
+            DatasetSpecs = outcome.specs;
             for (const QString& error : outcome.errors)
             {
               emit failed(error);
@@ -157,20 +159,21 @@ void WorkbenchController::openModel(const QString& bundleDir)
 {
   ModelLoad.waitForFinished();
   emit busyChanged(tr("Opening model %1...").arg(bundleDir));
-  ModelLoad.setFuture(QtConcurrent::run(
-    [bundleDir]()
-    {
-      ModelOutcome outcome;
-      try
-      {
-        outcome.engine = InferenceEngine::open(bundleDir.toStdString());
-      }
-      catch (const std::exception& error)
-      {
-        outcome.error = QString::fromStdString(error.what());
-      }
-      return outcome;
-    }));
+  ModelLoad.setFuture(QtConcurrent::run(&Workers,
+                                        [bundleDir]()
+                                        {
+                                          ModelOutcome outcome;
+                                          try
+                                          {
+                                            outcome.engine =
+                                              InferenceEngine::open(bundleDir.toStdString());
+                                          }
+                                          catch (const std::exception& error)
+                                          {
+                                            outcome.error = QString::fromStdString(error.what());
+                                          }
+                                          return outcome;
+                                        }));
 }
 
 void WorkbenchController::openDatasets(const QStringList& specs)
@@ -183,6 +186,7 @@ void WorkbenchController::openDatasets(const QStringList& specs)
     options.classNames = Engine->manifest().classNames;
   }
   DatasetLoad.setFuture(QtConcurrent::run(
+    &Workers,
     [specs, options]()
     {
       DatasetsOutcome outcome;
@@ -191,6 +195,7 @@ void WorkbenchController::openDatasets(const QStringList& specs)
         try
         {
           outcome.datasets.push_back(openImageDataset(spec.toStdString(), options));
+          outcome.specs << spec;
         }
         catch (const std::exception& error)
         {
@@ -208,20 +213,20 @@ void WorkbenchController::analyse(std::function<AnalysedImage()> job)
     PendingAnalysis = std::move(job); // only the latest click matters
     return;
   }
-  Analysis.setFuture(QtConcurrent::run(
-    [job]()
-    {
-      try
-      {
-        return job();
-      }
-      catch (const std::exception& error)
-      {
-        AnalysedImage failure;
-        failure.error = QString::fromStdString(error.what());
-        return failure;
-      }
-    }));
+  Analysis.setFuture(QtConcurrent::run(&Workers,
+                                       [job]()
+                                       {
+                                         try
+                                         {
+                                           return job();
+                                         }
+                                         catch (const std::exception& error)
+                                         {
+                                           AnalysedImage failure;
+                                           failure.error = QString::fromStdString(error.what());
+                                           return failure;
+                                         }
+                                       }));
 }
 
 void WorkbenchController::startNextAnalysis()
@@ -243,7 +248,7 @@ void WorkbenchController::analyseItem(int datasetIndex, std::size_t itemIndex)
   std::shared_ptr<InferenceEngine> engine = Engine;
   std::shared_ptr<const ImageDataset> dataset = Datasets[static_cast<std::size_t>(datasetIndex)];
   analyse(
-    [engine, dataset, itemIndex]()
+    [engine, dataset, datasetIndex, itemIndex]()
     {
       const int label = dataset->label(itemIndex);
       const QString name =
@@ -255,7 +260,11 @@ void WorkbenchController::analyseItem(int datasetIndex, std::size_t itemIndex)
       const std::vector<int> columns = dataset->outputIndices();
       const int modelLabel =
         label >= 0 && !columns.empty() ? columns.at(static_cast<std::size_t>(label)) : label;
-      return analyseImage(*engine, dataset->loadImage(itemIndex), id, modelLabel, name);
+      AnalysedImage analysed =
+        analyseImage(*engine, dataset->loadImage(itemIndex), id, modelLabel, name);
+      analysed.datasetIndex = datasetIndex;
+      analysed.item = itemIndex;
+      return analysed;
     });
 }
 
@@ -267,8 +276,14 @@ void WorkbenchController::analyseFile(const QString& path)
     return;
   }
   std::shared_ptr<InferenceEngine> engine = Engine;
-  analyse([engine, path]()
-          { return analyseImage(*engine, decodeImageFile(path.toStdString()), path, -1, {}); });
+  analyse(
+    [engine, path]()
+    {
+      AnalysedImage analysed =
+        analyseImage(*engine, decodeImageFile(path.toStdString()), path, -1, {});
+      analysed.file = path;
+      return analysed;
+    });
 }
 
 void WorkbenchController::evaluateAll(std::size_t limit)
@@ -285,6 +300,7 @@ void WorkbenchController::evaluateAll(std::size_t limit)
   std::vector<std::shared_ptr<const ImageDataset>> datasets = Datasets;
   std::shared_ptr<std::atomic<bool>> cancel = CancelEvaluation;
   Evaluation.setFuture(QtConcurrent::run(
+    &Workers,
     [this, engine, datasets, cancel, limit]()
     {
       EvaluationOptions options;

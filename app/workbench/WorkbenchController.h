@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QObject>
 #include <QStringList>
+#include <QThreadPool>
 
 #include <atomic>
 #include <memory>
@@ -25,6 +26,9 @@ struct AnalysedImage
   std::shared_ptr<const ImageResult> result;
   int trueLabel = -1; ///< -1 for an image without a label (dropped in)
   QString trueName;
+  int datasetIndex = -1; ///< where it came from: an item of an opened dataset ...
+  qulonglong item = 0;
+  QString file;  ///< ... or an image file
   QString error; ///< one line when the analysis failed
 };
 
@@ -58,6 +62,8 @@ public:
   const BundleManifest* manifest() const;
   std::shared_ptr<const VertexSpace> vertexSpace() const { return Space; }
   const std::vector<std::shared_ptr<const ImageDataset>>& datasets() const { return Datasets; }
+  /// The specs the opened datasets were opened from, one per dataset.
+  const QStringList& datasetSpecs() const { return DatasetSpecs; }
   QString modelDescription() const;
 
   /// Waits for background work to finish (tests, shutdown).
@@ -84,9 +90,14 @@ private:
   void analyse(std::function<AnalysedImage()> job);
   void startNextAnalysis();
 
+  /// The controller's own threads: a long evaluation on Qt's global pool would starve the work
+  /// Qt itself hands to that pool from the GUI thread (the raster engine's parallel painting
+  /// waits for it), and the window would freeze until the evaluation ends.
+  QThreadPool Workers;
   std::shared_ptr<InferenceEngine> Engine;
   std::shared_ptr<const VertexSpace> Space;
   std::vector<std::shared_ptr<const ImageDataset>> Datasets;
+  QStringList DatasetSpecs;
   // Each job returns its own outcome, errors included: nothing is shared with the workers.
   struct ModelOutcome
   {
@@ -96,6 +107,7 @@ private:
   struct DatasetsOutcome
   {
     std::vector<std::shared_ptr<const ImageDataset>> datasets;
+    QStringList specs; ///< of the datasets that opened
     QStringList errors;
   };
   QFutureWatcher<ModelOutcome> ModelLoad;

@@ -6,9 +6,7 @@
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
 #include <QApplication>
-#include <QLocale>
 #include <QTimer>
-#include <QTranslator>
 
 #include <cstdio>
 #include <exception>
@@ -17,20 +15,6 @@
 
 namespace
 {
-
-// Returns whether a translation was found and installed.
-bool installTranslator(QApplication& app, const QString& language)
-{
-  const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
-  auto* translator = new QTranslator(&app);
-  if (!translator->load(
-        locale, QStringLiteral("bmfl"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-  {
-    return false;
-  }
-  QApplication::installTranslator(translator);
-  return true;
-}
 
 void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
 {
@@ -42,7 +26,8 @@ void writeScreenshotAndQuit(bmfl::MainWindow& window, const QString& path)
                    &window,
                    [&window, path, poll]()
                    {
-                     if (window.loadingThumbnails() || window.controller()->busy())
+                     if (window.loadingThumbnails() || window.controller()->busy() ||
+                         window.loadingSurface())
                      {
                        return;
                      }
@@ -152,11 +137,15 @@ int runWorkbench(int argc, char** argv)
     return printCommandLineText(commandLine);
   }
   const bmfl::StartupOptions& options = *commandLine.options;
-  const bool translationFound = installTranslator(app, options.language);
+  const bool translationFound = bmfl::MainWindow::installLanguage(options.language);
   bmfl::initRuntime();
 
   bmfl::MainWindow window;
   window.resize(options.windowSize);
+  if (options.screenshotPath.isEmpty())
+  {
+    window.setAutosavePath(bmfl::MainWindow::defaultAutosavePath()); // reopened next time
+  }
   const bool withModel = bmfl::startWorkbench(window, options, translationFound);
   if (!options.screenshotPath.isEmpty())
   {

@@ -5,8 +5,14 @@
 #include "Startup.h"
 #include "StartupOptions.h"
 
+#include <QAction>
+#include <QDockWidget>
+#include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QTest>
 
 namespace
@@ -32,6 +38,41 @@ QString problemLabelText(const bmfl::MainWindow& window)
 {
   const auto* label = window.statusBar()->findChild<QLabel*>(QStringLiteral("problem"));
   return label != nullptr && label->isVisibleTo(&window) ? label->text() : QString();
+}
+
+QStringList menuTitles(const bmfl::MainWindow& window)
+{
+  QStringList titles;
+  for (const QAction* action : window.menuBar()->actions())
+  {
+    titles << action->text();
+  }
+  return titles;
+}
+
+// The View > Language entry for a language code, as the user would find it.
+QAction* languageAction(const bmfl::MainWindow& window, const QString& code)
+{
+  for (const QAction* top : window.menuBar()->actions())
+  {
+    for (QAction* entry : top->menu() ? top->menu()->actions() : QList<QAction*>{})
+    {
+      for (QAction* item : entry->menu() ? entry->menu()->actions() : QList<QAction*>{})
+      {
+        if (item->data().toString() == code)
+        {
+          return item;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+QString accuracyHeader(const bmfl::MainWindow& window)
+{
+  const auto* table = window.findChild<QTableWidget*>();
+  return table != nullptr ? table->horizontalHeaderItem(0)->text() : QString();
 }
 
 } // namespace
@@ -67,7 +108,13 @@ private slots:
     QCOMPARE(options.evaluationLimit, -1);
     QCOMPARE(options.modelDir, QStringLiteral("none"));
     QCOMPARE(options.language, QStringLiteral("zh_CN"));
+    const bmfl::StartupOptions session = optionsOf({ QStringLiteral("--session"),
+                                                     QStringLiteral("/tmp/a.json"),
+                                                     QStringLiteral("--no-restore") });
+    QCOMPARE(session.sessionPath, QStringLiteral("/tmp/a.json"));
+    QVERIFY(session.noRestore);
     const bmfl::StartupOptions defaults = optionsOf({});
+    QVERIFY(!defaults.noRestore);
     QCOMPARE(defaults.windowSize, QSize(1440, 900));
     QCOMPARE(defaults.evaluationLimit, 500);
   }
@@ -101,7 +148,13 @@ private slots:
     const bmfl::StartupCommandLine help = parse({ QStringLiteral("--help") });
     QVERIFY(!help.options);
     QCOMPARE(help.exitCode, 0);
-    for (const char* option : { "--screenshot", "--template", "--model", "--dataset", "--lang" })
+    for (const char* option : { "--screenshot",
+                                "--template",
+                                "--model",
+                                "--dataset",
+                                "--lang",
+                                "--session",
+                                "--no-restore" })
     {
       QVERIFY2(help.text.contains(QLatin1String(option)), option);
     }
@@ -118,7 +171,9 @@ private slots:
                                        QStringLiteral("none") }),
                            true);
     QVERIFY(!withModel);
-    QCOMPARE(window.problems().size(), 1);
+    // The template loads while the window is up; the bundled fsaverage5 takes its place.
+    QTRY_COMPARE_WITH_TIMEOUT(window.problems().size(), 1, 30000);
+    QTRY_VERIFY(!window.loadingSurface());
     QVERIFY(window.problems().first().contains(QStringLiteral("/nonexistent/fsaverage")));
     QVERIFY(window.problems().first().contains(QStringLiteral("bundled fsaverage5")));
     QVERIFY(problemLabelText(window).contains(QStringLiteral("/nonexistent/fsaverage")));
@@ -147,6 +202,37 @@ private slots:
                          false);
     QVERIFY(english.problems().isEmpty()); // English is the source language
     QVERIFY(problemLabelText(english).isEmpty());
+  }
+
+  void switchesLanguageWhileRunning()
+  {
+    bmfl::MainWindow window;
+    bmfl::startWorkbench(
+      window, optionsOf({ QStringLiteral("--model"), QStringLiteral("none") }), true);
+    window.show();
+    const auto* datasets = window.findChild<QDockWidget*>(QStringLiteral("datasets"));
+    QVERIFY(datasets != nullptr);
+    QCOMPARE(menuTitles(window).first(), QStringLiteral("&File"));
+    QCOMPARE(datasets->windowTitle(), QStringLiteral("Datasets"));
+
+    QAction* chinese = languageAction(window, QStringLiteral("zh_CN"));
+    QVERIFY(chinese != nullptr);
+    chinese->trigger();
+    QTRY_COMPARE(menuTitles(window).first(), QStringLiteral("\u6587\u4ef6(&F)")); // 文件
+    QCOMPARE(datasets->windowTitle(), QStringLiteral("\u6570\u636e\u96c6"));      // 数据集
+    QCOMPARE(accuracyHeader(window), QStringLiteral("\u6570\u636e\u96c6"));
+    QCOMPARE(window.windowTitle(), QStringLiteral("BMFL \u5de5\u4f5c\u53f0")); // 工作台
+    QCOMPARE(window.language(), QStringLiteral("zh_CN"));
+    QVERIFY(languageAction(window, QStringLiteral("zh_CN"))->isChecked());
+
+    QAction* english = languageAction(window, QStringLiteral("en"));
+    QVERIFY(english != nullptr);
+    english->trigger();
+    QTRY_COMPARE(menuTitles(window).first(), QStringLiteral("&File"));
+    QCOMPARE(datasets->windowTitle(), QStringLiteral("Datasets"));
+    QCOMPARE(accuracyHeader(window), QStringLiteral("Dataset"));
+    QVERIFY(languageAction(window, QStringLiteral("en"))->isChecked());
+    QVERIFY(window.problems().isEmpty());
   }
 
   void badModelAndDatasetAreShownAndTheRestOpens()

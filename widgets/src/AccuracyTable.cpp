@@ -1,5 +1,6 @@
 #include "bmfl/widgets/AccuracyTable.h"
 
+#include <QEvent>
 #include <QHeaderView>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -35,12 +36,7 @@ AccuracyTable::AccuracyTable(QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   Table = new QTableWidget(0, ColumnCount, this);
-  Table->setHorizontalHeaderLabels({ tr("Dataset"),
-                                     tr("Images"),
-                                     tr("Baseline [95% CI]"),
-                                     tr("BMFL [95% CI]"),
-                                     tr("\u0394 (points)"),
-                                     tr("McNemar p") });
+  setHeaderLabels();
   Table->horizontalHeader()->setSectionResizeMode(DatasetColumn, QHeaderView::Stretch);
   for (int column = ImagesColumn; column < ColumnCount; ++column)
   {
@@ -50,6 +46,25 @@ AccuracyTable::AccuracyTable(QWidget* parent)
   Table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   Table->setSelectionBehavior(QAbstractItemView::SelectRows);
   layout->addWidget(Table);
+}
+
+void AccuracyTable::setHeaderLabels()
+{
+  Table->setHorizontalHeaderLabels({ tr("Dataset"),
+                                     tr("Images"),
+                                     tr("Baseline [95% CI]"),
+                                     tr("BMFL [95% CI]"),
+                                     tr("\u0394 (points)"),
+                                     tr("McNemar p") });
+}
+
+void AccuracyTable::changeEvent(QEvent* event)
+{
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::LanguageChange)
+  {
+    setHeaderLabels();
+  }
 }
 
 void AccuracyTable::setDatasetNames(const QStringList& names)

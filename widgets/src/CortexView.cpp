@@ -5,6 +5,7 @@
 #include "bmfl/widgets/SurfaceOverlay.h"
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
+#include <QEvent>
 #include <QFileInfo>
 #include <QVBoxLayout>
 
@@ -253,6 +254,19 @@ std::vector<float> valuesOnFinerMesh(const std::vector<std::int32_t>& spaceVerti
 
 } // namespace
 
+struct CortexView::PreparedSurface
+{
+  struct Side
+  {
+    vtkSmartPointer<vtkPolyData> polyData;
+    std::vector<std::uint8_t> anatomy;
+    std::vector<std::int32_t> nestedNearest;
+    std::size_t nestedCoarseCount = 0;
+  };
+  std::shared_ptr<const CorticalSurface> surface;
+  std::array<Side, 2> sides; ///< left, right
+};
+
 struct CortexView::Pipeline
 {
   struct HemisphereScene
@@ -343,9 +357,43 @@ CortexView::CortexView(QWidget* parent)
 
 CortexView::~CortexView() = default;
 
+std::shared_ptr<CortexView::PreparedSurface> CortexView::prepareSurface(
+  std::shared_ptr<const CorticalSurface> surface)
+{
+  auto prepared = std::make_shared<PreparedSurface>();
+  prepared->surface = std::move(surface);
+  if (!prepared->surface)
+  {
+    return prepared;
+  }
+  // Overlays mostly come on fsaverage5 (the subjects' vertex spaces): on a finer fsaverage the
+  // nesting that carries them is found here, not when the first overlay is painted.
+  const std::size_t coarseCount = fsaverageVertexCount("fsaverage5");
+  for (std::size_t i = 0; i < 2; ++i)
+  {
+    const HemisphereSurface& hemisphere =
+      i == 0 ? prepared->surface->left : prepared->surface->right;
+    PreparedSurface::Side& side = prepared->sides[i];
+    side.polyData = makeSurfacePolyData(hemisphere.mesh);
+    side.anatomy = sulcalDepthShading(hemisphere.sulc);
+    const std::size_t vertices = hemisphere.mesh.vertexCount();
+    if (coarseCount < vertices && isFsaverageVertexCount(vertices))
+    {
+      side.nestedNearest = nearestNestedVertices(hemisphere.mesh, coarseCount);
+      side.nestedCoarseCount = coarseCount;
+    }
+  }
+  return prepared;
+}
+
 void CortexView::setSurface(std::shared_ptr<const CorticalSurface> surface)
 {
-  Surface = std::move(surface);
+  showPreparedSurface(prepareSurface(std::move(surface)));
+}
+
+void CortexView::showPreparedSurface(std::shared_ptr<PreparedSurface> prepared)
+{
+  Surface = prepared ? prepared->surface : nullptr;
   if (Overlay && Surface &&
       !overlayFitsTemplate(Overlay->space->templateName, Surface->templateName))
   {
@@ -360,12 +408,11 @@ void CortexView::setSurface(std::shared_ptr<const CorticalSurface> surface)
       scene.actor->VisibilityOff();
       continue;
     }
-    const HemisphereSurface& hemisphere =
-      scene.hemisphere == Hemisphere::Left ? Surface->left : Surface->right;
-    scene.polyData = makeSurfacePolyData(hemisphere.mesh);
-    scene.anatomy = sulcalDepthShading(hemisphere.sulc);
-    scene.nestedNearest.clear();
-    scene.nestedCoarseCount = 0;
+    PreparedSurface::Side& side = prepared->sides[scene.hemisphere == Hemisphere::Left ? 0 : 1];
+    scene.polyData = side.polyData;
+    scene.anatomy = std::move(side.anatomy);
+    scene.nestedNearest = std::move(side.nestedNearest);
+    scene.nestedCoarseCount = side.nestedCoarseCount;
     scene.mapper->SetInputData(scene.polyData);
     scene.actor->VisibilityOn();
   }
@@ -513,14 +560,32 @@ void CortexView::resizeEvent(QResizeEvent* event)
   }
 }
 
-void CortexView::resetView()
+void CortexView::changeEvent(QEvent* event)
 {
-  CameraAtPreset = true;
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::LanguageChange)
+  {
+    updateCaptions();
+    Scene->widget->update();
+  }
+}
+
+void CortexView::updateCaptions()
+{
   for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
   {
     const QString side =
       scene.hemisphere == Hemisphere::Left ? tr("Left hemisphere") : tr("Right hemisphere");
     setCaption(scene.caption, QStringLiteral("%1 \u00b7 %2").arg(side, presetName(Preset)));
+  }
+}
+
+void CortexView::resetView()
+{
+  CameraAtPreset = true;
+  updateCaptions();
+  for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
+  {
     if (!Surface)
     {
       continue;

@@ -2,6 +2,7 @@
 
 #include <QAbstractListModel>
 #include <QComboBox>
+#include <QEvent>
 #include <QHash>
 #include <QImage>
 #include <QLabel>
@@ -228,14 +229,35 @@ void DatasetBrowser::showDataset(int index)
   if (index < 0 || static_cast<std::size_t>(index) >= Datasets.size())
   {
     Model->setDataset(nullptr);
+  }
+  else
+  {
+    Model->setDataset(Datasets[static_cast<std::size_t>(index)]);
+  }
+  updateSummary();
+}
+
+void DatasetBrowser::updateSummary()
+{
+  const int index = Chooser->currentIndex();
+  if (index < 0 || static_cast<std::size_t>(index) >= Datasets.size())
+  {
     Summary->setText(tr("No dataset"));
     return;
   }
   const ImageDataset& dataset = *Datasets[static_cast<std::size_t>(index)];
-  Model->setDataset(Datasets[static_cast<std::size_t>(index)]);
   Summary->setText(tr("%1 images \u00b7 %2 classes")
                      .arg(QLocale().toString(static_cast<qulonglong>(dataset.size())))
                      .arg(dataset.classNames().size()));
+}
+
+void DatasetBrowser::changeEvent(QEvent* event)
+{
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::LanguageChange)
+  {
+    updateSummary();
+  }
 }
 
 void DatasetBrowser::selectItem(int datasetIndex, std::size_t itemIndex)

@@ -1,5 +1,6 @@
 #include "bmfl/widgets/PredictionPanel.h"
 
+#include <QEvent>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -47,6 +48,21 @@ PredictionPanel::PredictionPanel(QWidget* parent)
   setWhatsThis(tr("Baseline: the frozen image encoder with a linear head on [CLS] and the mean "
                   "patch token. BMFL: the same encoder fused with predicted fMRI by "
                   "cross-attention."));
+}
+
+void PredictionPanel::changeEvent(QEvent* event)
+{
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::LanguageChange)
+  {
+    setWhatsThis(tr("Baseline: the frozen image encoder with a linear head on [CLS] and the mean "
+                    "patch token. BMFL: the same encoder fused with predicted fMRI by "
+                    "cross-attention."));
+    if (Result)
+    {
+      setToolTip(summary());
+    }
+  }
 }
 
 void PredictionPanel::setPrediction(std::shared_ptr<const ImageResult> result,

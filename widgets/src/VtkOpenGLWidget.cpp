@@ -1,5 +1,6 @@
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
+#include <QElapsedTimer>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QOpenGLContext>
@@ -124,6 +125,18 @@ VtkOpenGLWidget::VtkOpenGLWidget(QWidget* parent)
   : QOpenGLWidget(parent)
 {
   setFocusPolicy(Qt::StrongFocus);
+  connect(this, &QOpenGLWidget::aboutToCompose, this, [this]() { Composing.start(); });
+  connect(this,
+          &QOpenGLWidget::frameSwapped,
+          this,
+          [this]()
+          {
+            if (Composing.isValid())
+            {
+              RenderNanoseconds += Composing.nsecsElapsed();
+              Composing.invalidate();
+            }
+          });
   setMouseTracking(true);
   setMinimumSize(64, 64);
 
@@ -233,8 +246,11 @@ void VtkOpenGLWidget::paintGL()
   state->Reset();
   state->ResetFramebufferBindings();
   state->Push();
+  QElapsedTimer clock;
+  clock.start();
   RenderWindow->Render();
   state->Pop();
+  RenderNanoseconds += clock.nsecsElapsed();
   ++RenderedFrames;
   emit frameRendered();
 }

@@ -30,7 +30,12 @@ public:
   /// The text of one cell, for tests.
   QString cell(int row, int column) const;
 
+protected:
+  void changeEvent(QEvent* event) override;
+
 private:
+  void setHeaderLabels();
+
   QTableWidget* Table = nullptr;
 };
 

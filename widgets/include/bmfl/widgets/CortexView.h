@@ -34,6 +34,14 @@ public:
   ~CortexView() override;
 
   void setSurface(std::shared_ptr<const CorticalSurface> surface);
+
+  /// A surface made ready to draw (meshes with normals, sulcal shading, the nesting of a full
+  /// fsaverage onto fsaverage5): the slow part of showing a large template. Prepare it on a
+  /// worker thread, then show it here; one prepared surface serves one view.
+  struct PreparedSurface;
+  static std::shared_ptr<PreparedSurface> prepareSurface(
+    std::shared_ptr<const CorticalSurface> surface);
+  void showPreparedSurface(std::shared_ptr<PreparedSurface> prepared);
   const CorticalSurface* surface() const;
 
   /// Paints per-vertex values over the anatomy, with a colour bar; nullptr clears it. Throws
@@ -60,11 +68,13 @@ signals:
 
 protected:
   void resizeEvent(QResizeEvent* event) override;
+  void changeEvent(QEvent* event) override;
 
 private:
   struct Pipeline;
   std::unique_ptr<Pipeline> Scene;
   void updateColours();
+  void updateCaptions();
 
   std::shared_ptr<const CorticalSurface> Surface;
   std::shared_ptr<const SurfaceOverlay> Overlay;

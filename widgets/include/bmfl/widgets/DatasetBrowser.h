@@ -37,8 +37,12 @@ public:
 signals:
   void itemActivated(int datasetIndex, qulonglong itemIndex);
 
+protected:
+  void changeEvent(QEvent* event) override;
+
 private:
   void showDataset(int index);
+  void updateSummary();
 
   std::vector<std::shared_ptr<const ImageDataset>> Datasets;
   QComboBox* Chooser = nullptr;

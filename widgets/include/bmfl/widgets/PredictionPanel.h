@@ -32,6 +32,7 @@ public:
 
 protected:
   void paintEvent(QPaintEvent* event) override;
+  void changeEvent(QEvent* event) override;
 
 private:
   std::shared_ptr<const ImageResult> Result;

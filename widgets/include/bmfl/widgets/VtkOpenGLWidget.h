@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QOpenGLWidget>
 
 #include <vtkNew.h>
@@ -35,6 +36,10 @@ public:
 
   /// Frames painted so far; tests and --screenshot wait on frameRendered().
   int renderedFrameCount() const { return RenderedFrames; }
+  /// The time spent drawing frames so far, in nanoseconds: VTK's render into OpenGL and the
+  /// window's composition and buffer swap. With a GPU a frame takes milliseconds; with a
+  /// software OpenGL (llvmpipe) on a busy CPU a large mesh takes seconds.
+  qint64 renderNanoseconds() const { return RenderNanoseconds; }
 
 signals:
   void frameRendered();
@@ -66,6 +71,8 @@ private:
   vtkNew<vtkGenericOpenGLRenderWindow> RenderWindow;
   vtkNew<vtkGenericRenderWindowInteractor> Interactor;
   int RenderedFrames = 0;
+  qint64 RenderNanoseconds = 0;
+  QElapsedTimer Composing; ///< from aboutToCompose to frameSwapped
 };
 
 } // namespace bmfl
