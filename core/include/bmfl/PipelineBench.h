@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bmfl/ModelConfig.h"
+#include "bmfl/VertexSpace.h"
 
 #include <cstdint>
 #include <functional>
@@ -34,9 +35,13 @@ struct PipelineStageTiming
   int threads = 1;         ///< torch's intra-op threads
 };
 
-/// The image encoder of an architecture name ("vits14", "vitb14"), as released DINOv2 builds it;
-/// throws std::invalid_argument for another name.
+/// The image encoder of an architecture name ("vits14", "vitb14"), as released DINOv2 builds it,
+/// or "tiny" (width 64, 2 blocks: quick tests); throws std::invalid_argument for another name.
 ImageEncoderConfig benchEncoderConfig(const std::string& arch);
+
+/// A vertex space of the given size on fsaverage (left half, then right) with a "streams" label
+/// set of 8 labels (7 streams + unknown), as the brain encoder's queries need.
+VertexSpace benchVertexSpace(std::int64_t vertices);
 
 /// Times (a) the frozen encoder at 224 px, (b) the encoder at 434 px (Adeli et al.'s padded NSD
 /// input, a 31x31 grid) plus the brain encoder (8 queries per hemisphere), (c) a BMFL head

@@ -46,8 +46,35 @@ PipelineStageTiming timeStage(const std::string& stage,
   return timing;
 }
 
-/// A space of the given size, left half then right, with a "streams" label set.
-VertexSpace benchSpace(std::int64_t vertices)
+} // namespace
+
+ImageEncoderConfig benchEncoderConfig(const std::string& arch)
+{
+  ImageEncoderConfig config;
+  if (arch == "vits14")
+  {
+    config.embedDim = 384;
+    config.heads = 6;
+  }
+  else if (arch == "vitb14")
+  {
+    config.embedDim = 768;
+    config.heads = 12;
+  }
+  else if (arch == "tiny") // for quick tests of the benchmarks only
+  {
+    config.embedDim = 64;
+    config.heads = 2;
+    config.depth = 2;
+  }
+  else
+  {
+    throw std::invalid_argument("unknown architecture '" + arch + "' (vits14, vitb14 or tiny)");
+  }
+  return config;
+}
+
+VertexSpace benchVertexSpace(std::int64_t vertices)
 {
   VertexSpace space;
   space.name = "bench";
@@ -67,28 +94,6 @@ VertexSpace benchSpace(std::int64_t vertices)
   }
   space.labelSets.push_back(streams);
   return space;
-}
-
-} // namespace
-
-ImageEncoderConfig benchEncoderConfig(const std::string& arch)
-{
-  ImageEncoderConfig config;
-  if (arch == "vits14")
-  {
-    config.embedDim = 384;
-    config.heads = 6;
-  }
-  else if (arch == "vitb14")
-  {
-    config.embedDim = 768;
-    config.heads = 12;
-  }
-  else
-  {
-    throw std::invalid_argument("unknown architecture '" + arch + "' (vits14 or vitb14)");
-  }
-  return config;
 }
 
 std::vector<PipelineStageTiming> benchPipeline(
@@ -117,7 +122,7 @@ std::vector<PipelineStageTiming> benchPipeline(
       timeStage(stage, options.images, options.repeats, [&]() { encoder->forward(images); }));
   }
 
-  const VertexSpace space = benchSpace(options.vertices);
+  const VertexSpace space = benchVertexSpace(options.vertices);
   {
     const std::string stage = options.arch + " 434 px + brain enc";
     progress(stage);

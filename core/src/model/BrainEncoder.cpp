@@ -229,21 +229,77 @@ torch::Tensor BrainEncoderImpl::forward(const ImageFeatures& features)
   }
   LastQueryTokens = DecoderNorm->forward(target);
 
-  // Every query is read out for every vertex of its hemisphere, then each vertex keeps the
-  // prediction of its own label's query (Adeli et al.'s one-hot selection).
+  // Each vertex takes the prediction of its own label's query (Adeli et al.'s one-hot
+  // selection). For gradients every query is read out for every vertex, then selected; without
+  // them only the selected products are computed (the same values, 1/K of the work).
+  const bool selectOnly = !is_training() && !torch::GradMode::is_enabled();
   const auto readHemisphere = [&](torch::nn::Linear& readout,
+                                  GroupedReadout& grouped,
                                   const torch::Tensor& labels,
                                   std::int64_t firstQuery,
                                   std::int64_t vertices)
   {
-    const torch::Tensor all =
-      readout->forward(LastQueryTokens.narrow(1, firstQuery, QueriesPerHemisphere));
+    const torch::Tensor queries = LastQueryTokens.narrow(1, firstQuery, QueriesPerHemisphere);
+    if (selectOnly)
+    {
+      return readGrouped(grouped, readout, labels, queries);
+    }
+    const torch::Tensor all = readout->forward(queries);
     return all.gather(1, labels.view({ 1, 1, vertices }).expand({ batch, 1, vertices })).squeeze(1);
   };
   return torch::cat(
-    { readHemisphere(LeftReadout, LeftLabels, 0, LeftVertices),
-      readHemisphere(RightReadout, RightLabels, QueriesPerHemisphere, RightVertices) },
+    { readHemisphere(LeftReadout, LeftGrouped, LeftLabels, 0, LeftVertices),
+      readHemisphere(
+        RightReadout, RightGrouped, RightLabels, QueriesPerHemisphere, RightVertices) },
     1);
+}
+
+torch::Tensor BrainEncoderImpl::readGrouped(GroupedReadout& grouped,
+                                            const torch::nn::Linear& readout,
+                                            const torch::Tensor& labels,
+                                            const torch::Tensor& queries)
+{
+  const torch::Tensor& weight = readout->weight;
+  const torch::Tensor& bias = readout->bias;
+  const auto version = [](const torch::Tensor& tensor)
+  {
+    return tensor.is_inference() ? std::int64_t{ -2 }
+                                 : static_cast<std::int64_t>(tensor._version());
+  };
+  if (!grouped.weight.defined() || grouped.weightData != weight.data_ptr() ||
+      grouped.biasData != bias.data_ptr() || grouped.weightVersion != version(weight) ||
+      grouped.biasVersion != version(bias) || version(weight) == -2)
+  {
+    // Ordinary tensors (not inference tensors), usable in and out of inference mode.
+    c10::InferenceMode ordinary(false);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor order = std::get<1>(labels.sort(/*stable=*/true, 0, false));
+    grouped.weight = weight.index_select(0, order).contiguous();
+    grouped.bias = bias.index_select(0, order);
+    grouped.inverse =
+      torch::empty_like(order).scatter_(0, order, torch::arange(order.size(0), order.options()));
+    const torch::Tensor counts = torch::bincount(labels.to(torch::kCPU), {}, QueriesPerHemisphere);
+    grouped.counts.assign(counts.data_ptr<std::int64_t>(),
+                          counts.data_ptr<std::int64_t>() + counts.numel());
+    grouped.weightData = weight.data_ptr();
+    grouped.biasData = bias.data_ptr();
+    grouped.weightVersion = version(weight);
+    grouped.biasVersion = version(bias);
+  }
+  std::vector<torch::Tensor> parts;
+  std::int64_t offset = 0;
+  for (std::int64_t query = 0; query < QueriesPerHemisphere; ++query)
+  {
+    const std::int64_t count = grouped.counts[static_cast<std::size_t>(query)];
+    if (count > 0)
+    {
+      parts.push_back(torch::addmm(grouped.bias.narrow(0, offset, count),
+                                   queries.select(1, query),
+                                   grouped.weight.narrow(0, offset, count).t()));
+      offset += count;
+    }
+  }
+  return torch::cat(parts, 1).index_select(1, grouped.inverse);
 }
 
 } // namespace bmfl

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bmfl
 {
@@ -42,6 +43,25 @@ public:
                                             std::int64_t channels);
 
 private:
+  /// A hemisphere's readout rows grouped by query (inference only): each vertex is then read
+  /// out from its own query alone, 1/K of the products and one pass over the weights. Rebuilt
+  /// when the weights are replaced, moved or changed in place.
+  struct GroupedReadout
+  {
+    torch::Tensor weight;             ///< [V, width], rows in query order
+    torch::Tensor bias;               ///< [V]
+    torch::Tensor inverse;            ///< [V] int64: the grouped column of each vertex
+    std::vector<std::int64_t> counts; ///< vertices per query
+    const void* weightData = nullptr;
+    const void* biasData = nullptr;
+    std::int64_t weightVersion = -1;
+    std::int64_t biasVersion = -1;
+  };
+  torch::Tensor readGrouped(GroupedReadout& grouped,
+                            const torch::nn::Linear& readout,
+                            const torch::Tensor& labels,
+                            const torch::Tensor& queries);
+
   BrainEncoderConfig Config;
   std::int64_t QueriesPerHemisphere = 0;
   std::int64_t LeftVertices = 0;
@@ -56,6 +76,8 @@ private:
   torch::Tensor LeftLabels;  ///< buffer [V_left] int64: the query of each left vertex
   torch::Tensor RightLabels; ///< buffer [V_right]
   torch::Tensor LastQueryTokens;
+  GroupedReadout LeftGrouped;
+  GroupedReadout RightGrouped;
 };
 TORCH_MODULE(BrainEncoder);
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <link.h>
+#include <malloc.h>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -17,6 +18,12 @@ namespace bmfl
 
 namespace
 {
+
+// Chosen with `bmfl bench model` (docs/REPRODUCE.md): no block is ever handed out by mmap (the
+// largest mmap threshold glibc takes, 32 MiB, is below ViT-B/14's activations at batch 16: its
+// MLP hidden layer is 16 x 257 x 3072 floats, 48 MiB, and those still faulted 24,000 times per
+// image), and the heap's top is kept up to 1 GiB instead of being trimmed at every free.
+constexpr int TrimThresholdBytes = 1 << 30;
 
 bool cpuHasAvx512ForOpenBlas()
 {
@@ -68,19 +75,44 @@ int wantedThreadCount()
 
 void prepareProcess(char** argv)
 {
-  // OpenBLAS chooses its kernels when the library is loaded, before main(); the only way to
-  // change its choice is to run again with the variable set. The variable doubles as a guard.
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr || std::getenv("BMFL_NO_REEXEC") != nullptr)
+  // Allocation churn: LibTorch frees and reallocates the same large activations at every layer.
+  // glibc's defaults hand blocks above a moving threshold back to the kernel (munmap) and trim
+  // the heap's top, so a forward can page-fault its activations in again (measured: thousands
+  // of faults per image at batch 16). Large blocks then come from the heap and stay there; the
+  // user's own MALLOC_* variables or GLIBC_TUNABLES win.
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr &&
+      std::getenv("MALLOC_MMAP_MAX_") == nullptr &&
+      std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr && std::getenv("GLIBC_TUNABLES") == nullptr)
+  {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, TrimThresholdBytes);
+  }
+  // Both variables below are read when their libraries are loaded, before main(); the only way
+  // to change them is to run again with them set. BMFL_NO_REEXEC turns that off.
+  if (std::getenv("BMFL_NO_REEXEC") != nullptr || argv == nullptr)
   {
     return;
   }
-  if (!cpuHasAvx512ForOpenBlas() || argv == nullptr)
+  bool changed = false;
+  // OpenBLAS 0.3.21 picks its slower AVX2 kernels on AVX-512 CPUs unless told.
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr && cpuHasAvx512ForOpenBlas())
   {
-    return;
+    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    changed = true;
   }
-  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-  execv("/proc/self/exe", argv);
-  // execv returned: keep running with the kernels already chosen.
+  // LibTorch and Debian's OpenBLAS (openmp build) share libgomp's workers, which spin-wait
+  // after every parallel region by default: on cores shared with any other work the spinning
+  // starves the next matrix product. A passive wait gives the cores back.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr)
+  {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    changed = true;
+  }
+  if (changed)
+  {
+    execv("/proc/self/exe", argv);
+    // execv returned: keep running with the settings already chosen.
+  }
 }
 
 RuntimeInfo runtimeInfo()

@@ -1,0 +1,780 @@
+#include "bmfl/ModelBench.h"
+
+#include "bmfl/FileError.h"
+#include "bmfl/InferenceEngine.h"
+#include "bmfl/PipelineBench.h"
+#include "bmfl/Runtime.h"
+#include "bmfl/ScratchFolder.h"
+#include "bmfl/Timestamp.h"
+#include "engine/BundleModules.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bmfl
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+const char* const Variants[] = { "encoder", "baseline", "bmfl" };
+
+double now()
+{
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// Minor page faults of this process (every thread) so far.
+long minorFaults()
+{
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
+double median(std::vector<double> values)
+{
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0.0 : values[(values.size() - 1) / 2];
+}
+
+double percentile(std::vector<double> values, double fraction)
+{
+  std::sort(values.begin(), values.end());
+  if (values.empty())
+  {
+    return 0.0;
+  }
+  const auto at = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(at, values.size() - 1)];
+}
+
+/// Timed runs at a batch: the largest batch gets `repeats`, smaller ones four times as many (the
+/// Python reference follows the same rule).
+int runsAt(int batch, int repeats)
+{
+  return batch == 1 ? 4 * repeats : repeats;
+}
+
+std::string cpuModelName()
+{
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+  {
+    if (line.rfind("model name", 0) == 0)
+    {
+      const auto colon = line.find(':');
+      return colon == std::string::npos ? line
+                                        : line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+/// FLOPs (2 per multiply-add) of one image through the encoder: patch embedding, every block's
+/// projections, attention products and MLP. LayerNorm, softmax and GELU are not counted.
+double encoderFlopsPerImage(const ImageEncoderConfig& config, int height, int width)
+{
+  const double patches =
+    static_cast<double>(height / config.patchSize) * static_cast<double>(width / config.patchSize);
+  const double tokens = patches + 1.0 + config.registerTokens;
+  const double dim = config.embedDim;
+  const double hidden = static_cast<double>(static_cast<int>(dim * config.mlpRatio));
+  const double patchEmbed =
+    2.0 * patches * dim * config.inChannels * config.patchSize * config.patchSize;
+  const double block = 2.0 * tokens * dim * (3.0 * dim) + 2.0 * 2.0 * tokens * tokens * dim +
+                       2.0 * tokens * dim * dim + 2.0 * 2.0 * tokens * dim * hidden;
+  return patchEmbed + config.depth * block;
+}
+
+/// The best GFLOP/s of an n x n x n single-precision matrix multiply on the device.
+double sgemmGflops(std::int64_t n, const torch::Device& device)
+{
+  const torch::Tensor a = torch::randn({ n, n }).to(device);
+  const torch::Tensor b = torch::randn({ n, n }).to(device);
+  torch::Tensor c = torch::mm(a, b);
+  double best = 0.0;
+  for (int run = 0; run < 5; ++run)
+  {
+    const double start = now();
+    c = torch::mm(a, b);
+    c.sum().item<float>(); // waits for an asynchronous device
+    const double seconds = now() - start;
+    best = std::max(best, 2.0 * static_cast<double>(n * n * n) / seconds / 1e9);
+  }
+  return best;
+}
+
+/// A bundle with seeded random weights at real sizes: an architecture's encoder, the reference
+/// brain encoder, brain transformer and fusion, 1000 classes, `vertices` vertices.
+void writeRandomBundle(const std::string& dir, const std::string& arch, std::int64_t vertices)
+{
+  BundleManifest manifest;
+  manifest.model.encoder = benchEncoderConfig(arch);
+  manifest.model.brainEncoder.width = manifest.model.encoder.embedDim;
+  if (manifest.model.encoder.embedDim % manifest.model.fusion.heads != 0) // the tiny test model
+  {
+    manifest.model.fusion.heads = manifest.model.encoder.heads;
+  }
+  for (int i = 0; i < manifest.model.numClasses; ++i)
+  {
+    manifest.classNames.push_back("class " + std::to_string(i));
+  }
+  manifest.vertexSpace = benchVertexSpace(vertices);
+  manifest.provenance.command = "bmfl bench model (seeded random weights)";
+  manifest.provenance.date = utcTimestamp();
+  torch::manual_seed(0);
+  saveBundle(dir, manifest, buildModules(manifest.model, manifest.vertexSpace, dir));
+}
+
+/// Random pixels at the bundle's input sizes.
+std::vector<PreparedImage> randomImages(const BundleManifest& manifest, int count)
+{
+  const auto paddedSide = [](const PreprocessConfig& config)
+  {
+    const int pad = std::max(config.padToMultiple, 1);
+    return (config.cropSize + pad - 1) / pad * pad;
+  };
+  std::vector<PreparedImage> images(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < images.size(); ++i)
+  {
+    PreparedImage& image = images[i];
+    image.id = "random " + std::to_string(i);
+    image.channels = manifest.model.encoder.inChannels;
+    image.height = image.width = paddedSide(manifest.preprocess);
+    const torch::Tensor pixels = torch::randn({ image.channels, image.height, image.width });
+    image.pixels.assign(pixels.data_ptr<float>(), pixels.data_ptr<float>() + pixels.numel());
+    if (manifest.brainPreprocess)
+    {
+      image.brainHeight = image.brainWidth = paddedSide(*manifest.brainPreprocess);
+      const torch::Tensor brain =
+        torch::randn({ image.channels, image.brainHeight, image.brainWidth });
+      image.brainPixels.assign(brain.data_ptr<float>(), brain.data_ptr<float>() + brain.numel());
+    }
+  }
+  return images;
+}
+
+/// Encoder alone, baseline and the whole BMFL path at each batch, interleaved round by round.
+std::vector<ModelBenchTiming> timeVariants(const std::string& label,
+                                           const std::string& bundleDir,
+                                           const ModelBenchOptions& options,
+                                           const std::function<void(const std::string&)>& progress)
+{
+  const int largest = *std::max_element(options.batches.begin(), options.batches.end());
+  EngineOptions engineOptions;
+  engineOptions.device = options.device;
+  engineOptions.batchSize = largest;
+  const auto engine = InferenceEngine::open(bundleDir, engineOptions);
+  const BundleManifest& manifest = engine->manifest();
+  BmflModules modules = loadBundleModules(bundleDir, manifest);
+  const torch::Device device = resolveDevice(options.device);
+  modules.to(device);
+  modules.eval();
+  const int queryBlock = brainQueryBlock(manifest.model.brainEncoder);
+
+  std::vector<ModelBenchTiming> timings;
+  for (const int batch : options.batches)
+  {
+    progress(label + ", batch " + std::to_string(batch));
+    const std::vector<PreparedImage> images = randomImages(manifest, batch);
+    torch::Tensor input =
+      torch::empty({ batch, images[0].channels, images[0].height, images[0].width });
+    for (int i = 0; i < batch; ++i)
+    {
+      std::copy(images[static_cast<std::size_t>(i)].pixels.begin(),
+                images[static_cast<std::size_t>(i)].pixels.end(),
+                input[i].data_ptr<float>());
+    }
+    input = input.to(device);
+    const std::function<void()> work[] = {
+      [&]()
+      {
+        c10::InferenceMode inference;
+        modules.encoder->forward(input, queryBlock).cls.sum().item<float>();
+      },
+      [&]()
+      {
+        c10::InferenceMode inference;
+        const ImageFeatures features = modules.encoder->forward(input, queryBlock);
+        tensorToFloats(torch::softmax(modules.baselineHead->forward(features), 1));
+      },
+      [&]() { engine->run(images); },
+    };
+    std::vector<double> seconds[3];
+    long faults[3] = { 0, 0, 0 };
+    double firstSeconds[3] = { 0.0, 0.0, 0.0 };
+    long firstFaults[3] = { 0, 0, 0 };
+    for (std::size_t variant = 0; variant < 3; ++variant) // warm-up, reported apart
+    {
+      const long faultsBefore = minorFaults();
+      const double start = now();
+      work[variant]();
+      firstSeconds[variant] = now() - start;
+      firstFaults[variant] = minorFaults() - faultsBefore;
+    }
+    for (int round = 0; round < runsAt(batch, options.repeats); ++round)
+    {
+      for (std::size_t variant = 0; variant < 3; ++variant)
+      {
+        const long faultsBefore = minorFaults();
+        const double start = now();
+        work[variant]();
+        seconds[variant].push_back(now() - start);
+        faults[variant] += minorFaults() - faultsBefore;
+      }
+    }
+    for (std::size_t variant = 0; variant < 3; ++variant)
+    {
+      ModelBenchTiming timing;
+      timing.arch = label;
+      timing.variant = Variants[variant];
+      timing.batch = batch;
+      timing.minSeconds = *std::min_element(seconds[variant].begin(), seconds[variant].end());
+      timing.medianSeconds = median(seconds[variant]);
+      timing.pageFaultsPerImage = static_cast<double>(faults[variant]) /
+                                  static_cast<double>(batch * runsAt(batch, options.repeats));
+      timing.firstRunSeconds = firstSeconds[variant];
+      timing.firstRunPageFaultsPerImage =
+        static_cast<double>(firstFaults[variant]) / static_cast<double>(batch);
+      timings.push_back(timing);
+    }
+  }
+  return timings;
+}
+
+/// The Python reference's timings for an encoder, or a note saying why there are none.
+std::vector<PythonEncoderTiming> timePython(const std::string& arch,
+                                            const ImageEncoderConfig& config,
+                                            const ModelBenchOptions& options,
+                                            std::string& note)
+{
+  std::string command = "'" + options.python + "' '" + options.pythonScript + "' " +
+                        std::to_string(config.embedDim) + " " + std::to_string(config.heads) + " " +
+                        std::to_string(config.depth) + " " + std::to_string(at::get_num_threads()) +
+                        " " + std::to_string(options.repeats);
+  for (const int batch : options.batches)
+  {
+    command += " " + std::to_string(batch);
+  }
+  command += " 2>&1";
+  std::vector<PythonEncoderTiming> timings;
+  std::string output;
+  if (FILE* pipe = popen(command.c_str(), "r"))
+  {
+    char buffer[4096];
+    while (fgets(buffer, sizeof buffer, pipe) != nullptr)
+    {
+      output += buffer;
+    }
+    const int status = pclose(pipe);
+    if (status != 0)
+    {
+      const std::string lastLine = output.substr(output.find_last_of('\n', output.size() - 2) + 1);
+      note = "Python reference left out: " + options.python + " " + options.pythonScript +
+             " failed" +
+             (output.find("No module named 'torch'") != std::string::npos
+                ? " (no python3-torch: apt install python3-torch)"
+                : ": " + lastLine.substr(0, lastLine.find('\n')));
+      return {};
+    }
+  }
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line))
+  {
+    std::istringstream words(line);
+    std::string batchWord;
+    std::string secondsWord;
+    PythonEncoderTiming timing;
+    timing.arch = arch;
+    if (!(words >> batchWord >> timing.batch >> secondsWord) || batchWord != "batch")
+    {
+      continue;
+    }
+    std::vector<double> seconds;
+    for (double value = 0.0; words >> value;)
+    {
+      seconds.push_back(value);
+    }
+    if (!seconds.empty())
+    {
+      timing.minSeconds = *std::min_element(seconds.begin(), seconds.end());
+      timing.medianSeconds = median(seconds);
+      timings.push_back(timing);
+    }
+  }
+  return timings;
+}
+
+/// Single images from file to every panel (decode, transform, both heads, predicted fMRI, both
+/// attention maps): median and 95th percentile.
+void timeLatency(const std::string& bundleDir,
+                 const ModelBenchOptions& options,
+                 ModelBenchReport& report)
+{
+  EngineOptions engineOptions;
+  engineOptions.device = options.device;
+  engineOptions.batchSize = 1;
+  const auto engine = InferenceEngine::open(bundleDir, engineOptions);
+  const auto once = [&]()
+  {
+    const double start = now();
+    engine->run({ options.prepare(options.latencyImage, engine->manifest()) });
+    return now() - start;
+  };
+  once(); // warm-up
+  std::vector<double> seconds;
+  for (int run = 0; run < options.latencyRuns; ++run)
+  {
+    seconds.push_back(once());
+  }
+  report.latencyRuns = options.latencyRuns;
+  report.latencyMedianSeconds = median(seconds);
+  report.latencyP95Seconds = percentile(seconds, 0.95);
+}
+
+/// The high-water mark of a process's resident memory (VmHWM) in KiB, 0 when unreadable.
+long residentHighWaterKiB(pid_t pid)
+{
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+  {
+    if (line.rfind("VmHWM:", 0) == 0)
+    {
+      return std::atol(line.c_str() + 6);
+    }
+  }
+  return 0;
+}
+
+/// Runs a command (output discarded) and returns its peak resident memory in KiB. The child's
+/// VmHWM is sampled every 10 ms after its exec (ru_maxrss would count the pages it shared with
+/// this large process between fork and exec).
+long peakResidentKiB(const std::vector<std::string>& command)
+{
+  std::vector<char*> argv;
+  for (const std::string& word : command)
+  {
+    argv.push_back(const_cast<char*>(word.c_str()));
+  }
+  argv.push_back(nullptr);
+  int execSignal[2];
+  if (pipe2(execSignal, O_CLOEXEC) != 0)
+  {
+    throw std::runtime_error("bench model: cannot start " + command.front());
+  }
+  const pid_t child = fork();
+  if (child < 0)
+  {
+    throw std::runtime_error("bench model: cannot start " + command.front());
+  }
+  if (child == 0)
+  {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(execSignal[1]);
+  char ignored = 0;
+  while (read(execSignal[0], &ignored, 1) > 0) // end of file: the child has exec'd (or exited)
+  {
+  }
+  close(execSignal[0]);
+  long peak = 0;
+  int status = 0;
+  while (waitpid(child, &status, WNOHANG) == 0)
+  {
+    peak = std::max(peak, residentHighWaterKiB(child));
+    usleep(10000);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  {
+    throw std::runtime_error("the run failed: " + command.front() + " " +
+                             (command.size() > 1 ? command[1] : std::string()));
+  }
+  return peak;
+}
+
+std::string fixed(double value, int decimals)
+{
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(decimals) << value;
+  return text.str();
+}
+
+const ModelBenchTiming* findTiming(const ModelBenchReport& report,
+                                   const std::string& arch,
+                                   const std::string& variant,
+                                   int batch)
+{
+  for (const ModelBenchTiming& timing : report.timings)
+  {
+    if (timing.arch == arch && timing.variant == variant && timing.batch == batch)
+    {
+      return &timing;
+    }
+  }
+  return nullptr;
+}
+
+const PythonEncoderTiming* findPython(const ModelBenchReport& report,
+                                      const std::string& arch,
+                                      int batch)
+{
+  for (const PythonEncoderTiming& timing : report.python)
+  {
+    if (timing.arch == arch && timing.batch == batch)
+    {
+      return &timing;
+    }
+  }
+  return nullptr;
+}
+
+/// One row per (arch, batch): throughputs, BMFL / baseline, C++ / Python, GFLOP/s.
+struct SummaryRow
+{
+  std::string arch;
+  int batch = 0;
+  double encoder = 0.0; ///< images/s (median)
+  double baseline = 0.0;
+  double bmfl = 0.0;
+  double bmflOverBaseline = 0.0; ///< time per image
+  double python = 0.0;           ///< images/s of the Python encoder, 0 if missing
+  double cppOverPython = 0.0;    ///< C++ encoder time / Python encoder time
+  double gflops = 0.0;           ///< achieved by the C++ encoder in its best run
+  double peakFraction = 0.0;
+};
+
+std::vector<SummaryRow> summary(const ModelBenchReport& report)
+{
+  std::vector<SummaryRow> rows;
+  for (const ModelBenchTiming& timing : report.timings)
+  {
+    if (timing.variant != "encoder")
+    {
+      continue;
+    }
+    const ModelBenchTiming* baseline = findTiming(report, timing.arch, "baseline", timing.batch);
+    const ModelBenchTiming* bmfl = findTiming(report, timing.arch, "bmfl", timing.batch);
+    SummaryRow row;
+    row.arch = timing.arch;
+    row.batch = timing.batch;
+    row.encoder = timing.imagesPerSecond();
+    row.baseline = baseline ? baseline->imagesPerSecond() : 0.0;
+    row.bmfl = bmfl ? bmfl->imagesPerSecond() : 0.0;
+    row.bmflOverBaseline = baseline && bmfl ? bmfl->medianSeconds / baseline->medianSeconds : 0.0;
+    if (const PythonEncoderTiming* python = findPython(report, timing.arch, timing.batch))
+    {
+      row.python = timing.batch / python->medianSeconds;
+      row.cppOverPython = timing.medianSeconds / python->medianSeconds;
+    }
+    for (const auto& [arch, gflop] : report.encoderGflopPerImage)
+    {
+      if (arch == timing.arch)
+      {
+        row.gflops = gflop * timing.batch / timing.minSeconds; // best run, as the sgemm peak
+        row.peakFraction = report.sgemmGflops > 0.0 ? row.gflops / report.sgemmGflops : 0.0;
+      }
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string orDash(double value, int decimals)
+{
+  return value > 0.0 ? fixed(value, decimals) : "-";
+}
+
+} // namespace
+
+ModelBenchReport benchModel(const ModelBenchOptions& options,
+                            const std::function<void(const std::string&)>& progress)
+{
+  if (options.batches.empty() || options.repeats < 1 || options.vertices < 16 ||
+      options.sgemmSize < 1 || options.latencyRuns < 1 ||
+      std::any_of(options.batches.begin(), options.batches.end(), [](int b) { return b < 1; }))
+  {
+    throw std::invalid_argument("bench model: batches, repeats, latency runs and the sgemm size "
+                                "must be positive, and vertices at least 16");
+  }
+  ModelBenchReport report;
+  double load[1] = { -1.0 };
+  report.loadAverage = getloadavg(load, 1) == 1 ? load[0] : -1.0;
+  report.date = utcTimestamp();
+  report.cpuModel = cpuModelName();
+  const RuntimeInfo runtime = runtimeInfo();
+  report.threads = runtime.threads;
+  report.openblasCoreType = runtime.openblasCoreType;
+  const torch::Device device = resolveDevice(options.device);
+  report.device = device.str();
+  report.memoryCommandText = options.memoryCommandText;
+
+  progress("matrix-multiply peak (" + std::to_string(options.sgemmSize) + "^3 sgemm)");
+  report.sgemmGflops = sgemmGflops(options.sgemmSize, device);
+
+  const ScratchFolder scratch("bmfl-bench-model");
+  std::vector<std::pair<std::string, std::string>> bundles; // label -> folder
+  if (!options.modelDir.empty())
+  {
+    bundles.emplace_back(fs::path(options.modelDir).filename().string(), options.modelDir);
+  }
+  else
+  {
+    for (const std::string& arch : options.archs)
+    {
+      progress(arch + ": writing a random-weight bundle with " + std::to_string(options.vertices) +
+               " vertices");
+      writeRandomBundle((scratch.path() / arch).string(), arch, options.vertices);
+      bundles.emplace_back(arch, (scratch.path() / arch).string());
+    }
+  }
+  for (const auto& [label, dir] : bundles)
+  {
+    const std::vector<ModelBenchTiming> timings = timeVariants(label, dir, options, progress);
+    report.timings.insert(report.timings.end(), timings.begin(), timings.end());
+    const ImageEncoderConfig encoder = readBundleManifest(dir).model.encoder;
+    report.encoderGflopPerImage.emplace_back(
+      label, encoderFlopsPerImage(encoder, encoder.imageSize, encoder.imageSize) / 1e9);
+    if (options.pythonScript.empty())
+    {
+      report.pythonNote = "Python reference left out (no script given)";
+    }
+    else if (report.pythonNote.empty())
+    {
+      progress(label + ": the same encoder in Python eager (" + options.python + ")");
+      const auto python = timePython(label, encoder, options, report.pythonNote);
+      report.python.insert(report.python.end(), python.begin(), python.end());
+    }
+  }
+  report.sgemmGflops = std::max(report.sgemmGflops, sgemmGflops(options.sgemmSize, device));
+
+  if (options.prepare && !options.latencyImage.empty())
+  {
+    progress(bundles.front().first + ": single-image latency from file to every panel");
+    report.latencyArch = bundles.front().first;
+    timeLatency(bundles.front().second, options, report);
+  }
+  else
+  {
+    report.notes.push_back("single-image latency left out (no image support in this build)");
+  }
+  if (!options.memoryCommand.empty())
+  {
+    progress("peak resident memory of: " + options.memoryCommandText);
+    try
+    {
+      report.peakResidentKiB = peakResidentKiB(options.memoryCommand);
+    }
+    catch (const std::runtime_error& error)
+    {
+      report.notes.push_back(std::string("peak memory left out: ") + error.what());
+    }
+  }
+  report.notes.push_back("cortex view (full fsaverage load and recolour, frame time while "
+                         "rotating) left out: it needs VTK, which bmfl does not link");
+  return report;
+}
+
+std::string modelBenchText(const ModelBenchReport& report)
+{
+  std::ostringstream out;
+  out << "device " << report.device << ", " << report.threads
+      << " threads, OPENBLAS_CORETYPE=" << report.openblasCoreType << ", load average before "
+      << fixed(report.loadAverage, 2) << "\n";
+  out << std::left << std::setw(10) << "arch" << std::right << std::setw(6) << "batch"
+      << std::setw(11) << "encoder/s" << std::setw(12) << "baseline/s" << std::setw(9) << "bmfl/s"
+      << std::setw(15) << "bmfl/baseline" << std::setw(11) << "python/s" << std::setw(12)
+      << "c++/python" << std::setw(9) << "GFLOP/s" << std::setw(10) << "of peak"
+      << "\n";
+  for (const SummaryRow& row : summary(report))
+  {
+    out << std::left << std::setw(10) << row.arch << std::right << std::setw(6) << row.batch
+        << std::setw(11) << fixed(row.encoder, 2) << std::setw(12) << fixed(row.baseline, 2)
+        << std::setw(9) << fixed(row.bmfl, 2) << std::setw(15) << orDash(row.bmflOverBaseline, 3)
+        << std::setw(11) << orDash(row.python, 2) << std::setw(12) << orDash(row.cppOverPython, 3)
+        << std::setw(9) << fixed(row.gflops, 1) << std::setw(9)
+        << fixed(100.0 * row.peakFraction, 0) << "%\n";
+  }
+  out << "matrix-multiply peak: " << fixed(report.sgemmGflops, 1) << " GFLOP/s\n";
+  if (!report.pythonNote.empty())
+  {
+    out << report.pythonNote << "\n";
+  }
+  if (report.latencyRuns > 0)
+  {
+    out << "latency from file to every panel (" << report.latencyArch << ", " << report.latencyRuns
+        << " runs): median " << fixed(1e3 * report.latencyMedianSeconds, 1) << " ms, p95 "
+        << fixed(1e3 * report.latencyP95Seconds, 1) << " ms\n";
+  }
+  if (report.peakResidentKiB > 0)
+  {
+    out << "peak resident memory: "
+        << fixed(static_cast<double>(report.peakResidentKiB) / 1024.0, 1) << " MiB ("
+        << report.memoryCommandText << ")\n";
+  }
+  for (const std::string& note : report.notes)
+  {
+    out << note << "\n";
+  }
+  return out.str();
+}
+
+std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string& command)
+{
+  std::ostringstream out;
+  out << "# BMFL Workbench: model benchmark\n\n"
+      << "Written by `" << command << "` from what it measured in one run; no number here is "
+      << "typed by hand. Random weights at real sizes; warm-up excluded; the variants run "
+      << "interleaved, round by round; throughput is the median run (images per second).\n\n"
+      << "- Command: `" << command << "`\n"
+      << "- Date (UTC): " << report.date << "\n"
+      << "- Machine: " << report.cpuModel << ", device " << report.device << "\n"
+      << "- Threads: " << report.threads << "\n"
+      << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"
+      << "- Load average before the run: " << fixed(report.loadAverage, 2) << "\n"
+      << "- Matrix-multiply peak (sgemm, measured in this run): " << fixed(report.sgemmGflops, 1)
+      << " GFLOP/s\n\n"
+      << "## Throughput\n\n"
+      << "encoder: the image encoder alone; baseline: encoder + linear probe; BMFL: everything "
+      << "the workbench shows (brain encoder, brain transformer, fusion, both heads, predicted "
+      << "fMRI, both attention maps) through the inference engine. Ratios are of the time per "
+      << "image.\n\n"
+      << "| model | batch | encoder img/s | baseline img/s | BMFL img/s | BMFL / baseline | "
+      << "Python encoder img/s | C++ / Python | encoder GFLOP/s (best run) | of sgemm peak |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const SummaryRow& row : summary(report))
+  {
+    out << "| " << row.arch << " | " << row.batch << " | " << fixed(row.encoder, 2) << " | "
+        << fixed(row.baseline, 2) << " | " << fixed(row.bmfl, 2) << " | "
+        << orDash(row.bmflOverBaseline, 3) << " | " << orDash(row.python, 2) << " | "
+        << orDash(row.cppOverPython, 3) << " | " << fixed(row.gflops, 1) << " | "
+        << fixed(100.0 * row.peakFraction, 0) << "% |\n";
+  }
+  out << "\nThe sgemm peak and the encoder's GFLOP/s are both from their best run. Encoder "
+      << "FLOPs are counted from the architecture (2 per multiply-add):";
+  for (const auto& [arch, gflop] : report.encoderGflopPerImage)
+  {
+    out << " " << arch << " " << fixed(gflop, 2) << " GFLOP per image;";
+  }
+  out << "\n\n## Every timed run (seconds per forward)\n\n"
+      << "| model | variant | batch | min | median | page faults per image | first run | "
+      << "its page faults per image |\n"
+      << "|---|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const ModelBenchTiming& timing : report.timings)
+  {
+    out << "| " << timing.arch << " | " << timing.variant << " | " << timing.batch << " | "
+        << fixed(timing.minSeconds, 4) << " | " << fixed(timing.medianSeconds, 4) << " | "
+        << fixed(timing.pageFaultsPerImage, 0) << " | " << fixed(timing.firstRunSeconds, 4) << " | "
+        << fixed(timing.firstRunPageFaultsPerImage, 0) << " |\n";
+  }
+  for (const PythonEncoderTiming& timing : report.python)
+  {
+    out << "| " << timing.arch << " | Python encoder | " << timing.batch << " | "
+        << fixed(timing.minSeconds, 4) << " | " << fixed(timing.medianSeconds, 4)
+        << " | - | - | - |\n";
+  }
+  out << "\n## Latency and memory\n\n";
+  if (report.latencyRuns > 0)
+  {
+    out << "- Single image from file to every panel (" << report.latencyArch << ", "
+        << report.latencyRuns << " runs): median " << fixed(1e3 * report.latencyMedianSeconds, 1)
+        << " ms, p95 " << fixed(1e3 * report.latencyP95Seconds, 1) << " ms\n";
+  }
+  if (report.peakResidentKiB > 0)
+  {
+    out << "- Peak resident memory of `" << report.memoryCommandText
+        << "`: " << fixed(static_cast<double>(report.peakResidentKiB) / 1024.0, 1) << " MiB\n";
+  }
+  if (!report.pythonNote.empty())
+  {
+    out << "- " << report.pythonNote << "\n";
+  }
+  for (const std::string& note : report.notes)
+  {
+    out << "- " << note << "\n";
+  }
+  return out.str();
+}
+
+std::string modelBenchJson(const ModelBenchReport& report)
+{
+  const auto quoted = [](const std::string& text)
+  {
+    std::string result = "\"";
+    for (const char c : text)
+    {
+      if (c == '"' || c == '\\')
+      {
+        result += '\\';
+      }
+      result += c;
+    }
+    return result + "\"";
+  };
+  std::ostringstream out;
+  out << std::setprecision(6) << "{\n  \"date\": " << quoted(report.date)
+      << ",\n  \"cpu\": " << quoted(report.cpuModel) << ",\n  \"device\": " << quoted(report.device)
+      << ",\n  \"threads\": " << report.threads
+      << ",\n  \"openblas_coretype\": " << quoted(report.openblasCoreType)
+      << ",\n  \"load_average_before\": " << report.loadAverage
+      << ",\n  \"sgemm_gflops\": " << report.sgemmGflops << ",\n  \"rows\": [";
+  const std::vector<SummaryRow> rows = summary(report);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+  {
+    const SummaryRow& row = rows[i];
+    out << (i ? "," : "") << "\n    {\"model\": " << quoted(row.arch)
+        << ", \"batch\": " << row.batch << ", \"encoder_per_second\": " << row.encoder
+        << ", \"baseline_per_second\": " << row.baseline << ", \"bmfl_per_second\": " << row.bmfl
+        << ", \"bmfl_over_baseline\": " << row.bmflOverBaseline
+        << ", \"python_encoder_per_second\": " << row.python
+        << ", \"cpp_over_python\": " << row.cppOverPython << ", \"encoder_gflops\": " << row.gflops
+        << ", \"of_sgemm_peak\": " << row.peakFraction << "}";
+  }
+  out << "\n  ],\n  \"timings\": [";
+  for (std::size_t i = 0; i < report.timings.size(); ++i)
+  {
+    const ModelBenchTiming& timing = report.timings[i];
+    out << (i ? "," : "") << "\n    {\"model\": " << quoted(timing.arch)
+        << ", \"variant\": " << quoted(timing.variant) << ", \"batch\": " << timing.batch
+        << ", \"min_seconds\": " << timing.minSeconds
+        << ", \"median_seconds\": " << timing.medianSeconds
+        << ", \"page_faults_per_image\": " << timing.pageFaultsPerImage
+        << ", \"first_run_seconds\": " << timing.firstRunSeconds
+        << ", \"first_run_page_faults_per_image\": " << timing.firstRunPageFaultsPerImage << "}";
+  }
+  out << "\n  ],\n  \"latency_median_seconds\": " << report.latencyMedianSeconds
+      << ",\n  \"latency_p95_seconds\": " << report.latencyP95Seconds
+      << ",\n  \"peak_resident_kib\": " << report.peakResidentKiB
+      << ",\n  \"python_note\": " << quoted(report.pythonNote) << ",\n  \"notes\": [";
+  for (std::size_t i = 0; i < report.notes.size(); ++i)
+  {
+    out << (i ? ", " : "") << quoted(report.notes[i]);
+  }
+  out << "]\n}\n";
+  return out.str();
+}
+
+} // namespace bmfl
