@@ -5,9 +5,14 @@
 #ifdef BMFL_HAVE_IMAGES
 
 #include "bmfl/AtomicFile.h"
+#include "bmfl/DistributedBench.h"
 #include "bmfl/FileError.h"
 #include "bmfl/ImageDataset.h"
+#include "bmfl/ImageTransform.h"
+#include "bmfl/ModelBench.h"
 #include "bmfl/PipelineBench.h"
+#include "bmfl/Resources.h"
+#include "bmfl/ScratchFolder.h"
 
 #include <algorithm>
 #include <chrono>
@@ -38,6 +43,10 @@ struct BenchOptions
   std::vector<std::string> archs = { "vits14" };
   PipelineBenchOptions pipeline;
   std::string out;
+  ModelBenchOptions model;
+  std::string modelJson;
+  std::string modelMarkdown;
+  std::string commandLine; ///< for BENCHMARKS.md's header
 };
 
 /// One measurement: a case run with a number of worker threads.
@@ -73,28 +82,6 @@ int allCores(const BenchOptions& options)
   return options.workers > 0 ? options.workers
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
-
-/// A temporary folder removed with its contents.
-class ScratchFolder
-{
-public:
-  ScratchFolder()
-    : Path(fs::temp_directory_path() / ("bmfl-bench-" + std::to_string(::getpid())))
-  {
-    fs::create_directories(Path);
-  }
-  ~ScratchFolder()
-  {
-    std::error_code ignored;
-    fs::remove_all(Path, ignored);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const fs::path& path() const { return Path; }
-
-private:
-  fs::path Path;
-};
 
 /// A photograph-sized picture with smooth shading, edges and sensor-like noise, so that JPEG and
 /// PNG files come out at realistic sizes and decode at realistic speeds.
@@ -166,7 +153,7 @@ std::vector<BenchResult> benchImages(const BenchOptions& options)
 {
   std::vector<BenchResult> results;
   const int cores = allCores(options);
-  ScratchFolder scratch;
+  const ScratchFolder scratch("bmfl-bench");
   std::cerr << "bench images: writing " << options.folderImages << " pictures (500x375, half JPEG "
             << "q90, half PNG) to " << scratch.path().string() << "\n";
   for (std::size_t i = 0; i < options.folderImages; ++i)
@@ -228,6 +215,116 @@ std::vector<BenchResult> benchPipelineStages(const BenchOptions& options)
   return results;
 }
 
+/// The model path (issue #13): the report is printed and written where asked; its throughput rows
+/// also go into the common table.
+std::vector<BenchResult> benchModelSection(const BenchOptions& options)
+{
+  const ScratchFolder scratch("bmfl-bench-model-image");
+  ModelBenchOptions model = options.model;
+  model.latencyImage = (scratch.path() / "latency.jpg").string();
+  writeImageFile(benchPicture(500, 375, 7), model.latencyImage, 90);
+  model.prepare = [](const std::string& file, const BundleManifest& manifest)
+  {
+    return prepareImage(decodeImageFile(file),
+                        file,
+                        manifest.model.encoder.inChannels,
+                        manifest.preprocess,
+                        manifest.brainPreprocess);
+  };
+  const fs::path models = fs::path(demoModelDirectory()).parent_path();
+  const fs::path script = models / "reference" / "bench_encoder.py";
+  model.pythonScript = fs::exists(script) ? script.string() : std::string();
+  const ModelBenchReport report = benchModel(
+    model, [](const std::string& stage) { std::cerr << "bench model: " << stage << "\n"; });
+  std::cout << modelBenchText(report);
+  if (!options.modelJson.empty())
+  {
+    writeTextFileAtomically(options.modelJson, modelBenchJson(report));
+    std::cout << "model results written to " << options.modelJson << "\n";
+  }
+  if (!options.modelMarkdown.empty())
+  {
+    writeTextFileAtomically(options.modelMarkdown, modelBenchMarkdown(report, options.commandLine));
+    std::cout << "model report written to " << options.modelMarkdown << "\n";
+  }
+  std::vector<BenchResult> results;
+  for (const ModelBenchTiming& timing : report.timings)
+  {
+    BenchResult result;
+    result.section = "model";
+    result.caseName = timing.arch + " " + timing.variant + " b" + std::to_string(timing.batch);
+    result.unit = "images";
+    result.workers = report.threads;
+    result.items = static_cast<std::size_t>(timing.batch);
+    result.seconds = timing.medianSeconds;
+    result.bestSeconds = timing.minSeconds;
+    results.push_back(result);
+  }
+  return results;
+}
+
+std::string fixedText(double value, int decimals);
+
+/// Data-parallel scaling (issue #12): the head step on the same global batch by 1 and 2 processes
+/// (the `workers` column); this program started again as each worker runs only the worker's part.
+std::vector<BenchResult> benchDistributedSection(const BenchOptions& options)
+{
+  DistributedBenchOptions bench;
+  bench.arch = options.archs.front();
+  bench.vertices = options.pipeline.vertices;
+  bench.globalBatch = options.pipeline.headBatch;
+  bench.stepsPerRun = options.pipeline.headSteps;
+  bench.repeats = options.pipeline.repeats;
+  if (isDistributedBenchWorker())
+  {
+    runDistributedBenchWorker(bench);
+    return {};
+  }
+  const std::vector<std::string> worker = { fs::read_symlink("/proc/self/exe").string(),
+                                            "bench",
+                                            "distributed",
+                                            "--arch",
+                                            bench.arch,
+                                            "--vertices",
+                                            std::to_string(bench.vertices),
+                                            "--head-batch",
+                                            std::to_string(bench.globalBatch),
+                                            "--head-steps",
+                                            std::to_string(bench.stepsPerRun),
+                                            "--repeats",
+                                            std::to_string(bench.repeats) };
+  const std::vector<DistributedBenchTiming> timings = benchDistributed(
+    bench,
+    worker,
+    [](const std::string& what) { std::cerr << "bench distributed: " << what << "\n"; });
+  std::vector<BenchResult> results;
+  for (const DistributedBenchTiming& timing : timings)
+  {
+    std::vector<double> seconds = timing.seconds;
+    std::sort(seconds.begin(), seconds.end());
+    BenchResult result;
+    result.section = "distributed";
+    result.caseName = bench.arch + " head step b" + std::to_string(bench.globalBatch);
+    result.unit = "images";
+    result.workers = timing.processes;
+    result.items = static_cast<std::size_t>(timing.imagesPerRun);
+    result.seconds = seconds[(seconds.size() - 1) / 2];
+    result.bestSeconds = seconds.front();
+    result.cpuSeconds = timing.cpuSeconds / static_cast<double>(seconds.size());
+    results.push_back(result);
+  }
+  const BenchResult& one = results.front();
+  const BenchResult& two = results.back();
+  const double steps = static_cast<double>(bench.stepsPerRun);
+  std::cout << "distributed: 1 process (" << timings.front().threadsPerProcess << " threads) "
+            << fixedText(steps / one.seconds, 3) << " steps/s " << fixedText(one.perSecond(), 2)
+            << " images/s; 2 processes (" << timings.back().threadsPerProcess << " each) "
+            << fixedText(steps / two.seconds, 3) << " steps/s " << fixedText(two.perSecond(), 2)
+            << " images/s; ratio 2/1: " << fixedText(two.perSecond() / one.perSecond(), 2)
+            << " (global batch " << bench.globalBatch << ", Gloo on 127.0.0.1, medians)\n";
+  return results;
+}
+
 const std::vector<BenchSection>& benchSections()
 {
   static const std::vector<BenchSection> sections = {
@@ -238,6 +335,14 @@ const std::vector<BenchSection>& benchSections()
       "model stages with random weights at real sizes: encoder 224 px, encoder 434 px + brain "
       "encoder, BMFL head step (median and best of the repeats)",
       benchPipelineStages },
+    { "model",
+      "the model path side by side: encoder, baseline, whole BMFL path at batch 1 and 16, the "
+      "Python encoder, GFLOP/s against the sgemm peak, latency, peak memory",
+      benchModelSection },
+    { "distributed",
+      "data-parallel BMFL head step: the same global batch (--head-batch) on 1 and 2 processes "
+      "that all-reduce gradients over Gloo on 127.0.0.1 (workers = processes), and the ratio",
+      benchDistributedSection },
   };
   return sections;
 }
@@ -251,7 +356,7 @@ std::string fixedText(double value, int decimals)
 
 void printTable(const std::vector<BenchResult>& results, std::ostream& out)
 {
-  out << std::left << std::setw(9) << "section" << std::setw(26) << "case" << std::right
+  out << std::left << std::setw(12) << "section" << std::setw(26) << "case" << std::right
       << std::setw(8) << "workers" << std::setw(8) << "items" << std::setw(10) << "seconds"
       << std::setw(11) << "items/s" << std::setw(11) << "best/s" << std::setw(10) << "speed-up"
       << std::setw(10) << "cpu s" << std::setw(12) << "items/cpu-s"
@@ -268,7 +373,7 @@ void printTable(const std::vector<BenchResult>& results, std::ostream& out)
         single = other.perSecond();
       }
     }
-    out << std::left << std::setw(9) << result.section << std::setw(26) << result.caseName
+    out << std::left << std::setw(12) << result.section << std::setw(26) << result.caseName
         << std::right << std::setw(8) << result.workers << std::setw(8) << result.items
         << std::fixed << std::setprecision(3) << std::setw(10) << result.seconds
         << std::setprecision(2) << std::setw(11) << result.perSecond() << std::setw(11)
@@ -420,7 +525,96 @@ CommandRun defineBench(CLI::App& command)
   command.add_option("--repeats", options->pipeline.repeats, "pipeline: timed runs per stage")
     ->check(wholeNumber(1))
     ->capture_default_str();
-  return [options, sections]() { return runBench(*options, *sections); };
+  command
+    .add_option("--model", options->model.modelDir, "model: a bundle instead of random weights")
+    ->check(CLI::ExistingDirectory)
+    ->type_name("BUNDLE_DIR");
+  command.add_option("--device", options->model.device, "model: where the model runs")
+    ->check(deviceName())
+    ->capture_default_str();
+  command.add_option("--json", options->modelJson, "model: also write the report as JSON")
+    ->check(outputFile())
+    ->type_name("FILE");
+  command
+    .add_option("--markdown", options->modelMarkdown, "model: write the report (BENCHMARKS.md)")
+    ->check(outputFile())
+    ->type_name("FILE");
+  command.add_option("--batch", options->model.batches, "model: batch sizes")
+    ->delimiter(',')
+    ->allow_extra_args(false)
+    ->check(wholeNumber(1))
+    ->type_name("N[,N...]")
+    ->capture_default_str();
+  auto* quick = command.add_flag("--quick", "model: tiny sizes (tests), not a measurement");
+  auto* arch = command.get_option("--arch");
+  auto* vertices = command.get_option("--vertices");
+  auto* repeats = command.get_option("--repeats");
+  return [options, sections, quick, arch, vertices, repeats, &command]()
+  {
+    ModelBenchOptions& model = options->model;
+    if (quick->count() > 0)
+    {
+      model.archs = { "tiny" };
+      model.vertices = 512;
+      model.batches =
+        command.get_option("--batch")->count() > 0 ? model.batches : std::vector<int>{ 1, 2 };
+      model.repeats = 1;
+      model.sgemmSize = 256;
+      model.latencyRuns = 3;
+    }
+    if (arch->count() > 0)
+    {
+      model.archs = options->archs;
+    }
+    if (vertices->count() > 0 || quick->count() == 0)
+    {
+      model.vertices = options->pipeline.vertices;
+    }
+    if (repeats->count() > 0)
+    {
+      model.repeats = options->pipeline.repeats;
+    }
+    // Peak memory of `bmfl evaluate` on the demo's seven sets (they stream: it stays bounded).
+    model.memoryCommand = { "/proc/self/exe", "evaluate", "--model", demoModelDirectory() };
+    model.memoryCommandText = "bmfl evaluate --model models/demo";
+    for (const char* set : { "fashion-mnist:test",
+                             "fashion-mnist-ood:noise",
+                             "fashion-mnist-ood:blur",
+                             "fashion-mnist-ood:weather",
+                             "fashion-mnist-ood:digital",
+                             "fashion-mnist-ood:geometric",
+                             "fashion-mnist-ood:sketch" })
+    {
+      model.memoryCommand.insert(model.memoryCommand.end(), { "--dataset", set });
+    }
+    model.memoryCommandText += " (7 sets";
+    if (quick->count() > 0)
+    {
+      model.memoryCommand.insert(model.memoryCommand.end(), { "--limit", "20" });
+      model.memoryCommandText += ", --limit 20";
+    }
+    model.memoryCommandText += ")";
+    options->commandLine = "bmfl bench";
+    for (const std::string& section : *sections)
+    {
+      options->commandLine += " " + section;
+    }
+    for (const auto* option : command.get_options())
+    {
+      if (option->count() > 0 && !option->get_lnames().empty())
+      {
+        options->commandLine += " --" + option->get_lnames().front();
+        if (option->get_expected_min() > 0)
+        {
+          for (const std::string& value : option->results())
+          {
+            options->commandLine += " " + value;
+          }
+        }
+      }
+    }
+    return runBench(*options, *sections);
+  };
 }
 
 } // namespace
@@ -428,7 +622,8 @@ CommandRun defineBench(CLI::App& command)
 BMFL_REGISTER_COMMAND(
   bench,
   "bench",
-  "measure throughput: image decoding (1 core vs all) and each model stage of the pipeline",
+  "measure throughput: image decoding (1 core vs all), each model stage of the pipeline and the "
+  "whole model path (bench model)",
   defineBench);
 
 } // namespace bmfl::cli

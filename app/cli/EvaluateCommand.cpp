@@ -2,9 +2,12 @@
 
 #ifdef BMFL_HAVE_IMAGES
 
+#include "ShardOption.h"
+
 #include "bmfl/AtomicFile.h"
 #include "bmfl/Evaluation.h"
 #include "bmfl/Printable.h"
+#include "bmfl/ShardFolders.h"
 
 #include <atomic>
 #include <csignal>
@@ -36,6 +39,8 @@ struct EvaluateArguments
   std::string device = "auto";
   int batch = 64;
   std::size_t limit = 0;
+  std::optional<std::string> shard;
+  std::string out;
 };
 
 /// Where an interrupted run writes its counts: beside the complete table it must not replace,
@@ -55,100 +60,73 @@ std::string percent(double fraction)
   return text;
 }
 
-void printTable(const std::vector<DatasetAccuracy>& rows)
+/// --out: this shard's block of every row into the result folder (resumed when it is there);
+/// for the whole run (1/1) the table and CSV as without --out, read back from the folder.
+int runShard(const EvaluateArguments& parsed,
+             const Shard& shard,
+             InferenceEngine& engine,
+             const std::vector<std::shared_ptr<const ImageDataset>>& opened,
+             const EvaluationOptions& options)
 {
-  std::printf("%-34s %7s  %-22s %-22s %7s  %9s\n",
-              "dataset",
-              "images",
-              "baseline [95% CI]",
-              "BMFL [95% CI]",
-              "delta",
-              "McNemar p");
-  for (const DatasetAccuracy& row : rows)
+  const bool interactive = isatty(STDERR_FILENO) != 0;
+  const ShardRunSummary summary = evaluateShard(
+    engine,
+    { parsed.model, parsed.datasets, opened, shard, parsed.out },
+    options,
+    [&](const ShardProgress& progress)
+    {
+      if (progress.alreadyDone)
+      {
+        std::fprintf(stderr,
+                     "%s: %zu images done by an earlier run, kept\n",
+                     printable(progress.item).c_str(),
+                     progress.total);
+        return;
+      }
+      std::fprintf(stderr,
+                   "%s%s %zu/%zu%s",
+                   interactive ? "\r" : "",
+                   printable(progress.item).c_str(),
+                   progress.done,
+                   progress.total,
+                   interactive && progress.done < progress.total ? "" : "\n");
+    },
+    &interrupted);
+  std::signal(SIGINT, SIG_DFL);
+  if (summary.cancelled)
   {
-    const Interval baseline = row.baselineInterval();
-    const Interval bmfl = row.bmflInterval();
-    char baselineText[40];
-    char bmflText[40];
-    std::snprintf(baselineText,
-                  sizeof baselineText,
-                  "%s [%.1f, %.1f]",
-                  percent(row.baselineAccuracy()).c_str(),
-                  100 * baseline.low,
-                  100 * baseline.high);
-    std::snprintf(bmflText,
-                  sizeof bmflText,
-                  "%s [%.1f, %.1f]",
-                  percent(row.bmflAccuracy()).c_str(),
-                  100 * bmfl.low,
-                  100 * bmfl.high);
-    std::printf("%-34s %7zu  %-22s %-22s %+6.1f  %9.3g\n",
-                printable(row.dataset).c_str(),
-                row.images,
-                baselineText,
-                bmflText,
-                100.0 * (row.bmflAccuracy() - row.baselineAccuracy()),
-                row.mcNemarP());
+    std::cerr << "bmfl evaluate: interrupted; shard " << shard.text() << ": "
+              << summary.itemsWritten + summary.itemsReused << " finished rows kept in "
+              << printable(parsed.out) << ", rerun the same command to resume\n";
+    return 130;
   }
-}
-
-std::string optionalPercent(const std::optional<double>& fraction)
-{
-  return fraction ? percent(*fraction) : std::string("    -");
-}
-
-/// ImageNet-C's scores per corruption and over the 15, for both heads (Hendrycks & Dietterich).
-void printImageNetC(const ImageNetCRows& summary)
-{
-  std::printf("\nImageNet-C %s: corruption errors normalised by AlexNet's (lower is better)\n",
-              printable(summary.dataset).c_str());
-  std::printf("%-20s %7s  %11s %11s  %11s %11s\n",
-              "corruption",
-              "images",
-              "baseline CE",
-              "BMFL CE",
-              "baseline rCE",
-              "BMFL rCE");
-  for (std::size_t c = 0; c < summary.baseline.corruptions.size(); ++c)
+  if (shard.count > 1)
   {
-    const CorruptionScore& baseline = summary.baseline.corruptions[c];
-    const CorruptionScore& bmfl = summary.bmfl.corruptions[c];
-    std::printf("%-20s %7zu  %11s %11s  %11s %11s\n",
-                printable(baseline.corruption).c_str(),
-                summary.corruptionImages[c],
-                optionalPercent(baseline.corruptionError).c_str(),
-                optionalPercent(bmfl.corruptionError).c_str(),
-                optionalPercent(baseline.relativeCorruptionError).c_str(),
-                optionalPercent(bmfl.relativeCorruptionError).c_str());
+    std::cout << "shard " << shard.text() << ": " << summary.itemsWritten << " rows written, "
+              << summary.itemsReused << " kept from an earlier run, in " << printable(parsed.out)
+              << "; 'bmfl merge' combines the " << shard.count << " shards\n";
+    return 0;
   }
-  std::printf("%-20s %7zu  %11s %11s\n",
-              "mCE",
-              summary.images,
-              optionalPercent(summary.baseline.meanCorruptionError).c_str(),
-              optionalPercent(summary.bmfl.meanCorruptionError).c_str());
-  if (summary.cleanDataset.empty())
+  const std::vector<DatasetAccuracy> rows = mergeEvaluationShards({ parsed.out });
+  std::cout << accuracyTable(rows);
+  if (!parsed.csv.empty())
   {
-    std::printf("relative mCE needs the clean ImageNet-val error: add --dataset "
-                "imagenet-val:PATH\n");
+    writeAccuracyCsv(rows, parsed.csv);
+    std::cout << "wrote " << parsed.csv << "\n";
   }
-  else
-  {
-    std::printf("%-20s %7s  %11s %11s  (clean error from %s)\n",
-                "relative mCE",
-                "",
-                optionalPercent(summary.baseline.relativeMeanCorruptionError).c_str(),
-                optionalPercent(summary.bmfl.relativeMeanCorruptionError).c_str(),
-                printable(summary.cleanDataset).c_str());
-  }
-  if (!summary.baseline.complete)
-  {
-    std::printf("incomplete: not all 15 corruptions with all 5 severities; not comparable with "
-                "published mCEs\n");
-  }
+  return 0;
 }
 
 int runEvaluate(const EvaluateArguments& parsed)
 {
+  // --out: the shard is settled (and --csv checked against it) before any work starts.
+  const std::optional<Shard> shard =
+    parsed.out.empty() ? std::nullopt : std::optional<Shard>(chooseShard(parsed.shard));
+  if (shard && shard->count > 1 && !parsed.csv.empty())
+  {
+    throw UsageError("--csv needs every shard's rows: give it to 'bmfl merge' (this run is shard " +
+                     shard->text() + ")");
+  }
   EngineOptions engineOptions;
   engineOptions.device = parsed.device;
   engineOptions.batchSize = parsed.batch;
@@ -168,6 +146,10 @@ int runEvaluate(const EvaluateArguments& parsed)
   EvaluationOptions options;
   options.batchSize = parsed.batch;
   options.limit = parsed.limit;
+  if (shard)
+  {
+    return runShard(parsed, *shard, *engine, opened, options);
+  }
   const std::vector<DatasetAccuracy> rows = evaluateDatasets(
     *engine,
     datasets,
@@ -186,11 +168,7 @@ int runEvaluate(const EvaluateArguments& parsed)
     },
     &interrupted);
   std::signal(SIGINT, SIG_DFL);
-  printTable(rows);
-  for (const ImageNetCRows& summary : summarizeImageNetCRows(rows))
-  {
-    printImageNetC(summary);
-  }
+  std::cout << accuracyTable(rows);
   if (!interrupted.load())
   {
     if (!parsed.csv.empty())
@@ -242,7 +220,21 @@ CommandRun defineEvaluate(CLI::App& command)
   command.add_option("--limit", parsed->limit, "at most N images per dataset (0: all)")
     ->check(wholeNumber(0, INT64_MAX))
     ->capture_default_str();
-  return [parsed]() { return runEvaluate(*parsed); };
+  addShardOption(command, parsed->shard);
+  command
+    .add_option("--out",
+                parsed->out,
+                "write per-image verdicts into this result folder (resumable; 'bmfl merge' "
+                "combines shards)")
+    ->type_name("DIR");
+  return [parsed]()
+  {
+    if (parsed->shard && parsed->out.empty())
+    {
+      throw UsageError("--shard needs --out: each shard writes a result folder");
+    }
+    return runEvaluate(*parsed);
+  };
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "bmfl/BrainEncoderPipeline.h"
 #include "bmfl/Printable.h"
 
+#include "DistributedOptions.h"
 #include "TerminalProgress.h"
 
 #include <cstdio>
@@ -59,6 +60,9 @@ int runTrainBrainEncoder(BrainArguments& parsed)
   {
     options.classNames = readClassNamesFile(parsed.classesFile);
   }
+  // One process, or one rank of several (srun, torchrun): only rank 0 prints and writes.
+  options.launch = readLaunchEnvironment();
+  const bool printing = options.launch.rank == 0;
   // Every input and the output folder checked before minutes of training.
   checkBrainEncoderPipeline(options);
   const InterruptScope interruptible;
@@ -67,13 +71,19 @@ int runTrainBrainEncoder(BrainArguments& parsed)
   try
   {
     const BrainEncoderPipelineResult result =
-      runBrainEncoderPipeline(options, terminalControl(progress));
-    printResult(result, options.out);
+      runBrainEncoderPipeline(options, rankControl(terminalControl(progress), options.launch));
+    if (printing)
+    {
+      printResult(result, options.out);
+    }
     return 0;
   }
   catch (const PipelineCancelled&)
   {
-    std::cerr << "\nbmfl train-brain-encoder: interrupted; no bundle was written\n";
+    if (printing)
+    {
+      std::cerr << "\nbmfl train-brain-encoder: interrupted; no bundle was written\n";
+    }
     return 130;
   }
 }
@@ -156,6 +166,7 @@ CommandRun defineTrainBrainEncoder(CLI::App& command)
   command.add_option("--device", options.device, "where training runs")
     ->check(deviceName())
     ->capture_default_str();
+  addDistributedOptions(command, options.distributed);
   return [parsed, &command]()
   {
     // The provenance records the options as given.

@@ -5,6 +5,7 @@
 #include "bmfl/HeadPipeline.h"
 #include "bmfl/Printable.h"
 
+#include "DistributedOptions.h"
 #include "TerminalProgress.h"
 
 #include <cstdio>
@@ -22,8 +23,11 @@ struct TrainArguments
   std::int64_t stopAfterSteps = 0; ///< hidden, for tests: stop as if interrupted
 };
 
-int runTrain(const TrainArguments& parsed)
+int runTrain(TrainArguments& parsed)
 {
+  // One process, or one rank of several (srun, torchrun): only rank 0 prints and writes.
+  parsed.pipeline.launch = readLaunchEnvironment();
+  const bool printing = parsed.pipeline.launch.rank == 0;
   try
   {
     checkHeadPipelineOptions(parsed.pipeline);
@@ -38,7 +42,12 @@ int runTrain(const TrainArguments& parsed)
   progress.stopAfterSteps = parsed.stopAfterSteps;
   try
   {
-    const HeadPipelineResult result = runHeadPipeline(parsed.pipeline, terminalControl(progress));
+    const HeadPipelineResult result = runHeadPipeline(
+      parsed.pipeline, rankControl(terminalControl(progress), parsed.pipeline.launch));
+    if (!printing)
+    {
+      return 0;
+    }
     for (const DatasetAccuracy& row : result.rows)
     {
       std::printf("%s: baseline %.4f  BMFL %.4f  (%zu images)\n",
@@ -55,8 +64,11 @@ int runTrain(const TrainArguments& parsed)
   }
   catch (const PipelineCancelled&)
   {
-    std::cerr << "\nbmfl train: interrupted; no bundle was written; the same command resumes "
-                 "from the last checkpoint\n";
+    if (printing)
+    {
+      std::cerr << "\nbmfl train: interrupted; no bundle was written; the same command resumes "
+                   "from the last checkpoint\n";
+    }
     return 130;
   }
 }
@@ -113,6 +125,7 @@ CommandRun defineTrain(CLI::App& command)
     ->capture_default_str();
   command.add_option("--limit", options.limit, "the first N training images (0: all)")
     ->check(wholeNumber(0, INT64_MAX));
+  addDistributedOptions(command, options.distributed);
   command.add_option("--stop-after-steps", parsed->stopAfterSteps)
     ->check(wholeNumber(1, INT64_MAX))
     ->group(""); // hidden: tests stop a run as an interrupt would

@@ -4,6 +4,7 @@
 // lab's Algonauts 2023 subject against frozen DINOv2 weights, their recipe as their code runs it,
 // saved as a bundle whose heads are still untrained (`bmfl train` trains them).
 
+#include "bmfl/Distributed.h"
 #include "bmfl/Pipeline.h"
 
 #include <cstddef>
@@ -37,9 +38,15 @@ struct BrainEncoderPipelineOptions
   /// Classes of the (untrained) heads; empty: the --encoder bundle's, else an error.
   std::vector<std::string> classNames;
   std::string device = "auto";
-  std::string featureCacheDir; ///< empty: a temporary one
-  std::string out;             ///< the bundle folder: replaced only if it is a bundle
-  std::string commandLine;     ///< recorded in the provenance and the report
+  /// empty: a temporary one (distributed: ".NAME.feature-cache" beside out, which every rank
+  /// sees, removed at the end)
+  std::string featureCacheDir;
+  std::string out;         ///< the bundle folder: replaced only if it is a bundle
+  std::string commandLine; ///< recorded in the provenance and the report
+  /// A launch of several processes (readLaunchEnvironment): data-parallel training; rank 0
+  /// alone writes and scores the bundle, the others wait for it.
+  LaunchEnvironment launch;
+  DistributedOptions distributed;
 };
 
 struct BrainEncoderPipelineResult

@@ -141,6 +141,10 @@ struct ImageNetCRows
 /// and whose part is CORRUPTION/SEVERITY, each with images), in order of first appearance.
 std::vector<ImageNetCRows> summarizeImageNetCRows(const std::vector<DatasetAccuracy>& rows);
 
+/// The table as `bmfl evaluate` prints it: a row per dataset (part) with both heads' accuracies,
+/// 95% intervals, the difference and McNemar's p, then each ImageNet-C dataset's CE/mCE block.
+std::string accuracyTable(const std::vector<DatasetAccuracy>& rows);
+
 /// The table as CSV: a header, one row per dataset (part), then for each ImageNet-C dataset its
 /// summary rows: statistic CE and relative_CE per corruption ("imagenet-c:PATH,CORRUPTION"), mCE
 /// and relative_mCE ("imagenet-c:PATH"), in baseline_value and bmfl_value (fractions: 0.75 is a

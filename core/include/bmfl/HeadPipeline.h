@@ -6,6 +6,7 @@
 // parallel; only what the heads read is cached (fp16), and a killed run resumes from its last
 // checkpoint.
 
+#include "bmfl/Distributed.h"
 #include "bmfl/ImageDataset.h"
 #include "bmfl/Pipeline.h"
 
@@ -41,6 +42,11 @@ struct HeadPipelineOptions
   std::uint64_t seed = 0;
   std::size_t limit = 0; ///< the first N training images (0: all)
   int workers = 0;       ///< decoding threads; 0: one per core
+  /// A launch of several processes (readLaunchEnvironment): data-parallel training; rank 0
+  /// alone writes checkpoints, the bundle and REPORT.md, the others wait for it. The feature
+  /// cache and the checkpoints must be in folders every rank sees.
+  LaunchEnvironment launch;
+  DistributedOptions distributed;
 };
 
 struct HeadPipelineResult

@@ -55,6 +55,10 @@ struct ImageResult
   std::vector<ClassScore> bmflTopK;
   /// Predicted fMRI, one value per vertex of the bundle's VertexSpace (left part first).
   std::vector<float> predictedFmri;
+  /// The image encoder's final-normed [CLS] token and its patch tokens' mean (one value per
+  /// embedding dimension); filled only when EngineOptions::imageFeatures asks for them.
+  std::vector<float> clsToken;
+  std::vector<float> meanPatchToken;
   /// Image [CLS] -> brain tokens attention (head-averaged), one weight per brain token, sum 1;
   /// empty when the fusion has no such direction.
   std::vector<float> imageToBrainAttention;

@@ -18,6 +18,9 @@ struct EngineOptions
   std::string device = "auto";
   int batchSize = 16; ///< larger inputs are split into batches of this size
   int topK = 5;
+  /// Also return the image encoder's [CLS] token and mean patch token of each image
+  /// (ImageResult::clsToken, meanPatchToken): what `bmfl extract-features` writes.
+  bool imageFeatures = false;
 };
 
 /// The one way both executables run a model bundle: images in, ImageResult out. The engine owns

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@
 
 namespace bmfl
 {
+
+class DistributedGroup;
 
 /// One training image, preprocessed: float CHW pixels as the bundle's PreprocessConfig makes them.
 struct TrainingExample
@@ -45,7 +48,10 @@ public:
   /// to decode them in parallel. Only one batch is held in memory at a time.
   virtual std::vector<TrainingExample> examples(const std::vector<std::size_t>& indices) const;
   /// The examples as training augmentation draws them from seed (the same seed, the same
-  /// images); a source without augmentation returns examples(indices).
+  /// images); a source without augmentation returns examples(indices). Item i is drawn from
+  /// seed + 0x9E3779B97F4A7C15 * (i + 1) alone: the items from position k of a batch drawn with
+  /// seed are those of the slice from k drawn with seed + 0x9E3779B97F4A7C15 * k (data-parallel
+  /// ranks draw their slices so).
   virtual std::vector<TrainingExample> augmentedExamples(const std::vector<std::size_t>& indices,
                                                          std::uint64_t /*seed*/) const
   {
@@ -228,6 +234,16 @@ struct TrainerOptions
   /// false: no feature cache at all; the frozen encoders run at every step and prediction (the
   /// features rounded to fp16 as a compact cache would store them).
   bool cacheFeatures = true;
+  /// Data-parallel training over the processes of this group (Distributed.h); null or one
+  /// process: none. Every rank makes the same calls with the same sources and options: each
+  /// draws the same shuffled order from the seed, trains on its share of each global batch
+  /// (batchSize examples, as one process) and the gradients are summed, weighted by each rank's
+  /// share, so that a step equals one process's; validation and predictHeads score a share each
+  /// and sum; feature extraction is shared out (featureCacheDir must then be one folder all
+  /// ranks see). Only rank 0 reports progress and writes checkpoints; the caller saves the
+  /// bundle on rank 0 alone. Dropout draws differ by rank (a run with dropout matches one
+  /// process in distribution, not bit for bit). trainImageEncoder stays single-process.
+  std::shared_ptr<DistributedGroup> distributed;
 };
 
 /// Trains a BMFL model in stages: optionally the image encoder (supervised, where no DINOv2
@@ -311,6 +327,9 @@ public:
   std::uintmax_t cacheBytesPerImage() const;
   /// SHA-256 over every module's weights: equal for equal weights (determinism tests).
   std::string weightsChecksum() const;
+  /// Every tensor of every module ("module.name": its values flattened, as float), e.g. to
+  /// compare two bundles loaded with fromBundle numerically.
+  std::map<std::string, std::vector<float>> namedWeights() const;
 
 private:
   struct State;

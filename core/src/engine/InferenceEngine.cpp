@@ -190,7 +190,8 @@ std::vector<ImageResult> InferenceEngine::run(
   }
 
   std::lock_guard<std::mutex> lock(Impl->mutex);
-  torch::NoGradGuard noGrad;
+  // Inference tensors: no version counters or autograd metadata at all (cheaper than no_grad).
+  c10::InferenceMode inference;
   BmflModules& modules = Impl->modules;
   std::vector<ImageResult> results;
   results.reserve(images.size());
@@ -237,6 +238,10 @@ std::vector<ImageResult> InferenceEngine::run(
       const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);
       const torch::Tensor baselineProbabilities = torch::softmax(baseline, 1).to(torch::kCPU);
       const torch::Tensor fmriCpu = fmri.to(torch::kCPU);
+      const torch::Tensor clsCpu =
+        Impl->options.imageFeatures ? features.cls.to(torch::kCPU) : torch::Tensor();
+      const torch::Tensor patchMeanCpu =
+        Impl->options.imageFeatures ? features.patches.mean(1).to(torch::kCPU) : torch::Tensor();
       const torch::Tensor toBrain = fused.imageToBrainAttention.defined()
                                       ? fused.imageToBrainAttention.to(torch::kCPU)
                                       : torch::Tensor();
@@ -255,6 +260,11 @@ std::vector<ImageResult> InferenceEngine::run(
         result.baselineTopK =
           topK(result.baselineProbabilities, Impl->manifest.classNames, Impl->options.topK);
         result.predictedFmri = tensorToFloats(fmriCpu[row]);
+        if (clsCpu.defined())
+        {
+          result.clsToken = tensorToFloats(clsCpu[row]);
+          result.meanPatchToken = tensorToFloats(patchMeanCpu[row]);
+        }
         if (toBrain.defined())
         {
           result.imageToBrainAttention = tensorToFloats(toBrain[row]);

@@ -5,6 +5,7 @@
 #include "bmfl/Sha256.h"
 #include "bmfl/Timestamp.h"
 #include "engine/BundleModules.h"
+#include "engine/DistributedTensors.h"
 #include "engine/FeatureCache.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -184,6 +185,72 @@ double optimise(torch::optim::Optimizer& optimizer,
   return loss.item<double>();
 }
 
+/// The share of a global batch [first, first + count) that rank trains on (all of it alone).
+std::pair<std::size_t, std::size_t> rankShare(const DistributedGroup* group,
+                                              std::size_t first,
+                                              std::size_t count)
+{
+  if (group == nullptr)
+  {
+    return { first, count };
+  }
+  const auto rank = static_cast<std::size_t>(group->rank());
+  const auto ranks = static_cast<std::size_t>(group->size());
+  const std::size_t begin = first + count * rank / ranks;
+  const std::size_t end = first + count * (rank + 1) / ranks;
+  return { begin, end - begin };
+}
+
+/// A data-parallel step: each rank's loss is the mean over its share (shareCount of count
+/// examples; no loss for none), its gradients are weighted by its share and summed over the
+/// ranks, which gives every rank the gradient of one process's mean loss over the global batch.
+/// Then as optimise (clipping the summed gradient). Returns the global batch's loss.
+double optimiseShared(DistributedGroup& group,
+                      torch::optim::Optimizer& optimizer,
+                      const torch::Tensor& loss,
+                      std::size_t shareCount,
+                      std::size_t count,
+                      const std::vector<torch::Tensor>& parameters,
+                      double clipNorm = 0.0)
+{
+  optimizer.zero_grad();
+  const double weight = static_cast<double>(shareCount) / static_cast<double>(count);
+  std::vector<double> lossAndDefined(1 + parameters.size(), 0.0);
+  if (shareCount > 0)
+  {
+    (loss * weight).backward();
+    lossAndDefined[0] = loss.item<double>() * weight;
+  }
+  // A parameter that takes part on any rank gets a gradient on all (zero where it took no part,
+  // e.g. a rank without examples); one that takes part nowhere keeps none, as in one process.
+  for (std::size_t i = 0; i < parameters.size(); ++i)
+  {
+    lossAndDefined[i + 1] = parameters[i].grad().defined() ? 1.0 : 0.0;
+  }
+  group.sum(lossAndDefined, "step loss");
+  std::vector<torch::Tensor> gradients;
+  for (std::size_t i = 0; i < parameters.size(); ++i)
+  {
+    if (lossAndDefined[i + 1] == 0.0)
+    {
+      continue;
+    }
+    torch::Tensor parameter = parameters[i];
+    if (!parameter.grad().defined())
+    {
+      parameter.mutable_grad() = torch::zeros_like(parameter);
+    }
+    gradients.push_back(parameter.grad());
+  }
+  sumOverRanks(group, gradients, "gradient all-reduce");
+  if (clipNorm > 0.0)
+  {
+    torch::nn::utils::clip_grad_norm_(parameters, clipNorm);
+  }
+  optimizer.step();
+  return lossAndDefined[0];
+}
+
 /// One training stage's own parts; runEpochs supplies the loop every stage shares: shuffle,
 /// steps with cancel checks and progress, the epoch's mean loss, validation, the best epoch.
 struct StageLoop
@@ -216,6 +283,8 @@ struct StageLoop
   /// steps so far (where a checkpoint is written).
   std::function<void(int epoch, std::size_t nextFirst, double lossSum, std::int64_t step)>
     afterStep;
+  /// Data-parallel ranks stop together: a cancel on any of them stops all before the same step.
+  DistributedGroup* group = nullptr;
 };
 
 /// Runs a stage's epochs over trainIndices (shuffled in place with random each epoch) and fills
@@ -241,7 +310,12 @@ void runEpochs(const StageLoop& loop,
     for (std::size_t first = resumed ? loop.startFirst : 0; first < trainIndices.size();
          first += batchSize)
     {
-      if (control.cancel != nullptr && control.cancel->load())
+      bool cancel = control.cancel != nullptr && control.cancel->load();
+      if (loop.group != nullptr)
+      {
+        cancel = loop.group->any(cancel, "cancel check");
+      }
+      if (cancel)
       {
         report.cancelled = true;
         return;
@@ -311,6 +385,7 @@ struct Trainer::State
   std::vector<DatasetRecord> datasets;
   std::vector<std::pair<std::string, double>> metrics;
   int epochs = 0;
+  std::shared_ptr<DistributedGroup> group; ///< data-parallel ranks (null: one process)
 
   ~State()
   {
@@ -327,7 +402,16 @@ struct Trainer::State
     modules.to(device);
     compact = options.compactFeatureCache || !options.cacheFeatures;
     cacheFeatures = options.cacheFeatures;
+    if (options.distributed && options.distributed->size() > 1)
+    {
+      group = options.distributed;
+    }
     cacheFolder = options.featureCacheDir;
+    if (group && cacheFolder.empty() && cacheFeatures)
+    {
+      throw std::invalid_argument("data-parallel training shares its feature extraction through "
+                                  "a cache folder every rank sees: give featureCacheDir");
+    }
     if (cacheFolder.empty() && cacheFeatures)
     {
       static std::atomic<unsigned> counter{ 0 };
@@ -355,6 +439,47 @@ struct Trainer::State
   }
 
   int queryBlock() const { return brainQueryBlock(config.brainEncoder); }
+
+  // The seed of LibTorch's generator (dropout) on this rank: rank 0's is seed, as in one
+  // process; the others' are drawn apart from it (and from the step when resumed).
+  std::uint64_t rankSeed(std::uint64_t seed, std::int64_t step) const
+  {
+    if (!group || group->rank() == 0)
+    {
+      return seed;
+    }
+    return seed + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(group->rank()) +
+           0xBF58476D1CE4E5B9ULL * static_cast<std::uint64_t>(step);
+  }
+
+  // Only rank 0 reports progress.
+  TrainingControl rankControl(const TrainingControl& control) const
+  {
+    TrainingControl result = control;
+    if (group && group->rank() != 0)
+    {
+      result.progress = nullptr;
+    }
+    return result;
+  }
+
+  // Whether this rank does item index of a pass shared out over the ranks (every one alone).
+  bool mine(std::size_t index) const
+  {
+    return !group || index % static_cast<std::size_t>(group->size()) ==
+                       static_cast<std::size_t>(group->rank());
+  }
+
+  // The end of a pass shared out: the ranks wait for each other (however long the others take)
+  // and stop together when any was cancelled. Returns whether to go on.
+  bool passDone(bool cancelled, const std::string& pass) const
+  {
+    if (!group)
+    {
+      return !cancelled;
+    }
+    return !group->any(cancelled, pass, true);
+  }
 
   void refuseCompact(const std::string& stage) const
   {
@@ -596,13 +721,19 @@ struct Trainer::State
       }
       pending.clear();
     };
+    bool cancelled = false;
     for (std::size_t index = 0; index < source.size(); ++index)
     {
       if (control.cancel != nullptr && control.cancel->load())
       {
-        return false;
+        cancelled = true;
+        break;
       }
       reportPass("image features", index, source.size(), control);
+      if (!mine(index))
+      {
+        continue;
+      }
       const std::string id = source.id(index);
       if (store.hasFeatures(id) && (!brainStore || brainStore->hasFeatures(id)) &&
           (!compact || store.hasFmri(id, brainKey, space.size())))
@@ -617,8 +748,11 @@ struct Trainer::State
         flush();
       }
     }
-    flush();
-    return true;
+    if (!cancelled)
+    {
+      flush();
+    }
+    return passDone(cancelled, "feature extraction");
   }
 
   ImageFeatures loadFeatures(const std::vector<std::string>& ids) const
@@ -697,13 +831,19 @@ struct Trainer::State
       }
       pending.clear();
     };
+    bool cancelled = false;
     for (std::size_t index = 0; index < source.size(); ++index)
     {
       if (control.cancel != nullptr && control.cancel->load())
       {
-        return false;
+        cancelled = true;
+        break;
       }
       reportPass("predicted fMRI", index, source.size(), control);
+      if (!mine(index))
+      {
+        continue;
+      }
       const std::string id = source.id(index);
       if (store.hasFmri(id, brainKey, space.size()))
       {
@@ -717,8 +857,11 @@ struct Trainer::State
         flush();
       }
     }
-    flush();
-    return true;
+    if (!cancelled)
+    {
+      flush();
+    }
+    return passDone(cancelled, "predicted fMRI extraction");
   }
 
   torch::Tensor loadFmri(const std::vector<std::string>& ids, const std::string& brainKey) const
@@ -917,6 +1060,10 @@ TrainingReport Trainer::trainImageEncoder(const ExampleSource& source,
       }
       State& state = *Impl;
       state.refuseCompact("the image encoder");
+      if (state.group)
+      {
+        throw std::invalid_argument("the image encoder stage trains in one process");
+      }
       const ImageEncoderConfig& encoderConfig = state.config.encoder;
       TrainingReport report;
       report.bestMetric = NotYet;
@@ -1180,7 +1327,7 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
         }
         return sum / static_cast<double>(metricColumns.size());
       };
-      if (!state.ensureFeatures(source, options.batchSize, control))
+      if (!state.ensureFeatures(source, options.batchSize, state.rankControl(control)))
       {
         report.cancelled = true;
         return report;
@@ -1188,7 +1335,7 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
       state.recordDataset(source);
 
       BrainEncoder& model = state.modules.brainEncoder;
-      torch::manual_seed(options.seed);
+      torch::manual_seed(state.rankSeed(options.seed, 0));
       std::mt19937_64 random(options.seed);
       torch::optim::AdamW optimizer(
         model->parameters(),
@@ -1217,12 +1364,30 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
       loop.epochs = options.epochs;
       loop.batchSize = static_cast<std::size_t>(options.batchSize);
       loop.beginEpoch = [&]() { model->train(); };
+      loop.group = state.group.get();
       loop.step = [&](int /*epoch*/, std::size_t first, std::size_t count)
       {
-        const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
-        const torch::Tensor predicted = model->forward(state.loadBrainFeatures(batchIds));
-        return optimise(
-          optimizer, lossOf(predicted, target), model->parameters(), options.gradientClipNorm);
+        if (!state.group)
+        {
+          const torch::Tensor target = batchOf(trainIndices, first, count, batchIds);
+          const torch::Tensor predicted = model->forward(state.loadBrainFeatures(batchIds));
+          return optimise(
+            optimizer, lossOf(predicted, target), model->parameters(), options.gradientClipNorm);
+        }
+        const auto [shareFirst, shareCount] = rankShare(state.group.get(), first, count);
+        torch::Tensor loss;
+        if (shareCount > 0)
+        {
+          const torch::Tensor target = batchOf(trainIndices, shareFirst, shareCount, batchIds);
+          loss = lossOf(model->forward(state.loadBrainFeatures(batchIds)), target);
+        }
+        return optimiseShared(*state.group,
+                              optimizer,
+                              loss,
+                              shareCount,
+                              count,
+                              model->parameters(),
+                              options.gradientClipNorm);
       };
       // Validation: MSE and mean per-vertex Pearson r over the held-out images.
       loop.hasValidation = !validationIndices.empty();
@@ -1230,22 +1395,41 @@ TrainingReport Trainer::trainBrainEncoder(const ExampleSource& source,
       {
         torch::NoGradGuard noGrad;
         model->eval();
+        // Each rank predicts its share; the rows are gathered (a sum over zero-filled rows is
+        // exact), so every rank scores all of them as one process would.
+        const auto [shareFirst, shareCount] =
+          rankShare(state.group.get(), 0, validationIndices.size());
         std::vector<torch::Tensor> predictions;
-        std::vector<torch::Tensor> truths;
-        for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
+        for (std::size_t first = shareFirst; first < shareFirst + shareCount;
+             first += loop.batchSize)
         {
-          truths.push_back(batchOf(validationIndices,
-                                   first,
-                                   std::min(loop.batchSize, validationIndices.size() - first),
-                                   batchIds));
-          predictions.push_back(model->forward(state.loadBrainFeatures(batchIds)));
+          batchOf(validationIndices,
+                  first,
+                  std::min(loop.batchSize, shareFirst + shareCount - first),
+                  batchIds);
+          predictions.push_back(model->forward(state.loadBrainFeatures(batchIds)).to(torch::kCPU));
         }
-        const torch::Tensor predicted = torch::cat(predictions).to(torch::kCPU);
-        const torch::Tensor truth = torch::cat(truths).to(torch::kCPU);
+        torch::Tensor predicted =
+          state.group ? torch::zeros({ static_cast<std::int64_t>(validationIndices.size()),
+                                       static_cast<std::int64_t>(vertexCount) })
+                      : torch::cat(predictions);
+        if (state.group)
+        {
+          if (!predictions.empty())
+          {
+            predicted
+              .narrow(
+                0, static_cast<std::int64_t>(shareFirst), static_cast<std::int64_t>(shareCount))
+              .copy_(torch::cat(predictions));
+          }
+          sumOverRanks(*state.group, { predicted }, "validation");
+        }
+        const torch::Tensor truth =
+          batchOf(validationIndices, 0, validationIndices.size(), batchIds).to(torch::kCPU);
         return std::make_pair(lossOf(predicted, truth).item<double>(), metricOf(predicted, truth));
       };
       loop.keepEpoch = [&]() { best = copyState(*model); };
-      runEpochs(loop, trainIndices, random, control, report);
+      runEpochs(loop, trainIndices, random, state.rankControl(control), report);
       if (!best.empty())
       {
         restoreState(*model, best);
@@ -1361,13 +1545,13 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   {
     throw std::invalid_argument("no training examples");
   }
-  if (!onTheFly && !ensureFeatures(source, options.batchSize, control))
+  if (!onTheFly && !ensureFeatures(source, options.batchSize, rankControl(control)))
   {
     report.cancelled = true;
     return report;
   }
   const std::string brainKey = bmfl ? moduleChecksum(*modules.brainEncoder) : std::string();
-  if (bmfl && !onTheFly && !ensureFmri(source, options.batchSize, brainKey, control))
+  if (bmfl && !onTheFly && !ensureFmri(source, options.batchSize, brainKey, rankControl(control)))
   {
     report.cancelled = true;
     return report;
@@ -1376,7 +1560,8 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
 
   torch::nn::Module& head =
     bmfl ? static_cast<torch::nn::Module&>(*modules.bmflHead) : *modules.baselineHead;
-  torch::manual_seed(options.seed);
+  // Dropout draws its own per rank; the data order (random) is every rank's.
+  torch::manual_seed(rankSeed(options.seed, 0));
   std::mt19937_64 random(options.seed);
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (options.optimizer == "sgd")
@@ -1566,8 +1751,14 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   const bool checkpointing = !options.checkpointPath.empty();
   if (checkpointing && fs::exists(options.checkpointPath))
   {
-    loadCheckpoint();
+    loadCheckpoint(); // on every rank: rank 0 wrote it
+    if (group && group->rank() != 0)
+    {
+      torch::manual_seed(rankSeed(options.seed, position.stepsDone));
+    }
   }
+  // Only rank 0 writes checkpoints.
+  const bool writesCheckpoints = checkpointing && (!group || group->rank() == 0);
 
   std::vector<std::size_t> batch;
   StageLoop loop;
@@ -1582,29 +1773,43 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   loop.startLossSum = position.lossSum;
   loop.startStep = position.step;
   loop.beginEpoch = [&]() { head.train(); };
+  loop.group = group.get();
   loop.step = [&](int epoch, std::size_t first, std::size_t count)
   {
     if (options.schedule != "constant")
     {
       const double learningRate =
         headLearningRate(options, position.stepsDone, stepsPerEpoch, totalSteps);
-      for (auto& group : optimizer->param_groups())
+      for (auto& parameterGroup : optimizer->param_groups())
       {
-        group.options().set_lr(learningRate);
+        parameterGroup.options().set_lr(learningRate);
       }
     }
-    const torch::Tensor targets = batchOf(trainIndices, first, count, batch);
-    const std::uint64_t augmentSeed = options.seed * 0x9E3779B97F4A7C15ULL +
-                                      static_cast<std::uint64_t>(epoch) * 0x100000001B3ULL +
-                                      static_cast<std::uint64_t>(first);
-    const auto inputs = inputsOf(batch, options.augment, augmentSeed);
+    std::uint64_t augmentSeed = options.seed * 0x9E3779B97F4A7C15ULL +
+                                static_cast<std::uint64_t>(epoch) * 0x100000001B3ULL +
+                                static_cast<std::uint64_t>(first);
     ++position.stepsDone;
     torch::Tensor logits;
-    return optimise(*optimizer, forward(inputs, targets, logits));
+    if (!group)
+    {
+      const torch::Tensor targets = batchOf(trainIndices, first, count, batch);
+      const auto inputs = inputsOf(batch, options.augment, augmentSeed);
+      return optimise(*optimizer, forward(inputs, targets, logits));
+    }
+    // This rank's share, augmented as the whole batch would be (ExampleSource's item seeds).
+    const auto [shareFirst, shareCount] = rankShare(group.get(), first, count);
+    augmentSeed += 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(shareFirst - first);
+    torch::Tensor loss;
+    if (shareCount > 0)
+    {
+      const torch::Tensor targets = batchOf(trainIndices, shareFirst, shareCount, batch);
+      loss = forward(inputsOf(batch, options.augment, augmentSeed), targets, logits);
+    }
+    return optimiseShared(*group, *optimizer, loss, shareCount, count, head.parameters());
   };
   loop.afterStep = [&](int epoch, std::size_t nextFirst, double lossSum, std::int64_t step)
   {
-    if (checkpointing && options.checkpointEvery > 0 &&
+    if (writesCheckpoints && options.checkpointEvery > 0 &&
         position.stepsDone % options.checkpointEvery == 0)
     {
       position.epoch = epoch;
@@ -1619,24 +1824,29 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
   {
     torch::NoGradGuard noGrad;
     head.eval();
-    double lossTotal = 0.0;
-    std::int64_t correct = 0;
-    for (std::size_t first = 0; first < validationIndices.size(); first += loop.batchSize)
+    // Each rank scores its share of the validation set; the sums are added over the ranks.
+    const auto [shareFirst, shareCount] = rankShare(group.get(), 0, validationIndices.size());
+    std::vector<double> sums{ 0.0, 0.0 }; // loss total, correct
+    for (std::size_t first = shareFirst; first < shareFirst + shareCount; first += loop.batchSize)
     {
-      const std::size_t count = std::min(loop.batchSize, validationIndices.size() - first);
+      const std::size_t count = std::min(loop.batchSize, shareFirst + shareCount - first);
       const torch::Tensor targets = batchOf(validationIndices, first, count, batch);
       torch::Tensor logits;
-      lossTotal += forward(inputsOf(batch, false, 0), targets, logits).item<double>() *
-                   static_cast<double>(count);
-      correct += logits.argmax(1).eq(targets).sum().item<std::int64_t>();
+      sums[0] += forward(inputsOf(batch, false, 0), targets, logits).item<double>() *
+                 static_cast<double>(count);
+      sums[1] += static_cast<double>(logits.argmax(1).eq(targets).sum().item<std::int64_t>());
+    }
+    if (group)
+    {
+      group->sum(sums, "validation");
     }
     const auto total = static_cast<double>(validationIndices.size());
-    return std::make_pair(lossTotal / total, static_cast<double>(correct) / total);
+    return std::make_pair(sums[0] / total, sums[1] / total);
   };
   loop.keepEpoch = []() {};
-  runEpochs(loop, trainIndices, random, control, report);
+  runEpochs(loop, trainIndices, random, rankControl(control), report);
   head.eval();
-  if (checkpointing && !report.cancelled && !position.complete)
+  if (writesCheckpoints && !report.cancelled && !position.complete)
   {
     position.complete = true;
     saveCheckpoint();
@@ -1684,8 +1894,9 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
       State& state = *Impl;
       HeadPredictions predictions;
       const std::string brainKey = moduleChecksum(*state.modules.brainEncoder);
-      if (!state.ensureFeatures(examples, batchSize, control) ||
-          !state.ensureFmri(examples, batchSize, brainKey, control))
+      const TrainingControl rankControl = state.rankControl(control);
+      if (!state.ensureFeatures(examples, batchSize, rankControl) ||
+          !state.ensureFmri(examples, batchSize, brainKey, rankControl))
       {
         predictions.cancelled = true;
         return predictions;
@@ -1703,7 +1914,15 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
       };
       std::vector<std::string> ids;
       std::vector<std::size_t> indices;
-      for (std::size_t first = 0; first < examples.size();
+      // Each rank predicts its share (all of them alone); the classes are summed over the ranks
+      // into zero-filled vectors, so every rank returns all of them.
+      const auto [shareFirst, shareCount] = rankShare(state.group.get(), 0, examples.size());
+      if (state.group)
+      {
+        predictions.baseline.assign(shareFirst, 0);
+        predictions.bmfl.assign(shareFirst, 0);
+      }
+      for (std::size_t first = shareFirst; first < shareFirst + shareCount;
            first += static_cast<std::size_t>(batchSize))
       {
         if (control.cancel != nullptr && control.cancel->load())
@@ -1714,7 +1933,7 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
         ids.clear();
         indices.clear();
         const std::size_t end =
-          std::min(examples.size(), first + static_cast<std::size_t>(batchSize));
+          std::min(shareFirst + shareCount, first + static_cast<std::size_t>(batchSize));
         for (std::size_t i = first; i < end; ++i)
         {
           ids.push_back(examples.id(i));
@@ -1726,6 +1945,30 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
             : state.headInputs(examples.examples(indices));
         append(state.modules.baselineHead->forward(features), predictions.baseline);
         append(state.modules.bmflHead->forward(features, fmri).logits, predictions.bmfl);
+      }
+      if (state.group)
+      {
+        predictions.cancelled = state.group->any(predictions.cancelled, "prediction", true);
+        if (predictions.cancelled)
+        {
+          predictions.baseline.clear();
+          predictions.bmfl.clear();
+          return predictions;
+        }
+        std::vector<double> classes(2 * examples.size(), 0.0);
+        for (std::size_t i = shareFirst; i < shareFirst + shareCount; ++i)
+        {
+          classes[i] = predictions.baseline[i];
+          classes[examples.size() + i] = predictions.bmfl[i];
+        }
+        state.group->sum(classes, "prediction");
+        predictions.baseline.resize(examples.size());
+        predictions.bmfl.resize(examples.size());
+        for (std::size_t i = 0; i < examples.size(); ++i)
+        {
+          predictions.baseline[i] = static_cast<int>(classes[i]);
+          predictions.bmfl[i] = static_cast<int>(classes[examples.size() + i]);
+        }
       }
       return predictions;
     });
@@ -1802,6 +2045,31 @@ std::uintmax_t Trainer::cacheBytesPerImage() const
     return 2 * dim * (1 + tokens) + fmri + headers;
   }
   return 4 * dim * (1 + 2 * tokens) + fmri + headers;
+}
+
+std::map<std::string, std::vector<float>> Trainer::namedWeights() const
+{
+  std::map<std::string, std::vector<float>> weights;
+  const auto add = [&](const std::string& name, const torch::Tensor& tensor)
+  {
+    const torch::Tensor values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
+    weights[name].assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+  };
+  for (const auto& [name, module] : Impl->modules.named())
+  {
+    for (const auto& item : module->named_parameters(true))
+    {
+      add(name + "." + item.key(), item.value());
+    }
+    for (const auto& item : module->named_buffers(true))
+    {
+      if (item.value().defined())
+      {
+        add(name + ".buffer:" + item.key(), item.value());
+      }
+    }
+  }
+  return weights;
 }
 
 std::string Trainer::weightsChecksum() const

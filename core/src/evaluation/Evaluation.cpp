@@ -1,6 +1,9 @@
 #include "bmfl/Evaluation.h"
 
+#include "Predictions.h"
+
 #include "bmfl/AtomicFile.h"
+#include "bmfl/Printable.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,6 +38,78 @@ std::string number(double value)
 {
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+/// printf into a string.
+template<typename... Arguments>
+std::string format(const char* pattern, Arguments... arguments)
+{
+  const int size = std::snprintf(nullptr, 0, pattern, arguments...);
+  std::string text(static_cast<std::size_t>(std::max(size, 0)) + 1, '\0');
+  std::snprintf(text.data(), text.size(), pattern, arguments...);
+  text.pop_back();
+  return text;
+}
+
+std::string percent(double fraction)
+{
+  return format("%5.1f%%", 100.0 * fraction);
+}
+
+std::string optionalPercent(const std::optional<double>& fraction)
+{
+  return fraction ? percent(*fraction) : std::string("    -");
+}
+
+/// ImageNet-C's scores per corruption and over the 15, for both heads (Hendrycks & Dietterich).
+std::string imageNetCTable(const ImageNetCRows& summary)
+{
+  std::string text =
+    format("\nImageNet-C %s: corruption errors normalised by AlexNet's (lower is better)\n",
+           printable(summary.dataset).c_str());
+  text += format("%-20s %7s  %11s %11s  %11s %11s\n",
+                 "corruption",
+                 "images",
+                 "baseline CE",
+                 "BMFL CE",
+                 "baseline rCE",
+                 "BMFL rCE");
+  for (std::size_t c = 0; c < summary.baseline.corruptions.size(); ++c)
+  {
+    const CorruptionScore& baseline = summary.baseline.corruptions[c];
+    const CorruptionScore& bmfl = summary.bmfl.corruptions[c];
+    text += format("%-20s %7zu  %11s %11s  %11s %11s\n",
+                   printable(baseline.corruption).c_str(),
+                   summary.corruptionImages[c],
+                   optionalPercent(baseline.corruptionError).c_str(),
+                   optionalPercent(bmfl.corruptionError).c_str(),
+                   optionalPercent(baseline.relativeCorruptionError).c_str(),
+                   optionalPercent(bmfl.relativeCorruptionError).c_str());
+  }
+  text += format("%-20s %7zu  %11s %11s\n",
+                 "mCE",
+                 summary.images,
+                 optionalPercent(summary.baseline.meanCorruptionError).c_str(),
+                 optionalPercent(summary.bmfl.meanCorruptionError).c_str());
+  if (summary.cleanDataset.empty())
+  {
+    text += "relative mCE needs the clean ImageNet-val error: add --dataset imagenet-val:PATH\n";
+  }
+  else
+  {
+    text += format("%-20s %7s  %11s %11s  (clean error from %s)\n",
+                   "relative mCE",
+                   "",
+                   optionalPercent(summary.baseline.relativeMeanCorruptionError).c_str(),
+                   optionalPercent(summary.bmfl.relativeMeanCorruptionError).c_str(),
+                   printable(summary.cleanDataset).c_str());
+  }
+  if (!summary.baseline.complete)
+  {
+    text += "incomplete: not all 15 corruptions with all 5 severities; not comparable with "
+            "published mCEs\n";
+  }
   return text;
 }
 
@@ -194,20 +269,14 @@ std::vector<std::shared_ptr<const ImageDataset>> evaluationRows(
   return rows;
 }
 
-std::vector<DatasetAccuracy> evaluateDatasets(
-  InferenceEngine& engine,
-  const std::vector<std::shared_ptr<const ImageDataset>>& datasets,
-  const EvaluationOptions& options,
-  const EvaluationProgress& progress,
-  const std::atomic<bool>* cancel)
+namespace detail
 {
-  if (options.batchSize < 1)
-  {
-    throw std::invalid_argument("evaluation batch size must be at least 1");
-  }
-  const BundleManifest& manifest = engine.manifest();
+
+std::vector<PreprocessConfig> checkedTransforms(
+  const BundleManifest& manifest,
+  const std::vector<std::shared_ptr<const ImageDataset>>& datasets)
+{
   const std::size_t modelClasses = manifest.classNames.size();
-  // Every dataset is checked before any is evaluated.
   std::vector<PreprocessConfig> transforms;
   for (const std::shared_ptr<const ImageDataset>& dataset : datasets)
   {
@@ -219,6 +288,93 @@ std::vector<DatasetAccuracy> evaluateDatasets(
     }
     transforms.push_back(datasetPreprocess(*dataset, manifest.preprocess));
   }
+  return transforms;
+}
+
+bool streamPredictions(InferenceEngine& engine,
+                       const std::shared_ptr<const ImageDataset>& dataset,
+                       const PreprocessConfig& transform,
+                       const IndexRange& range,
+                       const EvaluationOptions& options,
+                       const std::function<void(const PredictionBatch&)>& onBatch,
+                       const std::atomic<bool>* cancel)
+{
+  if (options.batchSize < 1)
+  {
+    throw std::invalid_argument("evaluation batch size must be at least 1");
+  }
+  StreamOptions streamOptions;
+  streamOptions.transform = transform;
+  streamOptions.brainTransform = engine.manifest().brainPreprocess;
+  streamOptions.workers = options.workers;
+  streamOptions.cancel = cancel;
+  streamOptions.begin = range.begin;
+  streamOptions.end = range.end;
+  DatasetStream stream(dataset, streamOptions);
+
+  std::vector<PreparedImage> images;
+  PredictionBatch batch;
+  auto flush = [&]()
+  {
+    if (images.empty())
+    {
+      return;
+    }
+    batch.results = engine.run(images);
+    onBatch(batch);
+    images.clear();
+    batch.indices.clear();
+    batch.labels.clear();
+  };
+  auto cancelled = [&]() { return cancel != nullptr && cancel->load(); };
+  DatasetItem item;
+  while (stream.next(item))
+  {
+    PreparedImage image;
+    image.id = item.id;
+    image.channels = item.tensor.channels;
+    image.height = item.tensor.height;
+    image.width = item.tensor.width;
+    image.pixels = std::move(item.tensor.values);
+    image.brainHeight = item.brainTensor.height;
+    image.brainWidth = item.brainTensor.width;
+    image.brainPixels = std::move(item.brainTensor.values);
+    images.push_back(std::move(image));
+    batch.indices.push_back(item.index);
+    batch.labels.push_back(item.label);
+    if (images.size() == static_cast<std::size_t>(options.batchSize))
+    {
+      flush();
+    }
+    if (cancelled())
+    {
+      break;
+    }
+  }
+  if (cancelled())
+  {
+    return false;
+  }
+  flush();
+  return true;
+}
+
+} // namespace detail
+
+std::vector<DatasetAccuracy> evaluateDatasets(
+  InferenceEngine& engine,
+  const std::vector<std::shared_ptr<const ImageDataset>>& datasets,
+  const EvaluationOptions& options,
+  const EvaluationProgress& progress,
+  const std::atomic<bool>* cancel)
+{
+  if (options.batchSize < 1)
+  {
+    throw std::invalid_argument("evaluation batch size must be at least 1");
+  }
+  // Every dataset is checked before any is evaluated.
+  const std::vector<PreprocessConfig> transforms =
+    detail::checkedTransforms(engine.manifest(), datasets);
   std::vector<DatasetAccuracy> rows;
   for (std::size_t d = 0; d < datasets.size(); ++d)
   {
@@ -231,74 +387,37 @@ std::vector<DatasetAccuracy> evaluateDatasets(
       row.whole = part->whole;
       row.part = part->part;
     }
-    StreamOptions streamOptions;
-    streamOptions.transform = transforms[d];
-    streamOptions.brainTransform = manifest.brainPreprocess;
-    streamOptions.workers = options.workers;
-    streamOptions.cancel = cancel;
-    if (options.limit > 0)
-    {
-      streamOptions.end = options.limit;
-    }
-    DatasetStream stream(datasets[d], streamOptions);
-    const std::size_t total = stream.total();
-
-    std::vector<PreparedImage> batch;
-    std::vector<int> labels;
+    const std::size_t total =
+      options.limit > 0 ? std::min(options.limit, dataset.size()) : dataset.size();
     std::size_t done = 0;
-    auto flush = [&]()
-    {
-      if (batch.empty())
+    const bool finished = detail::streamPredictions(
+      engine,
+      datasets[d],
+      transforms[d],
+      { 0, total },
+      options,
+      [&](const detail::PredictionBatch& batch)
       {
-        return;
-      }
-      const std::vector<ImageResult> results = engine.run(batch);
-      for (std::size_t i = 0; i < results.size(); ++i)
-      {
-        if (labels[i] < 0)
+        for (std::size_t i = 0; i < batch.results.size(); ++i)
         {
-          continue; // unlabelled images count in no accuracy
+          if (batch.labels[i] < 0)
+          {
+            continue; // unlabelled images count in no accuracy
+          }
+          row.add(predictedLabel(batch.results[i].baselineProbabilities, outputIndices) ==
+                    batch.labels[i],
+                  predictedLabel(batch.results[i].bmflProbabilities, outputIndices) ==
+                    batch.labels[i]);
         }
-        row.add(predictedLabel(results[i].baselineProbabilities, outputIndices) == labels[i],
-                predictedLabel(results[i].bmflProbabilities, outputIndices) == labels[i]);
-      }
-      done += batch.size();
-      batch.clear();
-      labels.clear();
-      if (progress)
-      {
-        progress(d, done, total, row);
-      }
-    };
-    DatasetItem item;
-    while (stream.next(item))
-    {
-      PreparedImage image;
-      image.id = item.id;
-      image.channels = item.tensor.channels;
-      image.height = item.tensor.height;
-      image.width = item.tensor.width;
-      image.pixels = std::move(item.tensor.values);
-      image.brainHeight = item.brainTensor.height;
-      image.brainWidth = item.brainTensor.width;
-      image.brainPixels = std::move(item.brainTensor.values);
-      batch.push_back(std::move(image));
-      labels.push_back(item.label);
-      if (batch.size() == static_cast<std::size_t>(options.batchSize))
-      {
-        flush();
-      }
-      if (cancel != nullptr && cancel->load())
-      {
-        break;
-      }
-    }
-    if (cancel == nullptr || !cancel->load())
-    {
-      flush();
-    }
+        done += batch.results.size();
+        if (progress)
+        {
+          progress(d, done, total, row);
+        }
+      },
+      cancel);
     rows.push_back(row);
-    if (cancel != nullptr && cancel->load())
+    if (!finished)
     {
       break;
     }
@@ -380,6 +499,40 @@ std::vector<ImageNetCRows> summarizeImageNetCRows(const std::vector<DatasetAccur
     summaries.push_back(std::move(summary));
   }
   return summaries;
+}
+
+std::string accuracyTable(const std::vector<DatasetAccuracy>& rows)
+{
+  std::string text = format("%-34s %7s  %-22s %-22s %7s  %9s\n",
+                            "dataset",
+                            "images",
+                            "baseline [95% CI]",
+                            "BMFL [95% CI]",
+                            "delta",
+                            "McNemar p");
+  for (const DatasetAccuracy& row : rows)
+  {
+    const Interval baseline = row.baselineInterval();
+    const Interval bmfl = row.bmflInterval();
+    const std::string baselineText = format("%s [%.1f, %.1f]",
+                                            percent(row.baselineAccuracy()).c_str(),
+                                            100 * baseline.low,
+                                            100 * baseline.high);
+    const std::string bmflText = format(
+      "%s [%.1f, %.1f]", percent(row.bmflAccuracy()).c_str(), 100 * bmfl.low, 100 * bmfl.high);
+    text += format("%-34s %7zu  %-22s %-22s %+6.1f  %9.3g\n",
+                   printable(row.dataset).c_str(),
+                   row.images,
+                   baselineText.c_str(),
+                   bmflText.c_str(),
+                   100.0 * (row.bmflAccuracy() - row.baselineAccuracy()),
+                   row.mcNemarP());
+  }
+  for (const ImageNetCRows& summary : summarizeImageNetCRows(rows))
+  {
+    text += imageNetCTable(summary);
+  }
+  return text;
 }
 
 std::string accuracyCsv(const std::vector<DatasetAccuracy>& rows)

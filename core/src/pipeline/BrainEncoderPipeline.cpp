@@ -7,6 +7,7 @@
 #include "bmfl/Npy.h"
 #include "bmfl/Timestamp.h"
 
+#include "DistributedLaunch.h"
 #include "Formatted.h"
 #include "ParallelDecode.h"
 
@@ -391,13 +392,34 @@ BrainEncoderPipelineResult runBrainEncoderPipeline(const BrainEncoderPipelineOpt
 
   TrainerOptions trainerOptions;
   trainerOptions.device = options.device;
+  trainerOptions.distributed =
+    joinLaunch(options.launch, options.distributed, trainerOptions.device, control);
+  const std::shared_ptr<DistributedGroup>& group = trainerOptions.distributed;
   trainerOptions.seed = options.training.seed;
   trainerOptions.featureCacheDir = options.featureCacheDir;
+  // The ranks share their extraction through one cache folder that they all see.
+  std::string sharedCache;
+  if (group && options.featureCacheDir.empty())
+  {
+    fs::path out = fs::absolute(fs::path(options.out)).lexically_normal();
+    if (out.filename().empty())
+    {
+      out = out.parent_path();
+    }
+    sharedCache = (out.parent_path() / ("." + out.filename().string() + ".feature-cache")).string();
+    trainerOptions.featureCacheDir = sharedCache;
+  }
   Trainer trainer(config, subject.space, classes, encoder.preprocess, trainerOptions);
   trainer.loadEncoderWeights(encoder.weights);
   trainer.setBrainPreprocess(brain);
   report.brain.training = trainBrainEncoderStage(trainer, examples, training, control);
   clock.end("brain encoder");
+  const std::string waitForWriter = "waiting for rank 0 to write and score the bundle";
+  if (group && group->rank() != 0)
+  {
+    group->barrier(waitForWriter, true);
+    return result;
+  }
 
   StagedFolder bundle(options.out);
   TrainingProvenance provenance;
@@ -412,7 +434,7 @@ BrainEncoderPipelineResult runBrainEncoderPipeline(const BrainEncoderPipelineOpt
   // The held-out images through the saved bundle, as users run it, a batch at a time.
   {
     EngineOptions engineOptions;
-    engineOptions.device = options.device;
+    engineOptions.device = trainerOptions.device;
     engineOptions.batchSize = options.training.batchSize;
     const auto engine = InferenceEngine::open(bundle.path(), engineOptions);
     std::vector<std::vector<float>> predicted;
@@ -477,6 +499,15 @@ BrainEncoderPipelineResult runBrainEncoderPipeline(const BrainEncoderPipelineOpt
   writeTextFileAtomically((fs::path(bundle.path()) / "REPORT.md").string(),
                           pipelineReportMarkdown(report));
   bundle.commit();
+  if (group)
+  {
+    if (!sharedCache.empty())
+    {
+      std::error_code ignored;
+      fs::remove_all(sharedCache, ignored);
+    }
+    group->barrier(waitForWriter, true);
+  }
   return result;
 }
 

@@ -1,5 +1,7 @@
 #include "bmfl/HeadPipeline.h"
 
+#include "DistributedLaunch.h"
+
 #include "bmfl/AtomicFile.h"
 #include "bmfl/FileError.h"
 #include "bmfl/Timestamp.h"
@@ -299,6 +301,10 @@ HeadPipelineResult runHeadPipeline(const HeadPipelineOptions& options,
 
   TrainerOptions trainerOptions;
   trainerOptions.device = options.device;
+  trainerOptions.distributed =
+    joinLaunch(options.launch, options.distributed, trainerOptions.device, control);
+  const std::shared_ptr<DistributedGroup>& group = trainerOptions.distributed;
+  const bool writer = !group || group->rank() == 0;
   trainerOptions.seed = options.seed;
   trainerOptions.compactFeatureCache = true;
   result.cacheDir = headPipelineCacheDir(options);
@@ -360,11 +366,16 @@ HeadPipelineResult runHeadPipeline(const HeadPipelineOptions& options,
   finished(trainer->trainBmflHead(*trainSource, head, control.training));
   clock.end("BMFL head");
 
-  StagedFolder bundle(options.out);
-  TrainingProvenance provenance;
-  provenance.command = options.commandLine;
-  provenance.seed = options.seed;
-  trainer->saveBundle(bundle.path(), provenance);
+  // Rank 0 writes; the other ranks take their share of the evaluation, then wait for it.
+  std::optional<StagedFolder> bundle;
+  if (writer)
+  {
+    bundle.emplace(options.out);
+    TrainingProvenance provenance;
+    provenance.command = options.commandLine;
+    provenance.seed = options.seed;
+    trainer->saveBundle(bundle->path(), provenance);
+  }
 
   PipelineReport report;
   report.title = "BMFL heads on " + trainSource->name() + ": training report";
@@ -396,13 +407,22 @@ HeadPipelineResult runHeadPipeline(const HeadPipelineOptions& options,
     result.rows = report.variants.front().rows;
     clock.end("evaluation on " + valSource->name());
   }
+  if (!writer)
+  {
+    group->barrier("waiting for rank 0 to write the bundle", true);
+    return result;
+  }
   report.timings = clock.timings();
-  report.totalBytes = folderBytes(bundle.path());
-  writeTextFileAtomically((fs::path(bundle.path()) / "REPORT.md").string(),
+  report.totalBytes = folderBytes(bundle->path());
+  writeTextFileAtomically((fs::path(bundle->path()) / "REPORT.md").string(),
                           pipelineReportMarkdown(report));
-  bundle.commit();
+  bundle->commit();
   result.totalBytes = report.totalBytes;
   fs::remove_all(stateDir, error);
+  if (group)
+  {
+    group->barrier("waiting for rank 0 to write the bundle", true);
+  }
   return result;
 }
 

@@ -56,6 +56,31 @@ grep -q '"classes":\["cat","dog","parrot"\]' "$work/manifest.txt" || fail "class
 grep -q "Pearson" "$work/a.bmfl/REPORT.md" || fail "REPORT.md has no per-ROI r"
 "$bmfl" info --model "$work/a.bmfl" >"$work/info.txt" 2>&1 || fail "info: $(cat "$work/info.txt")"
 
+# Two processes (torchrun's variables, Gloo, a free port): rank 0 alone prints and writes, with
+# one process's split; the feature cache the ranks share beside the bundle is removed at the end.
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ranked() { # rank
+  RANK=$1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$bmfl" train-brain-encoder \
+    --algonauts "$subject" --out "$work/d.bmfl" --brain-size 28 --epochs 2 --batch 8 \
+    --device cpu --encoder "$pth" --classes "$work/classes.txt" --seed 3 --dist-backend gloo
+}
+ranked 1 >"$work/d1.txt" 2>&1 &
+rank1=$!
+ranked 0 >"$work/d0.txt" 2>"$work/d0-err.txt"
+status0=$?
+wait "$rank1"
+status1=$?
+if grep -q "no Gloo backend" "$work/d0-err.txt" && [ "${CI:-}" != true ]; then
+  echo "SKIP (2 processes): this build has no Gloo (libgloo-dev)"
+else
+  [ "$status0" -eq 0 ] && [ "$status1" -eq 0 ] ||
+    fail "2 processes: exit $status0, $status1: $(cat "$work/d0-err.txt" "$work/d1.txt")"
+  [ ! -s "$work/d1.txt" ] || fail "rank 1 printed: $(cat "$work/d1.txt")"
+  grep -q "split: 36 training, 4 held-out images" "$work/d0.txt" || fail "2 processes: $(cat "$work/d0.txt")"
+  cmp -s "$work/a.bmfl/idxs.npy" "$work/d.bmfl/idxs.npy" || fail "2 processes: another split"
+  [ ! -e "$work/.d.bmfl.feature-cache" ] || fail "the shared feature cache was left"
+fi
+
 # The saved split given back: the same split; another ROI set (loss on labelled vertices only)
 # and an earlier block.
 train b.bmfl --encoder "$pth" --classes "$work/classes.txt" --seed 5 \
