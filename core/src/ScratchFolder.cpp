@@ -13,9 +13,8 @@ namespace bmfl
 ScratchFolder::ScratchFolder(const std::string& prefix)
 {
   namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::path base = fs::temp_directory_path(error);
-  const std::string pattern = ((error ? fs::path("/tmp") : base) / (prefix + "-XXXXXX")).string();
+  // Throws filesystem_error naming TMPDIR's folder when it is not one.
+  const std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   if (::mkdtemp(name.data()) == nullptr)

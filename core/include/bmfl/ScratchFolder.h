@@ -8,7 +8,8 @@ namespace bmfl
 
 /// A fresh folder of the program's own under the system's temporary folder (mkdtemp: never one
 /// that already existed), removed with its contents when the object goes. For benchmarks and
-/// other work whose files nobody keeps. Throws FileError when it cannot be made.
+/// other work whose files nobody keeps. Throws std::filesystem::filesystem_error when there is
+/// no temporary folder (TMPDIR not a folder), FileError when it cannot be made.
 class ScratchFolder
 {
 public:
