@@ -11,13 +11,17 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QImageWriter>
 #include <QInputDialog>
@@ -30,6 +34,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSignalBlocker>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTranslator>
@@ -254,10 +259,154 @@ void MainWindow::buildDocks()
           this,
           [this]() { QApplication::clipboard()->setText(Accuracy->toTsv()); });
 
+  buildDisplayDock();
+
   connect(Browser,
           &DatasetBrowser::itemActivated,
           this,
           [this](int dataset, qulonglong item) { Controller->analyseItem(dataset, item); });
+}
+
+// The Display panel: how the overlay is coloured. It starts hidden (View > Display) so the
+// window keeps its layout; its changes recolour the map on screen.
+void MainWindow::buildDisplayDock()
+{
+  auto* panel = new QWidget(this);
+  auto* form = new QFormLayout(panel);
+  form->setContentsMargins(4, 4, 4, 4);
+  auto spinBox = [panel](double minimum, double maximum, double step, const char* name)
+  {
+    auto* box = new QDoubleSpinBox(panel);
+    box->setObjectName(QLatin1String(name));
+    box->setRange(minimum, maximum);
+    box->setDecimals(4);
+    box->setSingleStep(step);
+    box->setKeyboardTracking(false);
+    return box;
+  };
+  Display.colormap = new QComboBox(panel);
+  Display.colormap->setObjectName(QStringLiteral("colormap"));
+  for (const char* key : { "auto", "diverging", "sequential" })
+  {
+    Display.colormap->addItem(QString(), QString::fromLatin1(key));
+  }
+  Display.fixedRange = new QCheckBox(panel);
+  Display.fixedRange->setObjectName(QStringLiteral("fixedRange"));
+  Display.minimum = spinBox(-1e6, 1e6, 0.1, "rangeMinimum");
+  Display.maximum = spinBox(-1e6, 1e6, 0.1, "rangeMaximum");
+  Display.symmetric = new QCheckBox(panel);
+  Display.symmetric->setObjectName(QStringLiteral("symmetric"));
+  Display.threshold = spinBox(0.0, 1e6, 0.05, "threshold");
+  Display.opacity = spinBox(0.0, 1.0, 0.1, "opacity");
+  Display.opacity->setDecimals(2);
+  Display.colormapLabel = new QLabel(panel);
+  Display.minimumLabel = new QLabel(panel);
+  Display.maximumLabel = new QLabel(panel);
+  Display.thresholdLabel = new QLabel(panel);
+  Display.opacityLabel = new QLabel(panel);
+  form->addRow(Display.colormapLabel, Display.colormap);
+  form->addRow(Display.fixedRange);
+  form->addRow(Display.minimumLabel, Display.minimum);
+  form->addRow(Display.maximumLabel, Display.maximum);
+  form->addRow(Display.symmetric);
+  form->addRow(Display.thresholdLabel, Display.threshold);
+  form->addRow(Display.opacityLabel, Display.opacity);
+  auto* dock = DisplayDock = new QDockWidget(this);
+  dock->setObjectName(QStringLiteral("display"));
+  dock->setWidget(panel);
+  addDockWidget(Qt::RightDockWidgetArea, dock);
+  dock->hide();
+  showOverlaySettings();
+
+  connect(Display.fixedRange,
+          &QCheckBox::toggled,
+          this,
+          [this](bool fixed)
+          {
+            // A range fixed from now on starts as the one on screen (before the panel is read).
+            const SurfaceOverlay* shown = Cortex->overlay();
+            if (fixed && shown && !Overlay.rangeMinimum)
+            {
+              const QSignalBlocker blockMinimum(Display.minimum);
+              const QSignalBlocker blockMaximum(Display.maximum);
+              Display.minimum->setValue(shown->rangeMinimum);
+              Display.maximum->setValue(shown->rangeMaximum);
+            }
+          });
+  connect(Display.colormap, &QComboBox::currentIndexChanged, this, &MainWindow::readDisplayPanel);
+  for (QCheckBox* box : { Display.fixedRange, Display.symmetric })
+  {
+    connect(box, &QCheckBox::toggled, this, &MainWindow::readDisplayPanel);
+  }
+  for (QDoubleSpinBox* box :
+       { Display.minimum, Display.maximum, Display.threshold, Display.opacity })
+  {
+    connect(box, &QDoubleSpinBox::valueChanged, this, &MainWindow::readDisplayPanel);
+  }
+}
+
+void MainWindow::readDisplayPanel()
+{
+  Overlay.colormap = Display.colormap->currentData().toString();
+  Overlay.threshold = Display.threshold->value();
+  Overlay.opacity = Display.opacity->value();
+  Overlay.symmetric = Display.symmetric->isChecked();
+  Overlay.rangeMinimum.reset();
+  Overlay.rangeMaximum.reset();
+  const bool fixed = Display.fixedRange->isChecked();
+  if (fixed && Overlay.symmetric)
+  {
+    const QSignalBlocker block(Display.minimum);
+    Display.minimum->setValue(-std::abs(Display.maximum->value()));
+  }
+  const double minimum = Display.minimum->value();
+  const double maximum =
+    Overlay.symmetric && fixed ? std::abs(Display.maximum->value()) : Display.maximum->value();
+  if (fixed && minimum < maximum)
+  {
+    Overlay.rangeMinimum = minimum;
+    Overlay.rangeMaximum = maximum;
+  }
+  else if (fixed)
+  {
+    statusBar()->showMessage(tr("The colour range needs a minimum below its maximum."), 10000);
+  }
+  Display.minimum->setEnabled(fixed && !Overlay.symmetric);
+  Display.maximum->setEnabled(fixed);
+  Display.symmetric->setEnabled(fixed);
+  updateCortexOverlay();
+}
+
+void MainWindow::showOverlaySettings()
+{
+  const QSignalBlocker blockColormap(Display.colormap);
+  const QSignalBlocker blockFixed(Display.fixedRange);
+  const QSignalBlocker blockMinimum(Display.minimum);
+  const QSignalBlocker blockMaximum(Display.maximum);
+  const QSignalBlocker blockSymmetric(Display.symmetric);
+  const QSignalBlocker blockThreshold(Display.threshold);
+  const QSignalBlocker blockOpacity(Display.opacity);
+  Display.colormap->setCurrentIndex(std::max(0, Display.colormap->findData(Overlay.colormap)));
+  const bool fixed = Overlay.rangeMinimum && Overlay.rangeMaximum;
+  Display.fixedRange->setChecked(fixed);
+  if (fixed)
+  {
+    Display.minimum->setValue(*Overlay.rangeMinimum);
+    Display.maximum->setValue(*Overlay.rangeMaximum);
+  }
+  Display.symmetric->setChecked(Overlay.symmetric);
+  Display.threshold->setValue(Overlay.threshold);
+  Display.opacity->setValue(Overlay.opacity);
+  Display.minimum->setEnabled(fixed && !Overlay.symmetric);
+  Display.maximum->setEnabled(fixed);
+  Display.symmetric->setEnabled(fixed);
+}
+
+void MainWindow::setOverlaySettings(const OverlaySettings& settings)
+{
+  Overlay = settings;
+  showOverlaySettings();
+  updateCortexOverlay();
 }
 
 void MainWindow::retranslate()
@@ -269,6 +418,17 @@ void MainWindow::retranslate()
   EvaluateButton->setText(tr("Evaluate all"));
   CancelButton->setText(tr("Cancel"));
   CopyButton->setText(tr("Copy table"));
+  DisplayDock->setWindowTitle(tr("Display"));
+  Display.colormap->setItemText(0, tr("Automatic"));
+  Display.colormap->setItemText(1, tr("Diverging (blue-white-red)"));
+  Display.colormap->setItemText(2, tr("Sequential (yellow-red)"));
+  Display.colormapLabel->setText(tr("Colormap"));
+  Display.fixedRange->setText(tr("Fixed colour range (else automatic per image)"));
+  Display.minimumLabel->setText(tr("Minimum"));
+  Display.maximumLabel->setText(tr("Maximum"));
+  Display.symmetric->setText(tr("Symmetric about 0"));
+  Display.thresholdLabel->setText(tr("Threshold |value|"));
+  Display.opacityLabel->setText(tr("Opacity"));
 }
 
 void MainWindow::changeEvent(QEvent* event)
@@ -474,6 +634,7 @@ void MainWindow::applySession(const WorkbenchSession& session, std::size_t evalu
     }
   }
   Overlay = session.overlay;
+  showOverlaySettings();
   for (const OverlayModeName& mode : kOverlayModes)
   {
     if (session.overlay.mode == QLatin1String(mode.key))
@@ -723,6 +884,7 @@ void MainWindow::buildMenus()
             this,
             [this, kind]() { loadSurfaceInBackground(TemplateFolder, kind); });
   }
+  view->addAction(DisplayDock->toggleViewAction());
   QMenu* overlayMenu = view->addMenu(tr("Cortex &Overlay"));
   Overlays = new QActionGroup(overlayMenu);
   const std::pair<CortexOverlay, QString> overlays[] = {
@@ -889,6 +1051,7 @@ void MainWindow::updateCortexOverlay()
     overlay->colormap = OverlayColormap::Sequential;
   }
   overlay->threshold = static_cast<float>(Overlay.threshold);
+  overlay->opacity = static_cast<float>(Overlay.opacity);
   try
   {
     Cortex->setOverlay(overlay);
@@ -904,11 +1067,12 @@ void MainWindow::loadSurfaceInBackground(const QString& folder,
                                          SurfaceKind kind,
                                          bool fallBackToBundled)
 {
-  if (SurfaceLoad.isRunning())
+  if (SurfaceLoadPending)
   {
     statusBar()->showMessage(tr("Still loading the previous surface..."), 3000);
     return;
   }
+  SurfaceLoadPending = true;
   statusBar()->showMessage(tr("Loading %1 surface...").arg(surfaceKindLabel(kind)));
   // Reading, normals and shading all happen here: the full fsaverage takes seconds.
   SurfaceLoad.setFuture(QtConcurrent::run(
@@ -938,6 +1102,7 @@ void MainWindow::loadSurfaceInBackground(const QString& folder,
 void MainWindow::onSurfaceLoaded()
 {
   const LoadResult result = SurfaceLoad.result();
+  SurfaceLoadPending = false;
   statusBar()->clearMessage();
   if (result.fellBack)
   {

@@ -13,7 +13,10 @@
 #include <memory>
 
 class QActionGroup;
+class QCheckBox;
+class QComboBox;
 class QDockWidget;
+class QDoubleSpinBox;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -59,7 +62,9 @@ public:
                                SurfaceKind kind,
                                bool fallBackToBundled = false);
   /// Whether a surface is being loaded.
-  bool loadingSurface() const { return SurfaceLoad.isRunning(); }
+  /// True from a load's start until its surface is shown (or its problem reported): the future
+  /// alone turns false before its result has been handled.
+  bool loadingSurface() const { return SurfaceLoadPending; }
 
   /// Opens a model bundle and datasets; once both are open the first image of the first dataset
   /// is analysed and, when evaluationLimit > 0, every dataset is evaluated (that many images
@@ -99,6 +104,9 @@ public:
   /// Sets the camera preset and keeps the View menu in step.
   void setViewPreset(CortexView::ViewPreset preset);
   void setCortexOverlay(CortexOverlay overlay);
+  /// Colormap, colour range, threshold and opacity of the cortex overlay: the Display panel
+  /// follows and the current map is recoloured (no new inference).
+  void setOverlaySettings(const OverlaySettings& settings);
 
   /// Writes the window as it is now to a PNG, atomically. Returns an error line or empty.
   QString saveScreenshot(const QString& path);
@@ -124,6 +132,9 @@ protected:
 private:
   void buildMenus();
   void buildDocks();
+  void buildDisplayDock();
+  void readDisplayPanel();
+  void showOverlaySettings();
   void retranslate();
   void connectController();
   void showPreparedSurface(std::shared_ptr<CortexView::PreparedSurface> prepared,
@@ -164,6 +175,22 @@ private:
   QDockWidget* DatasetsDock = nullptr;
   QDockWidget* ImageDock = nullptr;
   QDockWidget* AccuracyDock = nullptr;
+  QDockWidget* DisplayDock = nullptr;
+  struct DisplayControls
+  {
+    QComboBox* colormap = nullptr;
+    QCheckBox* fixedRange = nullptr;
+    QDoubleSpinBox* minimum = nullptr;
+    QDoubleSpinBox* maximum = nullptr;
+    QCheckBox* symmetric = nullptr;
+    QDoubleSpinBox* threshold = nullptr;
+    QDoubleSpinBox* opacity = nullptr;
+    QLabel* colormapLabel = nullptr;
+    QLabel* minimumLabel = nullptr;
+    QLabel* maximumLabel = nullptr;
+    QLabel* thresholdLabel = nullptr;
+    QLabel* opacityLabel = nullptr;
+  } Display;
   QPushButton* EvaluateButton = nullptr;
   QPushButton* CancelButton = nullptr;
   QPushButton* CopyButton = nullptr;
@@ -190,6 +217,7 @@ private:
   };
   QThreadPool SurfaceWorker; ///< not Qt's global pool, which Qt's own painting needs free
   QFutureWatcher<LoadResult> SurfaceLoad;
+  bool SurfaceLoadPending = false;
 };
 
 } // namespace bmfl

@@ -26,6 +26,8 @@ const char* expectedName(JsonValue::Type type)
 {
   switch (type)
   {
+    case JsonValue::Type::Bool:
+      return "true or false";
     case JsonValue::Type::Integer:
       return "an integer";
     case JsonValue::Type::Real:
@@ -142,7 +144,8 @@ private:
 bool OverlaySettings::operator==(const OverlaySettings& other) const
 {
   return mode == other.mode && colormap == other.colormap && threshold == other.threshold &&
-         rangeMinimum == other.rangeMinimum && rangeMaximum == other.rangeMaximum;
+         rangeMinimum == other.rangeMinimum && rangeMaximum == other.rangeMaximum &&
+         symmetric == other.symmetric && opacity == other.opacity;
 }
 
 bool SessionSelection::operator==(const SessionSelection& other) const
@@ -195,6 +198,8 @@ std::string sessionToJson(const WorkbenchSession& session)
     overlay.set("rangeMinimum", *session.overlay.rangeMinimum);
     overlay.set("rangeMaximum", *session.overlay.rangeMaximum);
   }
+  overlay.set("symmetric", session.overlay.symmetric);
+  overlay.set("opacity", session.overlay.opacity);
   root.set("overlay", std::move(overlay));
   root.set("language", text(session.language));
   JsonValue window = JsonValue::object();
@@ -287,6 +292,15 @@ WorkbenchSession sessionFromJson(const std::string& jsonText, const std::string&
         !(*session.overlay.rangeMinimum < *session.overlay.rangeMaximum))
     {
       reader.fail("overlay.rangeMinimum is not below overlay.rangeMaximum");
+    }
+    if (const JsonValue* symmetric = reader.optional("symmetric", JsonValue::Type::Bool))
+    {
+      session.overlay.symmetric = symmetric->asBool();
+    }
+    session.overlay.opacity = reader.number("opacity").value_or(1.0);
+    if (!(session.overlay.opacity >= 0.0 && session.overlay.opacity <= 1.0))
+    {
+      reader.fail("overlay.opacity is not between 0 and 1");
     }
   }
   session.language = top.string("language", QString());

@@ -18,6 +18,8 @@ struct OverlaySettings
   double threshold = 0.0;                          ///< |value| below it shows the anatomy
   std::optional<double> rangeMinimum;              ///< both set: a fixed colour range
   std::optional<double> rangeMaximum;
+  bool symmetric = false; ///< the fixed range was chosen symmetric about 0 (minimum = -maximum)
+  double opacity = 1.0;   ///< of the colours over the anatomy, in [0, 1]
 
   bool operator==(const OverlaySettings& other) const;
 };

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 
 using bmfl::CortexView;
 
@@ -203,6 +204,54 @@ private slots:
     QCOMPARE(View->overlay(), nullptr);
   }
 
+  void constantNanAndTransparentMapsDrawGrey()
+  {
+    auto space = std::make_shared<bmfl::VertexSpace>();
+    space->name = "whole-fsaverage5";
+    space->templateName = "fsaverage5";
+    for (std::int32_t v = 0; v < 10242; ++v)
+    {
+      space->left.push_back(v);
+      space->right.push_back(v);
+    }
+    auto isGrey = [this]()
+    {
+      waitForFrame();
+      const QImage frame = View->renderWidget()->grabFramebuffer();
+      const QColor colour = frame.pixelColor(frame.width() / 4, frame.height() / 2);
+      return std::abs(colour.red() - colour.blue()) < 8 &&
+             std::abs(colour.red() - colour.green()) < 8;
+    };
+    auto constant = std::make_shared<bmfl::SurfaceOverlay>();
+    constant->space = space;
+    constant->values.assign(20484, 0.5F);
+    constant->title = "flat";
+    View->setOverlay(constant);
+    QVERIFY(isGrey());
+    QVERIFY2(View->colourBarTitle().startsWith(QStringLiteral("flat (constant")),
+             qPrintable(View->colourBarTitle()));
+
+    auto empty = std::make_shared<bmfl::SurfaceOverlay>(*constant);
+    empty->values.assign(20484, std::numeric_limits<float>::quiet_NaN());
+    empty->title = "empty";
+    empty->rangeMinimum = 0.0F; // an empty range too (attention weights all zero)
+    empty->rangeMaximum = 0.0F;
+    View->setOverlay(empty);
+    QVERIFY(isGrey());
+    QCOMPARE(View->colourBarTitle(), QStringLiteral("empty (no values to show)"));
+
+    // A varied map at opacity 0 shows only the anatomy.
+    auto transparent = std::make_shared<bmfl::SurfaceOverlay>(*constant);
+    transparent->values.assign(10242, 1.0F);
+    transparent->values.resize(20484, -1.0F);
+    transparent->title = "varied";
+    transparent->opacity = 0.0F;
+    View->setOverlay(transparent);
+    QVERIFY(isGrey());
+    QCOMPARE(View->colourBarTitle(), QStringLiteral("varied"));
+    View->setOverlay(nullptr);
+  }
+
   void overlayOnACoarserFsaverageCoversTheWholeFinerMesh()
   {
     // fsaverage4 values (its 2562 vertices are fsaverage5's first 2562) on the shown fsaverage5:
@@ -217,6 +266,7 @@ private slots:
     auto overlay = std::make_shared<bmfl::SurfaceOverlay>();
     overlay->space = space;
     overlay->values.assign(2562, 1.0F);
+    overlay->values[0] = 0.99F; // a constant map would show grey
     overlay->rangeMinimum = -1.0F;
     overlay->rangeMaximum = 1.0F;
     overlay->title = "coarse values";

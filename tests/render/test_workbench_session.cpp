@@ -7,8 +7,11 @@
 #include "StartupOptions.h"
 
 #include "bmfl/FileError.h"
+#include "bmfl/widgets/SurfaceOverlay.h"
 
+#include <QCheckBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -84,6 +87,8 @@ private slots:
     session.overlay.threshold = 0.125;
     session.overlay.rangeMinimum = -0.3;
     session.overlay.rangeMaximum = 0.7;
+    session.overlay.symmetric = true;
+    session.overlay.opacity = 0.25;
     session.language = QStringLiteral("zh_CN");
     session.windowGeometry = QByteArray("\x01\x02\x00\xff", 4);
     session.windowState = QByteArray("state\n\x00", 7);
@@ -116,6 +121,8 @@ private slots:
       { head + R"(, "overlay": {"rangeMinimum": 1}})", QStringLiteral("rangeMaximum") },
       { head + R"(, "overlay": {"rangeMinimum": 1, "rangeMaximum": 0}})",
         QStringLiteral("not below") },
+      { head + R"(, "overlay": {"opacity": 1.5}})", QStringLiteral("overlay.opacity") },
+      { head + R"(, "overlay": {"symmetric": 1}})", QStringLiteral("overlay.symmetric") },
       { head + R"(, "window": {"state": "!!not base64!!"}})", QStringLiteral("window.state") },
       { head + R"(, "model": "a", "model": "b"})", QStringLiteral("duplicate") },
     };
@@ -164,8 +171,27 @@ private slots:
     QTRY_VERIFY_WITH_TIMEOUT(firstShown.count() >= 2, 60000);
     first.setViewPreset(bmfl::CortexView::ViewPreset::Medial);
     first.setCortexOverlay(bmfl::MainWindow::CortexOverlay::BrainTokenAttention);
+    QTRY_VERIFY_WITH_TIMEOUT(!first.loadingSurface(), 30000); // a load the session started
     first.loadSurfaceInBackground(QString(), bmfl::SurfaceKind::Pial);
+    QVERIFY(first.loadingSurface());
     QTRY_VERIFY_WITH_TIMEOUT(!first.loadingSurface(), 30000);
+    // The Display panel recolours the map on screen, with no new inference.
+    const auto analyses = firstShown.count();
+    auto* opacity = first.findChild<QDoubleSpinBox*>(QStringLiteral("opacity"));
+    auto* maximum = first.findChild<QDoubleSpinBox*>(QStringLiteral("rangeMaximum"));
+    auto* fixed = first.findChild<QCheckBox*>(QStringLiteral("fixedRange"));
+    auto* symmetric = first.findChild<QCheckBox*>(QStringLiteral("symmetric"));
+    QVERIFY(opacity && maximum && fixed && symmetric);
+    opacity->setValue(0.5);
+    fixed->setChecked(true); // fixed at the range on screen
+    QVERIFY(first.currentSession().overlay.rangeMaximum.has_value());
+    symmetric->setChecked(true);
+    maximum->setValue(0.25);
+    QVERIFY(first.cortexView()->overlay() != nullptr);
+    QCOMPARE(first.cortexView()->overlay()->opacity, 0.5F);
+    QCOMPARE(first.cortexView()->overlay()->rangeMinimum, -0.25F);
+    QCOMPARE(first.cortexView()->overlay()->rangeMaximum, 0.25F);
+    QCOMPARE(firstShown.count(), analyses);
     const QString path = Folder.filePath(QStringLiteral("saved.json"));
     QVERIFY(first.saveSessionFile(path));
 
@@ -177,6 +203,9 @@ private slots:
     QCOMPARE(saved.surfaceKind, QStringLiteral("pial"));
     QCOMPARE(saved.viewPreset, QStringLiteral("medial"));
     QCOMPARE(saved.overlay.mode, QStringLiteral("attention"));
+    QCOMPARE(saved.overlay.opacity, 0.5);
+    QVERIFY(saved.overlay.symmetric);
+    QCOMPARE(saved.overlay.rangeMaximum, std::optional<double>(0.25));
     QVERIFY(!saved.windowState.isEmpty());
 
     bmfl::MainWindow second;

@@ -7,6 +7,7 @@
 
 #include <QEvent>
 #include <QFileInfo>
+#include <QLocale>
 #include <QVBoxLayout>
 
 #include <vtkActor.h>
@@ -224,6 +225,38 @@ bool isFsaverageVertexCount(std::size_t count)
     }
   }
   return false;
+}
+
+/// The finite values of an overlay when they are all the same (the first of them), or none.
+struct FlatValues
+{
+  bool flat = false;
+  bool empty = true; ///< no finite value at all
+  float value = 0.0F;
+};
+
+FlatValues flatValues(const std::vector<float>& values)
+{
+  FlatValues result;
+  result.flat = true;
+  for (float value : values)
+  {
+    if (!std::isfinite(value))
+    {
+      continue;
+    }
+    if (result.empty)
+    {
+      result.empty = false;
+      result.value = value;
+    }
+    else if (value != result.value)
+    {
+      result.flat = false;
+      break;
+    }
+  }
+  return result;
 }
 
 /// A hemisphere's overlay values (one per space vertex, on a coarser fsaverage) as one value per
@@ -451,8 +484,16 @@ const SurfaceOverlay* CortexView::overlay() const
   return Overlay.get();
 }
 
+QString CortexView::colourBarTitle() const
+{
+  return Overlay ? QString::fromUtf8(Scene->colourBar->GetTitle()) : QString();
+}
+
 void CortexView::updateColours()
 {
+  // A constant or all-NaN map carries nothing to colour: the anatomy stays grey and the colour
+  // bar says why.
+  const FlatValues flat = Overlay ? flatValues(Overlay->values) : FlatValues();
   for (Pipeline::HemisphereScene& scene : Scene->hemispheres)
   {
     if (!scene.polyData)
@@ -461,7 +502,7 @@ void CortexView::updateColours()
     }
     std::vector<std::uint8_t> rgb = scene.anatomy;
     const std::size_t meshVertices = rgb.size() / 3;
-    if (Overlay)
+    if (Overlay && !flat.flat)
     {
       const bool left = scene.hemisphere == Hemisphere::Left;
       const std::vector<std::int32_t>& vertices =
@@ -500,8 +541,17 @@ void CortexView::updateColours()
   if (Overlay)
   {
     Scene->colourBar->SetLookupTable(makeLookupTable(*Overlay));
-    chooseFontFor(Scene->colourBar->GetTitleTextProperty(), QString::fromStdString(Overlay->title));
-    Scene->colourBar->SetTitle(Overlay->title.c_str());
+    QString title = QString::fromStdString(Overlay->title);
+    if (flat.empty)
+    {
+      title = tr("%1 (no values to show)").arg(title);
+    }
+    else if (flat.flat)
+    {
+      title = tr("%1 (constant %2)").arg(title, QLocale().toString(flat.value, 'g', 4));
+    }
+    chooseFontFor(Scene->colourBar->GetTitleTextProperty(), title);
+    Scene->colourBar->SetTitle(title.toUtf8().constData());
     Scene->colourBar->VisibilityOn();
   }
   else

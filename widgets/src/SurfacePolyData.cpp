@@ -100,7 +100,10 @@ vtkSmartPointer<vtkLookupTable> makeLookupTable(const SurfaceOverlay& overlay)
   auto table = vtkSmartPointer<vtkLookupTable>::New();
   constexpr int kEntries = 256;
   table->SetNumberOfTableValues(kEntries);
-  table->SetRange(overlay.rangeMinimum, overlay.rangeMaximum);
+  // An empty or inverted range (a map of zeros) still gets a table VTK can draw.
+  const bool usable = overlay.rangeMinimum < overlay.rangeMaximum;
+  const double low = std::isfinite(overlay.rangeMinimum) ? overlay.rangeMinimum : 0.0;
+  table->SetRange(usable ? low : low - 1.0, usable ? overlay.rangeMaximum : low + 1.0);
   for (int i = 0; i < kEntries; ++i)
   {
     const auto colour =
@@ -135,7 +138,13 @@ void paintOverlay(std::vector<std::uint8_t>& rgb,
     }
     const float t = span > 0.0F ? (value - overlay.rangeMinimum) / span : 0.5F;
     const auto colour = colormapColour(overlay.colormap, t);
-    std::copy(colour.begin(), colour.end(), rgb.begin() + 3 * static_cast<std::ptrdiff_t>(vertex));
+    const float opacity = std::clamp(overlay.opacity, 0.0F, 1.0F);
+    for (std::size_t c = 0; c < 3; ++c)
+    {
+      std::uint8_t& channel = rgb[3 * static_cast<std::size_t>(vertex) + c];
+      channel = static_cast<std::uint8_t>(std::lround(
+        opacity * static_cast<float>(colour[c]) + (1.0F - opacity) * static_cast<float>(channel)));
+    }
   }
 }
 

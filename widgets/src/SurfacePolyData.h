@@ -35,7 +35,8 @@ vtkSmartPointer<vtkLookupTable> makeLookupTable(const SurfaceOverlay& overlay);
 bool overlayFitsTemplate(const std::string& spaceTemplate, const std::string& meshTemplate);
 
 /// Paints one hemisphere's part of the overlay over RGB bytes per mesh vertex. Space vertices
-/// beyond the mesh (a finer fsaverage) are skipped; non-finite values are not painted.
+/// beyond the mesh (a finer fsaverage) are skipped; non-finite values are not painted; the
+/// colour is blended with the anatomy by the overlay's opacity.
 void paintOverlay(std::vector<std::uint8_t>& rgb,
                   std::size_t meshVertexCount,
                   const std::vector<std::int32_t>& spaceVertices,

@@ -49,6 +49,8 @@ public:
   /// its value count differs from the space's vertex count.
   void setOverlay(std::shared_ptr<const SurfaceOverlay> overlay);
   const SurfaceOverlay* overlay() const;
+  /// The colour bar's title as shown: the overlay's, with a note for a constant or empty map.
+  QString colourBarTitle() const;
 
   void setViewPreset(ViewPreset preset);
   ViewPreset viewPreset() const;

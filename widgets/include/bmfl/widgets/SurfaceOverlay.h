@@ -26,6 +26,7 @@ struct SurfaceOverlay
   float rangeMaximum = 1.0F;
   float threshold = 0.0F; ///< |value| below it shows the anatomy instead
   OverlayColormap colormap = OverlayColormap::Diverging;
+  float opacity = 1.0F; ///< 0: only the anatomy; 1: only the colormap
 };
 
 } // namespace bmfl
