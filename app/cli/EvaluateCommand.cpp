@@ -68,37 +68,16 @@ int runShard(const EvaluateArguments& parsed,
              const std::vector<std::shared_ptr<const ImageDataset>>& opened,
              const EvaluationOptions& options)
 {
-  const bool interactive = isatty(STDERR_FILENO) != 0;
-  const ShardRunSummary summary = evaluateShard(
-    engine,
-    { parsed.model, parsed.datasets, opened, shard, parsed.out },
-    options,
-    [&](const ShardProgress& progress)
-    {
-      if (progress.alreadyDone)
-      {
-        std::fprintf(stderr,
-                     "%s: %zu images done by an earlier run, kept\n",
-                     printable(progress.item).c_str(),
-                     progress.total);
-        return;
-      }
-      std::fprintf(stderr,
-                   "%s%s %zu/%zu%s",
-                   interactive ? "\r" : "",
-                   printable(progress.item).c_str(),
-                   progress.done,
-                   progress.total,
-                   interactive && progress.done < progress.total ? "" : "\n");
-    },
-    &interrupted);
+  const ShardRunSummary summary =
+    evaluateShard(engine,
+                  { parsed.model, parsed.datasets, opened, shard, parsed.out },
+                  options,
+                  shardProgressPrinter(true),
+                  &interrupted);
   std::signal(SIGINT, SIG_DFL);
   if (summary.cancelled)
   {
-    std::cerr << "bmfl evaluate: interrupted; shard " << shard.text() << ": "
-              << summary.itemsWritten + summary.itemsReused << " finished rows kept in "
-              << printable(parsed.out) << ", rerun the same command to resume\n";
-    return 130;
+    return reportInterruptedShard("evaluate", shard, summary, "rows", parsed.out);
   }
   if (shard.count > 1)
   {

@@ -9,11 +9,9 @@
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <unistd.h>
 
 namespace bmfl::cli
 {
@@ -62,36 +60,13 @@ int runExtract(const ExtractArguments& parsed)
   options.evaluation.limit = parsed.limit;
   options.type = parsed.dtype == "float16" ? FeatureType::Float16 : FeatureType::Float32;
   options.chunkImages = parsed.chunk;
-  const bool interactive = isatty(STDERR_FILENO) != 0;
   std::signal(SIGINT, onInterrupt);
-  const ShardRunSummary summary = extractFeatureShard(
-    *engine,
-    job,
-    options,
-    [&](const ShardProgress& progress)
-    {
-      if (progress.alreadyDone)
-      {
-        std::fprintf(
-          stderr, "%s: done by an earlier run, kept\n", printable(progress.item).c_str());
-        return;
-      }
-      std::fprintf(stderr,
-                   "%s%s %zu/%zu%s",
-                   interactive ? "\r" : "",
-                   printable(progress.item).c_str(),
-                   progress.done,
-                   progress.total,
-                   interactive && progress.done < progress.total ? "" : "\n");
-    },
-    &interrupted);
+  const ShardRunSummary summary =
+    extractFeatureShard(*engine, job, options, shardProgressPrinter(false), &interrupted);
   std::signal(SIGINT, SIG_DFL);
   if (summary.cancelled)
   {
-    std::cerr << "bmfl extract-features: interrupted; shard " << shard.text() << ": "
-              << summary.itemsWritten + summary.itemsReused << " finished chunks kept in "
-              << printable(parsed.out) << ", rerun the same command to resume\n";
-    return 130;
+    return reportInterruptedShard("extract-features", shard, summary, "chunks", parsed.out);
   }
   std::cout << "shard " << shard.text() << ": " << summary.itemsWritten << " chunks written, "
             << summary.itemsReused << " kept from an earlier run, in " << printable(parsed.out)

@@ -1,12 +1,17 @@
 #pragma once
 
+#include "bmfl/Printable.h"
+#include "bmfl/ShardFolders.h"
 #include "bmfl/Shards.h"
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 
 namespace bmfl::cli
 {
@@ -36,6 +41,49 @@ inline CLI::Option* addShardOption(CLI::App& command, std::optional<std::string>
         }
       },
       ""));
+}
+
+/// A shard run's progress on stderr: one line per item, rewritten in place on a terminal; an item
+/// an earlier run finished is said once (with its image count when countKept).
+inline ShardProgressFunction shardProgressPrinter(bool countKept)
+{
+  const bool interactive = isatty(STDERR_FILENO) != 0;
+  return [interactive, countKept](const ShardProgress& progress)
+  {
+    const std::string item = printable(progress.item);
+    if (progress.alreadyDone && countKept)
+    {
+      std::fprintf(
+        stderr, "%s: %zu images done by an earlier run, kept\n", item.c_str(), progress.total);
+    }
+    else if (progress.alreadyDone)
+    {
+      std::fprintf(stderr, "%s: done by an earlier run, kept\n", item.c_str());
+    }
+    else
+    {
+      std::fprintf(stderr,
+                   "%s%s %zu/%zu%s",
+                   interactive ? "\r" : "",
+                   item.c_str(),
+                   progress.done,
+                   progress.total,
+                   interactive && progress.done < progress.total ? "" : "\n");
+    }
+  };
+}
+
+/// What an interrupted shard run says (what it kept, how to resume); returns its exit status.
+inline int reportInterruptedShard(const char* command,
+                                  const Shard& shard,
+                                  const ShardRunSummary& summary,
+                                  const char* items,
+                                  const std::string& out)
+{
+  std::cerr << "bmfl " << command << ": interrupted; shard " << shard.text() << ": "
+            << summary.itemsWritten + summary.itemsReused << " finished " << items << " kept in "
+            << printable(out) << ", rerun the same command to resume\n";
+  return 130;
 }
 
 } // namespace bmfl::cli
