@@ -5,7 +5,9 @@
 #ifdef BMFL_HAVE_IMAGES
 
 #include "bmfl/AtomicFile.h"
+#include "bmfl/CachedEvaluation.h"
 #include "bmfl/DistributedBench.h"
+#include "bmfl/Evaluation.h"
 #include "bmfl/FileError.h"
 #include "bmfl/ImageDataset.h"
 #include "bmfl/ImageTransform.h"
@@ -230,6 +232,43 @@ std::vector<BenchResult> benchModelSection(const BenchOptions& options)
                         manifest.model.encoder.inChannels,
                         manifest.preprocess,
                         manifest.brainPreprocess);
+  };
+  // The image path over a folder of pictures, as `bmfl evaluate` runs it (with and without
+  // --cache), and its decoding alone.
+  const auto openFolder = [](const BundleManifest& manifest, const std::string& folder)
+  {
+    DatasetOptions datasetOptions;
+    datasetOptions.classNames = manifest.classNames;
+    return openImageDataset("folder:" + folder, datasetOptions);
+  };
+  model.decode = [openFolder](const BundleManifest& manifest, const std::string& folder)
+  {
+    const std::shared_ptr<const ImageDataset> dataset = openFolder(manifest, folder);
+    StreamOptions streamOptions;
+    streamOptions.transform = datasetPreprocess(*dataset, manifest.preprocess);
+    streamOptions.brainTransform = manifest.brainPreprocess;
+    DatasetStream stream(dataset, streamOptions);
+    DatasetItem item;
+    while (stream.next(item))
+    {
+    }
+  };
+  model.evaluate = [openFolder](InferenceEngine& engine, const std::string& folder, int batch)
+  {
+    EvaluationOptions evaluationOptions;
+    evaluationOptions.batchSize = batch;
+    evaluateDatasets(engine, { openFolder(engine.manifest(), folder) }, evaluationOptions);
+  };
+  model.evaluateCached = [device = model.device](const std::string& bundleDir,
+                                                 const std::string& folder,
+                                                 int batch,
+                                                 const std::string& cacheDir)
+  {
+    CachedEvaluationOptions cachedOptions;
+    cachedOptions.cacheDir = cacheDir;
+    cachedOptions.device = device;
+    cachedOptions.batchSize = batch;
+    evaluateDatasetsCached(bundleDir, { "folder:" + folder }, cachedOptions);
   };
   const fs::path models = fs::path(demoModelDirectory()).parent_path();
   const fs::path script = models / "reference" / "bench_encoder.py";
@@ -532,6 +571,12 @@ CommandRun defineBench(CLI::App& command)
   command.add_option("--device", options->model.device, "model: where the model runs")
     ->check(deviceName())
     ->capture_default_str();
+  command
+    .add_option("--precision",
+                options->model.precision,
+                "model: fp32, or mixed precision for the encoders: bf16, fp16 (CUDA)")
+    ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }))
+    ->capture_default_str();
   command.add_option("--json", options->modelJson, "model: also write the report as JSON")
     ->check(outputFile())
     ->type_name("FILE");
@@ -561,6 +606,7 @@ CommandRun defineBench(CLI::App& command)
       model.repeats = 1;
       model.sgemmSize = 256;
       model.latencyRuns = 3;
+      model.pathImages = 8;
     }
     if (arch->count() > 0)
     {

@@ -5,6 +5,7 @@
 #include "ShardOption.h"
 
 #include "bmfl/AtomicFile.h"
+#include "bmfl/CachedEvaluation.h"
 #include "bmfl/Evaluation.h"
 #include "bmfl/Printable.h"
 #include "bmfl/ShardFolders.h"
@@ -37,10 +38,13 @@ struct EvaluateArguments
   std::vector<std::string> datasets;
   std::string csv;
   std::string device = "auto";
+  std::string precision = "fp32";
   int batch = 64;
   std::size_t limit = 0;
+  int workers = 0;
   std::optional<std::string> shard;
   std::string out;
+  std::string cache;
 };
 
 /// Where an interrupted run writes its counts: beside the complete table it must not replace,
@@ -96,8 +100,48 @@ int runShard(const EvaluateArguments& parsed,
   return 0;
 }
 
+/// --cache: the heads on cached features (the encoders run only on images not cached yet).
+int runCached(const EvaluateArguments& parsed)
+{
+  CachedEvaluationOptions options;
+  options.cacheDir = parsed.cache;
+  options.device = parsed.device;
+  options.batchSize = parsed.batch;
+  options.limit = parsed.limit;
+  options.workers = parsed.workers;
+  std::signal(SIGINT, onInterrupt);
+  const CachedEvaluationResult result = evaluateDatasetsCached(
+    parsed.model,
+    parsed.datasets,
+    options,
+    [](const std::string& row, std::size_t images)
+    { std::cerr << printable(row) << " " << images << " images\n"; },
+    &interrupted);
+  std::signal(SIGINT, SIG_DFL);
+  if (result.cancelled)
+  {
+    std::cerr << "bmfl evaluate: interrupted; the features computed so far stay cached in "
+              << printable(parsed.cache) << "\n";
+    return 130;
+  }
+  std::cout << accuracyTable(result.rows);
+  std::cout << "features: " << result.cachedImages << " images read from the cache, "
+            << result.computedImages << " computed and cached, in " << printable(parsed.cache)
+            << "\n";
+  if (!parsed.csv.empty())
+  {
+    writeAccuracyCsv(result.rows, parsed.csv);
+    std::cout << "wrote " << parsed.csv << "\n";
+  }
+  return 0;
+}
+
 int runEvaluate(const EvaluateArguments& parsed)
 {
+  if (!parsed.cache.empty())
+  {
+    return runCached(parsed);
+  }
   // --out: the shard is settled (and --csv checked against it) before any work starts.
   const std::optional<Shard> shard =
     parsed.out.empty() ? std::nullopt : std::optional<Shard>(chooseShard(parsed.shard));
@@ -108,6 +152,7 @@ int runEvaluate(const EvaluateArguments& parsed)
   }
   EngineOptions engineOptions;
   engineOptions.device = parsed.device;
+  engineOptions.precision = parsed.precision;
   engineOptions.batchSize = parsed.batch;
   const std::unique_ptr<InferenceEngine> engine =
     InferenceEngine::open(parsed.model, engineOptions);
@@ -125,6 +170,7 @@ int runEvaluate(const EvaluateArguments& parsed)
   EvaluationOptions options;
   options.batchSize = parsed.batch;
   options.limit = parsed.limit;
+  options.workers = parsed.workers;
   if (shard)
   {
     return runShard(parsed, *shard, *engine, opened, options);
@@ -193,11 +239,20 @@ CommandRun defineEvaluate(CLI::App& command)
   command.add_option("--device", parsed->device, "where the model runs")
     ->check(deviceName())
     ->capture_default_str();
+  command
+    .add_option("--precision",
+                parsed->precision,
+                "fp32, or mixed precision for the encoders: bf16, fp16 (CUDA)")
+    ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }))
+    ->capture_default_str();
   command.add_option("--batch", parsed->batch, "images per forward pass")
     ->check(wholeNumber(1))
     ->capture_default_str();
   command.add_option("--limit", parsed->limit, "at most N images per dataset (0: all)")
     ->check(wholeNumber(0, INT64_MAX))
+    ->capture_default_str();
+  command.add_option("--workers", parsed->workers, "image decoding threads (0: one per core)")
+    ->check(wholeNumber(0, 1024))
     ->capture_default_str();
   addShardOption(command, parsed->shard);
   command
@@ -206,8 +261,22 @@ CommandRun defineEvaluate(CLI::App& command)
                 "write per-image verdicts into this result folder (resumable; 'bmfl merge' "
                 "combines shards)")
     ->type_name("DIR");
+  command
+    .add_option("--cache",
+                parsed->cache,
+                "evaluate the heads on features cached in this folder (the encoders run only on "
+                "images not cached yet; bundles sharing the frozen encoders share it)")
+    ->type_name("DIR");
   return [parsed]()
   {
+    if (!parsed->cache.empty() && (parsed->shard || !parsed->out.empty()))
+    {
+      throw UsageError("--cache evaluates whole datasets: it takes neither --shard nor --out");
+    }
+    if (!parsed->cache.empty() && parsed->precision != "fp32")
+    {
+      throw UsageError("--cache runs the encoders in fp32 (the cache holds fp16 features)");
+    }
     if (parsed->shard && parsed->out.empty())
     {
       throw UsageError("--shard needs --out: each shard writes a result folder");

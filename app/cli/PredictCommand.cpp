@@ -15,8 +15,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 namespace bmfl::cli
 {
@@ -115,23 +117,62 @@ int runPredict(const PredictOptions& options)
 {
   const std::unique_ptr<InferenceEngine> engine =
     InferenceEngine::open(options.model, options.engine);
-  // Every image is decoded and checked before the model runs: one line per bad file.
-  std::vector<PreparedImage> prepared;
-  bool allRead = true;
-  for (const std::string& path : options.images)
+  // Every image is decoded and checked before the model runs (on a thread per core, each taking
+  // the next file): one line per bad file, in the order given.
+  const BundleManifest& manifest = engine->manifest();
+  std::vector<PreparedImage> prepared(options.images.size());
+  std::vector<std::string> problems(options.images.size());
+  std::vector<std::exception_ptr> failures(options.images.size());
+  std::atomic<std::size_t> next{ 0 };
+  const auto decode = [&]()
   {
-    try
+    for (std::size_t i = next++; i < options.images.size(); i = next++)
     {
-      const BundleManifest& manifest = engine->manifest();
-      prepared.push_back(prepareImage(decodeImageFile(path),
-                                      path,
-                                      manifest.model.encoder.inChannels,
-                                      manifest.preprocess,
-                                      manifest.brainPreprocess));
+      try
+      {
+        prepared[i] = prepareImage(decodeImageFile(options.images[i]),
+                                   options.images[i],
+                                   manifest.model.encoder.inChannels,
+                                   manifest.preprocess,
+                                   manifest.brainPreprocess);
+      }
+      catch (const FileError& error)
+      {
+        problems[i] = error.what();
+      }
+      catch (...)
+      {
+        failures[i] = std::current_exception(); // rethrown below, on this thread
+      }
     }
-    catch (const FileError& error)
+  };
+  {
+    std::vector<std::thread> threads;
+    const std::size_t count =
+      std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), prepared.size());
+    for (std::size_t t = 1; t < count; ++t)
     {
-      std::cerr << "bmfl predict: " << printable(error.what()) << "\n";
+      threads.emplace_back(decode);
+    }
+    decode();
+    for (std::thread& thread : threads)
+    {
+      thread.join();
+    }
+  }
+  for (const std::exception_ptr& failure : failures)
+  {
+    if (failure)
+    {
+      std::rethrow_exception(failure);
+    }
+  }
+  bool allRead = true;
+  for (const std::string& problem : problems)
+  {
+    if (!problem.empty())
+    {
+      std::cerr << "bmfl predict: " << printable(problem) << "\n";
       allRead = false;
     }
   }
@@ -186,6 +227,12 @@ CommandRun definePredict(CLI::App& command)
     ->type_name("BUNDLE_DIR");
   command.add_option("--device", options->engine.device, "where the model runs")
     ->check(deviceName())
+    ->capture_default_str();
+  command
+    .add_option("--precision",
+                options->engine.precision,
+                "fp32, or mixed precision for the encoders: bf16, fp16 (CUDA)")
+    ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }))
     ->capture_default_str();
   command.add_option("--batch", options->engine.batchSize, "images per forward pass")
     ->check(wholeNumber(1))

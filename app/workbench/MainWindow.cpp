@@ -1,10 +1,12 @@
 #include "MainWindow.h"
 
+#include "bmfl/BrainTokenOverlay.h"
 #include "bmfl/FileError.h"
 #include "bmfl/Runtime.h"
 #include "bmfl/widgets/AccuracyTable.h"
 #include "bmfl/widgets/AttentionViews.h"
 #include "bmfl/widgets/DatasetBrowser.h"
+#include "bmfl/widgets/Figures.h"
 #include "bmfl/widgets/PredictionPanel.h"
 #include "bmfl/widgets/SurfaceOverlay.h"
 
@@ -91,6 +93,8 @@ QString surfaceKindLabel(SurfaceKind kind)
       return MainWindow::tr("white");
     case SurfaceKind::Sphere:
       return MainWindow::tr("sphere");
+    case SurfaceKind::Flat:
+      return MainWindow::tr("flat");
   }
   return QString::fromLatin1(surfaceKindName(kind));
 }
@@ -98,70 +102,6 @@ QString surfaceKindLabel(SurfaceKind kind)
 QString countText(std::size_t count)
 {
   return QLocale().toString(static_cast<qulonglong>(count));
-}
-
-// A symmetric colour range that the few most extreme vertices do not set on their own.
-float robustSymmetricRange(const std::vector<float>& values)
-{
-  std::vector<float> magnitudes;
-  magnitudes.reserve(values.size());
-  for (float value : values)
-  {
-    if (std::isfinite(value))
-    {
-      magnitudes.push_back(std::abs(value));
-    }
-  }
-  if (magnitudes.empty())
-  {
-    return 1.0F;
-  }
-  const auto percentile = magnitudes.begin() + static_cast<std::ptrdiff_t>(
-                                                 0.98 * static_cast<double>(magnitudes.size() - 1));
-  std::nth_element(magnitudes.begin(), percentile, magnitudes.end());
-  return std::max(*percentile, 1e-6F);
-}
-
-// Each vertex takes the weight of the brain token it belongs to: a slice of the vertex order,
-// or an ROI of the brain transformer's label set in one hemisphere.
-std::vector<float> tokenWeightsPerVertex(const VertexSpace& space,
-                                         const ImageResult& result,
-                                         const std::string& roiLabelSet)
-{
-  std::vector<float> perVertex(space.size(), std::numeric_limits<float>::quiet_NaN());
-  const VertexLabels* labels = space.labels(roiLabelSet);
-  for (std::size_t t = 0; t < result.brainTokens.size() && t < result.imageToBrainAttention.size();
-       ++t)
-  {
-    const BrainToken& token = result.brainTokens[t];
-    const float weight = result.imageToBrainAttention[t];
-    if (token.roiLabel < 0)
-    {
-      for (std::size_t v = token.firstVertex;
-           v < token.firstVertex + token.vertexCount && v < perVertex.size();
-           ++v)
-      {
-        perVertex[v] = weight;
-      }
-      continue;
-    }
-    if (labels == nullptr)
-    {
-      continue;
-    }
-    const bool right =
-      token.name.size() >= 7 && token.name.compare(token.name.size() - 7, 7, "(right)") == 0;
-    const std::vector<std::int32_t>& side = right ? labels->right : labels->left;
-    const std::size_t offset = right ? space.left.size() : 0;
-    for (std::size_t v = 0; v < side.size(); ++v)
-    {
-      if (side[v] == token.roiLabel)
-      {
-        perVertex[offset + v] = weight;
-      }
-    }
-  }
-  return perVertex;
 }
 
 } // namespace
@@ -196,6 +136,8 @@ MainWindow::MainWindow(QWidget* parent)
   SurfaceWorker.setMaxThreadCount(1);
   connect(&SurfaceLoad, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::onSurfaceLoaded);
   buildDocks();
+  buildComparisonDocks();
+  buildRoiDocks();
   buildMenus();
   retranslate();
   connectController();
@@ -415,6 +357,8 @@ void MainWindow::retranslate()
   DatasetsDock->setWindowTitle(tr("Datasets"));
   ImageDock->setWindowTitle(tr("Image"));
   AccuracyDock->setWindowTitle(tr("Out-of-distribution accuracy"));
+  retranslateComparison();
+  retranslateRoi();
   EvaluateButton->setText(tr("Evaluate all"));
   CancelButton->setText(tr("Cancel"));
   CopyButton->setText(tr("Copy table"));
@@ -511,6 +455,7 @@ void MainWindow::connectController()
               names << QString::fromStdString(dataset->name());
             }
             Accuracy->setDatasetNames(names);
+            resetAccuracyRows(names);
             Browser->setDatasets(Controller->datasets());
             if (PendingSelection)
             {
@@ -533,7 +478,10 @@ void MainWindow::connectController()
           &WorkbenchController::evaluationProgress,
           this,
           [this](int row, qulonglong done, qulonglong total, const DatasetAccuracy& running)
-          { Accuracy->updateRow(row, done, total, running); });
+          {
+            Accuracy->updateRow(row, done, total, running);
+            rememberAccuracy(row, running);
+          });
 }
 
 void MainWindow::showProblem(const QString& oneLineMessage)
@@ -583,6 +531,7 @@ WorkbenchSession MainWindow::currentSession() const
     Cortex->surface() ? Cortex->surface()->kind
                       : static_cast<SurfaceKind>(SurfaceKinds->checkedAction()->data().toInt())));
   session.viewPreset = QString::fromLatin1(CortexView::presetKey(Cortex->viewPreset()));
+  session.roiBorders = RoiSource;
   session.overlay = Overlay;
   for (const OverlayModeName& mode : kOverlayModes)
   {
@@ -612,8 +561,11 @@ void MainWindow::applySession(const WorkbenchSession& session, std::size_t evalu
     restoreState(session.windowState);
   }
   SurfaceKind kind = SurfaceKind::Inflated;
-  for (SurfaceKind candidate :
-       { SurfaceKind::Inflated, SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
+  for (SurfaceKind candidate : { SurfaceKind::Inflated,
+                                 SurfaceKind::Pial,
+                                 SurfaceKind::White,
+                                 SurfaceKind::Sphere,
+                                 SurfaceKind::Flat })
   {
     if (session.surfaceKind == QLatin1String(surfaceKindName(candidate)))
     {
@@ -621,6 +573,7 @@ void MainWindow::applySession(const WorkbenchSession& session, std::size_t evalu
     }
   }
   loadSurfaceInBackground(session.templateFolder, kind, true);
+  setRoiBorders(session.roiBorders);
   for (CortexView::ViewPreset preset : { CortexView::ViewPreset::Lateral,
                                          CortexView::ViewPreset::Medial,
                                          CortexView::ViewPreset::Dorsal,
@@ -836,6 +789,10 @@ void MainWindow::buildMenus()
   QAction* screenshot = file->addAction(tr("&Export View as PNG..."));
   screenshot->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   connect(screenshot, &QAction::triggered, this, &MainWindow::exportScreenshot);
+  QAction* figure = file->addAction(tr("Export &Figure..."));
+  connect(figure, &QAction::triggered, this, &MainWindow::exportFigureDialog);
+  QAction* table = file->addAction(tr("Export &Accuracy Table..."));
+  connect(table, &QAction::triggered, this, &MainWindow::exportAccuracyTableDialog);
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"));
   quit->setShortcut(QKeySequence::Quit);
@@ -869,8 +826,11 @@ void MainWindow::buildMenus()
   QMenu* surfaceMenu = view->addMenu(tr("&Surface"));
   SurfaceKinds = new QActionGroup(surfaceMenu);
   const SurfaceKind shownKind = Cortex->surface() ? Cortex->surface()->kind : SurfaceKind::Inflated;
-  for (SurfaceKind kind :
-       { SurfaceKind::Inflated, SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
+  for (SurfaceKind kind : { SurfaceKind::Inflated,
+                            SurfaceKind::Pial,
+                            SurfaceKind::White,
+                            SurfaceKind::Sphere,
+                            SurfaceKind::Flat })
   {
     QString name = surfaceKindLabel(kind);
     name[0] = name[0].toUpper();
@@ -885,12 +845,16 @@ void MainWindow::buildMenus()
             [this, kind]() { loadSurfaceInBackground(TemplateFolder, kind); });
   }
   view->addAction(DisplayDock->toggleViewAction());
+  view->addAction(ComparisonDock->toggleViewAction());
+  view->addAction(CorruptionDock->toggleViewAction());
+  buildRoiMenu(view);
   QMenu* overlayMenu = view->addMenu(tr("Cortex &Overlay"));
   Overlays = new QActionGroup(overlayMenu);
   const std::pair<CortexOverlay, QString> overlays[] = {
     { CortexOverlay::PredictedFmri, tr("Predicted fMRI") },
     { CortexOverlay::BrainTokenAttention, tr("Brain-Token Attention") },
     { CortexOverlay::None, tr("None") },
+    { CortexOverlay::DifferenceBA, tr("Difference B \u2212 A (predicted fMRI)") },
   };
   for (const auto& [mode, name] : overlays)
   {
@@ -899,7 +863,21 @@ void MainWindow::buildMenus()
     action->setChecked(mode == OverlayMode);
     Overlays->addAction(action);
     const CortexOverlay chosen = mode;
-    connect(action, &QAction::triggered, this, [this, chosen]() { setCortexOverlay(chosen); });
+    connect(action,
+            &QAction::triggered,
+            this,
+            [this, chosen]()
+            {
+              setCortexOverlay(chosen);
+              // ROI tokens' weights read per area: their areas' borders come with them, unless
+              // the user has chosen other borders.
+              const BundleManifest* manifest = Controller->manifest();
+              if (chosen == CortexOverlay::BrainTokenAttention && RoiSource.isEmpty() && manifest &&
+                  manifest->model.brainTransformer.tokenizer == "roi_tokens")
+              {
+                setRoiBorders(QString::fromStdString(manifest->model.brainTransformer.roiLabelSet));
+              }
+            });
   }
   QMenu* languageMenu = view->addMenu(tr("&Language"));
   Languages = new QActionGroup(languageMenu);
@@ -929,6 +907,14 @@ void MainWindow::buildMenus()
           &QAction::triggered,
           Controller,
           &WorkbenchController::cancelEvaluation);
+  dataMenu->addSeparator();
+  QAction* pin = dataMenu->addAction(tr("&Pin Current Image as A"));
+  pin->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+  connect(pin, &QAction::triggered, this, &MainWindow::pinCurrentAsA);
+  connect(dataMenu->addAction(tr("Explore C&orruptions of the Current Image")),
+          &QAction::triggered,
+          this,
+          &MainWindow::exploreCorruptions);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   Menus << help;
@@ -983,6 +969,7 @@ void MainWindow::showPreparedSurface(std::shared_ptr<CortexView::PreparedSurface
   TemplateFolder = folder;
   checkShownSurfaceKind();
   updateCortexOverlay();
+  refreshRoiLabels();
   updateStatus();
   emit surfaceShown();
 }
@@ -998,6 +985,7 @@ void MainWindow::showAnalysis(const AnalysedImage& analysed)
   TokenAttention->setAttention(analysed.result->imageToBrainAttention,
                                analysed.result->brainTokens);
   updateCortexOverlay();
+  updateRoiPanel();
   statusBar()->showMessage(QStringLiteral("%1: %2").arg(analysed.id, Predictions->summary()));
   emit analysisShown();
 }
@@ -1012,10 +1000,20 @@ void MainWindow::updateCortexOverlay()
   }
   auto overlay = std::make_shared<SurfaceOverlay>();
   overlay->space = space;
-  if (OverlayMode == CortexOverlay::PredictedFmri)
+  if (OverlayMode == CortexOverlay::DifferenceBA)
+  {
+    if (!fillDifferenceOverlay(*overlay))
+    {
+      Cortex->setOverlay(nullptr);
+      statusBar()->showMessage(tr("Pin an image as A and analyse another (B) to see B \u2212 A"),
+                               8000);
+      return;
+    }
+  }
+  else if (OverlayMode == CortexOverlay::PredictedFmri)
   {
     overlay->values = Current.result->predictedFmri;
-    const float range = robustSymmetricRange(overlay->values);
+    const float range = symmetricRange99(overlay->values);
     overlay->rangeMinimum = -range;
     overlay->rangeMaximum = range;
     overlay->colormap = OverlayColormap::Diverging;
@@ -1025,10 +1023,20 @@ void MainWindow::updateCortexOverlay()
   else
   {
     const BundleManifest* manifest = Controller->manifest();
-    overlay->values = tokenWeightsPerVertex(*space,
-                                            *Current.result,
-                                            manifest ? manifest->model.brainTransformer.roiLabelSet
-                                                     : std::string());
+    try
+    {
+      overlay->values = brainTokenVertexValues(
+        *space,
+        Current.result->brainTokens,
+        Current.result->imageToBrainAttention,
+        manifest ? manifest->model.brainTransformer.roiLabelSet : std::string());
+    }
+    catch (const std::invalid_argument& error)
+    {
+      Cortex->setOverlay(nullptr);
+      statusBar()->showMessage(QString::fromStdString(error.what()), 10000);
+      return;
+    }
     const auto& weights = Current.result->imageToBrainAttention;
     overlay->rangeMinimum = 0.0F;
     overlay->rangeMaximum =
@@ -1083,7 +1091,20 @@ void MainWindow::loadSurfaceInBackground(const QString& folder,
       result.folder = folder;
       try
       {
-        result.prepared = CortexView::prepareSurface(loadSurface(folder, kind));
+        // A full fsaverage has no flat patch: fsaverage5's stands in (nested: same vertices).
+        const bool flatStandIn =
+          kind == SurfaceKind::Flat && !folder.isEmpty() &&
+          fsaverageVertexCount(QDir(folder).dirName().toStdString()) > 0 &&
+          !QFileInfo::exists(QDir(folder).filePath(QStringLiteral("flat_left.gii.gz"))) &&
+          !QFileInfo::exists(QDir(folder).filePath(QStringLiteral("flat_left.gii")));
+        if (flatStandIn)
+        {
+          result.note = MainWindow::tr("%1 has no flat map: showing fsaverage5's flat map, onto "
+                                       "which fsaverage's first vertices are nested")
+                          .arg(QDir(folder).dirName());
+        }
+        result.prepared =
+          CortexView::prepareSurface(loadSurface(flatStandIn ? QString() : folder, kind));
       }
       catch (const FileError& error)
       {
@@ -1115,6 +1136,10 @@ void MainWindow::onSurfaceLoaded()
     return;
   }
   showPreparedSurface(result.prepared, result.folder);
+  if (!result.note.isEmpty())
+  {
+    statusBar()->showMessage(result.note, 15000);
+  }
 }
 
 void MainWindow::openTemplateFolder()
@@ -1133,12 +1158,7 @@ void MainWindow::openModelDialog()
   const QString folder = QFileDialog::getExistingDirectory(this, tr("Model bundle folder"));
   if (!folder.isEmpty())
   {
-    QStringList specs;
-    for (const auto& dataset : Controller->datasets())
-    {
-      specs << QString::fromStdString(dataset->name());
-    }
-    openSession(folder, specs, 0);
+    openSession(folder, Controller->datasetSpecs(), 0);
   }
 }
 
@@ -1166,13 +1186,7 @@ void MainWindow::addDatasetDialog()
   {
     return;
   }
-  QStringList specs;
-  for (const auto& dataset : Controller->datasets())
-  {
-    specs << QString::fromStdString(dataset->name());
-  }
-  specs << spec.trimmed();
-  Controller->openDatasets(specs);
+  Controller->openDatasets(QStringList(Controller->datasetSpecs()) << spec.trimmed());
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
@@ -1185,12 +1199,8 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
-  const QList<QUrl> urls = event->mimeData()->urls();
-  if (!urls.isEmpty() && urls.first().isLocalFile())
-  {
-    Controller->analyseFile(urls.first().toLocalFile());
-    event->acceptProposedAction();
-  }
+  handleDrop(event->mimeData()->urls());
+  event->acceptProposedAction();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

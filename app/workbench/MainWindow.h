@@ -4,13 +4,18 @@
 #include "WorkbenchController.h"
 
 #include "bmfl/Fsaverage.h"
+#include "bmfl/widgets/AccuracyTable.h"
 #include "bmfl/widgets/CortexView.h"
 
 #include <QFutureWatcher>
 #include <QMainWindow>
 #include <QThreadPool>
+#include <QUrl>
 
+#include <map>
 #include <memory>
+#include <optional>
+#include <utility>
 
 class QActionGroup;
 class QCheckBox;
@@ -25,11 +30,16 @@ class QPushButton;
 namespace bmfl
 {
 
-class AccuracyTable;
 class BrainTokenAttentionChart;
+struct FigureExportRequest;
+class ComparisonPanel;
+class CorruptionExplorer;
+class CorruptionRun;
 class DatasetBrowser;
 class ImageAttentionView;
 class PredictionPanel;
+class RoiPanel;
+struct TemplateLabels;
 
 /// The workbench window: the cortex in the centre with the predicted fMRI of the current image,
 /// datasets on the left, the image's predictions and attention maps on the right, live
@@ -44,7 +54,8 @@ public:
   {
     PredictedFmri,
     BrainTokenAttention,
-    None
+    None,
+    DifferenceBA ///< B's predicted fMRI minus A's (the pinned image)
   };
 
   explicit MainWindow(QWidget* parent = nullptr);
@@ -108,6 +119,27 @@ public:
   /// follows and the current map is recoloured (no new inference).
   void setOverlaySettings(const OverlaySettings& settings);
 
+  /// The ROI label source whose borders the cortex shows (View > ROI Borders): a label set of the
+  /// model's vertex space or an atlas (see roiLabelSources); empty: none (MainWindowRoi.cpp).
+  void setRoiBorders(const QString& source);
+  const QString& roiBorderSource() const { return RoiSource; }
+  RoiPanel* roiPanel() const { return Rois; }
+  /// What the Vertex panel says about a vertex of the shown surface: hemisphere, template vertex,
+  /// position, the current map's value and its ROI in every label source, one per line.
+  QString describeVertex(const CortexView::PickedVertex& vertex);
+  /// Fixes a symmetric colour range from the 99th percentile of |predicted response| over up to
+  /// `limit` images of the open datasets, run on the controller's workers (Display panel:
+  /// "From evaluation images"). rangeFromEvaluationReady() once it is set.
+  void fixRangeFromEvaluationImages(std::size_t limit = 256);
+
+  /// Writes a figure (the cortex view, the composite or the accuracy chart) as the request says,
+  /// with the window's surface, overlay, borders, current result and model. Returns an error
+  /// line naming the file, or empty (MainWindowExport.cpp).
+  QString exportFigure(const FigureExportRequest& request);
+  /// Writes the accuracy rows evaluated so far as CSV or LaTeX (by the extension). Returns an
+  /// error line naming the file, or empty.
+  QString exportAccuracyTable(const QString& path);
+
   /// Writes the window as it is now to a PNG, atomically. Returns an error line or empty.
   QString saveScreenshot(const QString& path);
 
@@ -117,7 +149,26 @@ public:
   /// The problems shown so far, oldest first.
   const QStringList& problems() const { return Problems; }
 
+  /// Files and folders dropped anywhere on the window (on any of its panels): one image is
+  /// analysed; several are analysed (the first) and shown as a "dropped images" dataset; a
+  /// folder is added as a dataset (class folders: labelled; images only: unlabelled); a model
+  /// bundle is opened; anything else is a problem naming the file and why.
+  void handleDrop(const QList<QUrl>& urls);
+  /// Keeps the current image's result as A; the next analysed image is B.
+  void pinCurrentAsA();
+  const AnalysedImage& pinnedA() const { return PinnedA; }
+  const AnalysedImage& comparedB() const { return ComparedB; }
+  DatasetBrowser* datasetBrowser() const { return Browser; }
+  AccuracyTable* accuracyTable() const { return Accuracy; }
+  CorruptionExplorer* corruptionExplorer() const { return Corruptions; }
+  /// Computes the corruption explorer's grid for the current image on the worker threads.
+  void exploreCorruptions();
+  /// Whether the corruption explorer is computing.
+  bool exploringCorruptions() const;
+
 signals:
+  /// The Display panel's range from evaluation images is set (or failed: see problems()).
+  void rangeFromEvaluationReady();
   /// An analysed image is on screen (all views updated).
   void analysisShown();
   /// A surface is on screen (after loadSurfaceInBackground or showSurface).
@@ -128,8 +179,18 @@ protected:
   void dropEvent(QDropEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
   void changeEvent(QEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+  // MainWindowCompare.cpp: drops, the browser's filters from the accuracy table, A/B, the
+  // corruption explorer.
+  void buildComparisonDocks();
+  void retranslateComparison();
+  void openAccuracyCell(int row, AccuracyTable::ImageSelection selection);
+  void pinItemAsA(int datasetIndex, qulonglong item);
+  void showComparison(const AnalysedImage& analysed);
+  bool fillDifferenceOverlay(SurfaceOverlay& overlay) const;
+
   void buildMenus();
   void buildDocks();
   void buildDisplayDock();
@@ -149,10 +210,22 @@ private:
   void openImageDialog();
   void addDatasetDialog();
   void exportScreenshot();
+  void exportFigureDialog();
+  void exportAccuracyTableDialog();
+  void rememberAccuracy(int row, const DatasetAccuracy& accuracy);
+  void resetAccuracyRows(const QStringList& datasetNames);
   void showAnalysis(const AnalysedImage& analysed);
   void updateCortexOverlay();
   void updateStatus();
   void showAbout();
+  void buildRoiDocks();
+  void buildRoiMenu(QMenu* view);
+  void populateRoiMenu();
+  void refreshRoiLabels();
+  void updateRoiPanel();
+  void retranslateRoi();
+  std::shared_ptr<const TemplateLabels> cachedLabels(const std::string& source,
+                                                     const std::string& templateName);
 
   WorkbenchController* Controller = nullptr;
   CortexView* Cortex = nullptr;
@@ -176,6 +249,14 @@ private:
   QDockWidget* ImageDock = nullptr;
   QDockWidget* AccuracyDock = nullptr;
   QDockWidget* DisplayDock = nullptr;
+  QDockWidget* ComparisonDock = nullptr;
+  QDockWidget* CorruptionDock = nullptr;
+  ComparisonPanel* Comparison = nullptr;
+  CorruptionExplorer* Corruptions = nullptr;
+  CorruptionRun* CorruptionJob = nullptr;
+  AnalysedImage PinnedA;
+  AnalysedImage ComparedB;
+  std::optional<std::pair<int, qulonglong>> PendingPin; ///< an item to pin once analysed
   struct DisplayControls
   {
     QComboBox* colormap = nullptr;
@@ -204,6 +285,7 @@ private:
   QStringList PendingSelectionSpecs;
   QString TemplateFolder;
   AnalysedImage Current;
+  std::vector<DatasetAccuracy> AccuracyRows; ///< as evaluated so far, for the exports
   CortexOverlay OverlayMode = CortexOverlay::PredictedFmri;
   QStringList PendingDatasets;
   std::size_t PendingEvaluationLimit = 0;
@@ -214,7 +296,18 @@ private:
     QString folder;
     QString error;
     bool fellBack = false; ///< the bundled fsaverage5 instead of the folder
+    QString note; ///< said in the status bar once shown (a stand-in surface, e.g. the flat map)
   };
+  // ROI borders, the per-ROI panel and the Vertex panel (MainWindowRoi.cpp).
+  QString RoiSource;
+  RoiPanel* Rois = nullptr;
+  QDockWidget* RoiDock = nullptr;
+  QDockWidget* VertexDock = nullptr;
+  QLabel* VertexInfo = nullptr;
+  QMenu* RoiMenu = nullptr;
+  QPushButton* RangeFromImages = nullptr;
+  std::map<std::string, std::shared_ptr<const TemplateLabels>> LabelCache;
+  QFutureWatcher<std::pair<float, QString>> RangeRun; ///< the range, or an error line
   QThreadPool SurfaceWorker; ///< not Qt's global pool, which Qt's own painting needs free
   QFutureWatcher<LoadResult> SurfaceLoad;
   bool SurfaceLoadPending = false;

@@ -157,7 +157,8 @@ bool WorkbenchSession::operator==(const WorkbenchSession& other) const
 {
   return modelDir == other.modelDir && datasets == other.datasets && selection == other.selection &&
          templateFolder == other.templateFolder && surfaceKind == other.surfaceKind &&
-         viewPreset == other.viewPreset && overlay == other.overlay && language == other.language &&
+         viewPreset == other.viewPreset && roiBorders == other.roiBorders &&
+         overlay == other.overlay && language == other.language &&
          windowGeometry == other.windowGeometry && windowState == other.windowState;
 }
 
@@ -188,6 +189,7 @@ std::string sessionToJson(const WorkbenchSession& session)
   view.set("template", text(session.templateFolder));
   view.set("surface", text(session.surfaceKind));
   view.set("preset", text(session.viewPreset));
+  view.set("roiBorders", text(session.roiBorders));
   root.set("view", std::move(view));
   JsonValue overlay = JsonValue::object();
   overlay.set("mode", text(session.overlay.mode));
@@ -263,12 +265,13 @@ WorkbenchSession sessionFromJson(const std::string& jsonText, const std::string&
   {
     const FieldReader reader(*view, "view", sourceName);
     session.templateFolder = reader.string("template", QString());
-    session.surfaceKind =
-      reader.oneOf("surface", session.surfaceKind, { "inflated", "pial", "white", "sphere" });
+    session.surfaceKind = reader.oneOf(
+      "surface", session.surfaceKind, { "inflated", "pial", "white", "sphere", "flat" });
     session.viewPreset =
       reader.oneOf("preset",
                    session.viewPreset,
                    { "lateral", "medial", "dorsal", "ventral", "anterior", "posterior" });
+    session.roiBorders = reader.string("roiBorders", QString());
   }
   if (const JsonValue* overlay = top.optional("overlay", JsonValue::Type::Object))
   {

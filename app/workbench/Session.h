@@ -47,6 +47,8 @@ struct WorkbenchSession
   QString templateFolder;                           ///< empty: the bundled fsaverage5
   QString surfaceKind = QStringLiteral("inflated"); ///< as --surface spells it
   QString viewPreset = QStringLiteral("lateral");   ///< as --view spells it
+  QString
+    roiBorders; ///< the ROI label source whose borders are drawn (see roiLabelSources); empty: none
   OverlaySettings overlay;
   QString language;          ///< e.g. "zh_CN"; empty: the system's
   QByteArray windowGeometry; ///< QWidget::saveGeometry

@@ -16,8 +16,11 @@ namespace
 std::map<std::string, SurfaceKind> surfaceKinds()
 {
   std::map<std::string, SurfaceKind> kinds;
-  for (SurfaceKind kind :
-       { SurfaceKind::Inflated, SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
+  for (SurfaceKind kind : { SurfaceKind::Inflated,
+                            SurfaceKind::Pial,
+                            SurfaceKind::White,
+                            SurfaceKind::Sphere,
+                            SurfaceKind::Flat })
   {
     kinds.emplace(surfaceKindName(kind), kind);
   }
@@ -101,7 +104,7 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
                 "Folder of a template surface, e.g. the full fsaverage (default: the bundled "
                 "fsaverage5)")
     ->type_name("DIR");
-  app.add_option("--surface", surfaceKind, "inflated (default), pial, white or sphere")
+  app.add_option("--surface", surfaceKind, "inflated (default), pial, white, sphere or flat")
     ->type_name("KIND")
     ->check(CLI::IsMember(surfaceKinds()).description(""));
   app

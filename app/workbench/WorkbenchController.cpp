@@ -2,6 +2,7 @@
 
 #include "bmfl/FileError.h"
 #include "bmfl/ImageTransform.h"
+#include "bmfl/widgets/QtImage.h"
 
 #include <QMetaObject>
 #include <QtConcurrent/QtConcurrentRun>
@@ -13,15 +14,6 @@ namespace bmfl
 
 namespace
 {
-
-QImage toQImage(const Image& image)
-{
-  const QImage::Format format =
-    image.channels == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888;
-  const QImage view(
-    image.pixels.data(), image.width, image.height, image.width * image.channels, format);
-  return view.copy(); // own the pixels: the Image goes away with the worker
-}
 
 // What the model sees: the bundle's resize and centre crop, without normalisation.
 QImage modelInputOf(const Image& image, const PreprocessConfig& preprocess)
@@ -53,6 +45,22 @@ AnalysedImage analyseImage(InferenceEngine& engine,
   analysed.trueLabel = trueLabel;
   analysed.trueName = trueName;
   return analysed;
+}
+
+// A row's counts without its verdicts: progress is sent after every batch, and copying the
+// growing verdicts each time would cost the square of the dataset's size.
+DatasetAccuracy countsOf(const DatasetAccuracy& row)
+{
+  DatasetAccuracy counts;
+  counts.dataset = row.dataset;
+  counts.whole = row.whole;
+  counts.part = row.part;
+  counts.images = row.images;
+  counts.baselineCorrect = row.baselineCorrect;
+  counts.bmflCorrect = row.bmflCorrect;
+  counts.onlyBaselineCorrect = row.onlyBaselineCorrect;
+  counts.onlyBmflCorrect = row.onlyBmflCorrect;
+  return counts;
 }
 
 } // namespace
@@ -90,6 +98,8 @@ WorkbenchController::WorkbenchController(QObject* parent)
             DatasetsOutcome outcome = DatasetLoad.result();
             Datasets = std::move(outcome.datasets);
             DatasetSpecs = outcome.specs;
+            Datasets.insert(Datasets.end(), LocalDatasets.begin(), LocalDatasets.end());
+            Verdicts.assign(Datasets.size(), nullptr);
             for (const QString& error : outcome.errors)
             {
               emit failed(error);
@@ -174,6 +184,22 @@ void WorkbenchController::openModel(const QString& bundleDir)
                                           }
                                           return outcome;
                                         }));
+}
+
+std::shared_ptr<const std::vector<ImageVerdict>> WorkbenchController::verdicts(
+  int datasetIndex) const
+{
+  return datasetIndex >= 0 && static_cast<std::size_t>(datasetIndex) < Verdicts.size()
+           ? Verdicts[static_cast<std::size_t>(datasetIndex)]
+           : nullptr;
+}
+
+void WorkbenchController::addLocalDataset(std::shared_ptr<const ImageDataset> dataset)
+{
+  LocalDatasets.push_back(dataset);
+  Datasets.push_back(std::move(dataset));
+  Verdicts.resize(Datasets.size());
+  emit datasetsOpened();
 }
 
 void WorkbenchController::openDatasets(const QStringList& specs)
@@ -306,13 +332,14 @@ void WorkbenchController::evaluateAll(std::size_t limit)
       EvaluationOptions options;
       options.limit = limit;
       options.batchSize = 64;
+      options.keepVerdicts = true; // the browser filters by them
       // One dataset at a time, so a dataset that fails does not hide the others' results: its
       // row is marked failed with the reason, and the next dataset is evaluated.
       for (std::size_t d = 0; d < datasets.size() && !cancel->load(); ++d)
       {
         try
         {
-          evaluateDatasets(
+          std::vector<DatasetAccuracy> rows = evaluateDatasets(
             *engine,
             { datasets[d] },
             options,
@@ -321,11 +348,29 @@ void WorkbenchController::evaluateAll(std::size_t limit)
             {
               QMetaObject::invokeMethod(
                 this,
-                [this, d, done, total, running]()
-                { emit evaluationProgress(static_cast<int>(d), done, total, running); },
+                [this, d, done, total, counts = countsOf(running)]()
+                { emit evaluationProgress(static_cast<int>(d), done, total, counts); },
                 Qt::QueuedConnection);
             },
             cancel.get());
+          if (!cancel->load() && !rows.empty())
+          {
+            auto kept =
+              std::make_shared<const std::vector<ImageVerdict>>(std::move(rows.front().verdicts));
+            const std::shared_ptr<const ImageDataset> dataset = datasets[d];
+            QMetaObject::invokeMethod(
+              this,
+              [this, d, dataset, kept]()
+              {
+                // Only while the datasets are the ones evaluated.
+                if (d < Datasets.size() && Datasets[d] == dataset)
+                {
+                  Verdicts[d] = kept;
+                  emit verdictsReady(static_cast<int>(d));
+                }
+              },
+              Qt::QueuedConnection);
+          }
         }
         catch (const std::exception& error)
         {

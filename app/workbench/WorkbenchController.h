@@ -59,12 +59,23 @@ public:
   }
 
   bool hasModel() const { return Engine != nullptr; }
+  /// The open model's engine (null without one), and the threads to run work on it: a
+  /// corruption run there waits for nothing but the engine.
+  std::shared_ptr<InferenceEngine> engine() const { return Engine; }
+  QThreadPool* workerPool() { return &Workers; }
   const BundleManifest* manifest() const;
   std::shared_ptr<const VertexSpace> vertexSpace() const { return Space; }
   const std::vector<std::shared_ptr<const ImageDataset>>& datasets() const { return Datasets; }
   /// The specs the opened datasets were opened from, one per dataset.
   const QStringList& datasetSpecs() const { return DatasetSpecs; }
   QString modelDescription() const;
+
+  /// A dataset's per-image verdicts (labels and both heads' predictions) from the last
+  /// evaluation that finished it; null before.
+  std::shared_ptr<const std::vector<ImageVerdict>> verdicts(int datasetIndex) const;
+  /// Adds a dataset made here (the images dropped on the window), after the opened ones; it has
+  /// no spec and is kept when datasets are opened again.
+  void addLocalDataset(std::shared_ptr<const ImageDataset> dataset);
 
   /// Waits for background work to finish (tests, shutdown).
   void waitForIdle();
@@ -78,6 +89,8 @@ signals:
                           qulonglong total,
                           const bmfl::DatasetAccuracy& running);
   void evaluationFinished(bool cancelled);
+  /// A dataset's evaluation finished and its verdicts are kept (verdicts(datasetIndex)).
+  void verdictsReady(int datasetIndex);
   void failed(const QString& oneLineMessage);
   /// The model could not be opened (after failed() said why).
   void modelOpenFailed();
@@ -98,6 +111,8 @@ private:
   std::shared_ptr<const VertexSpace> Space;
   std::vector<std::shared_ptr<const ImageDataset>> Datasets;
   QStringList DatasetSpecs;
+  std::vector<std::shared_ptr<const ImageDataset>> LocalDatasets; ///< after Datasets' opened ones
+  std::vector<std::shared_ptr<const std::vector<ImageVerdict>>> Verdicts; ///< per dataset
   // Each job returns its own outcome, errors included: nothing is shared with the workers.
   struct ModelOutcome
   {

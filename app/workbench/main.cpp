@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -101,6 +102,36 @@ int printCommandLineText(const bmfl::StartupCommandLine& commandLine)
   return commandLine.exitCode;
 }
 
+// The command line without Qt's own options. Qt also takes "-session ID" (and "--session ID")
+// for X11 session management and removes it from argv and QApplication::arguments(); ours names a
+// workbench session file, so it is put back from the arguments as they were before Qt saw them.
+QStringList startupArguments(const QStringList& original)
+{
+  QStringList arguments = QApplication::arguments();
+  const auto isSessionOption = [](const QString& argument)
+  {
+    return argument == QLatin1String("--session") ||
+           argument.startsWith(QLatin1String("--session="));
+  };
+  if (std::any_of(arguments.cbegin(), arguments.cend(), isSessionOption))
+  {
+    return arguments;
+  }
+  for (int i = 1; i < original.size(); ++i)
+  {
+    if (original[i] == QLatin1String("--session") && i + 1 < original.size())
+    {
+      arguments << original[i] << original[i + 1];
+      ++i;
+    }
+    else if (isSessionOption(original[i]))
+    {
+      arguments << original[i];
+    }
+  }
+  return arguments;
+}
+
 int runWorkbench(int argc, char** argv)
 {
   bmfl::prepareProcess(argv);
@@ -125,13 +156,19 @@ int runWorkbench(int argc, char** argv)
     return 1;
   }
   bmfl::VtkOpenGLWidget::configureDefaultSurfaceFormat();
+  QStringList original;
+  for (int i = 0; i < argc; ++i)
+  {
+    original << QString::fromLocal8Bit(argv[i]);
+  }
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("BMFL Workbench"));
   QApplication::setApplicationVersion(QStringLiteral(BMFL_VERSION));
   QApplication::setOrganizationName(QStringLiteral("BMFL"));
 
   // Qt's own options (-platform, -style...) are gone from QApplication::arguments().
-  const bmfl::StartupCommandLine commandLine = bmfl::parseStartupOptions(QApplication::arguments());
+  const bmfl::StartupCommandLine commandLine =
+    bmfl::parseStartupOptions(startupArguments(original));
   if (!commandLine.options)
   {
     return printCommandLineText(commandLine);

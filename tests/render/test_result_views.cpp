@@ -2,11 +2,14 @@
 // (compared with a baseline image by SSIM).
 #include "ImageComparison.h"
 
+#include "bmfl/RoiLabels.h"
+#include "bmfl/widgets/AccuracyChart.h"
 #include "bmfl/widgets/AccuracyTable.h"
 #include "bmfl/widgets/AttentionViews.h"
 #include "bmfl/widgets/PredictionPanel.h"
 
 #include <QApplication>
+#include <QFile>
 #include <QHBoxLayout>
 #include <QPainter>
 #include <QTest>
@@ -96,29 +99,41 @@ private slots:
     QVERIFY(view.heatMap().isNull());
   }
 
-  void tokenChartFindsTheStrongestToken()
+  void tokenChartRanksTheTokens()
   {
     bmfl::BrainTokenAttentionChart chart;
     QCOMPARE(chart.strongestToken(), -1);
     const auto result = syntheticResult();
     chart.setAttention(result->imageToBrainAttention, result->brainTokens);
     QCOMPARE(chart.strongestToken(), 0);
-    // Each bar's row names its token (the tooltip's full name); the title and below are none.
-    chart.resize(300, 200);
+    // Largest weight first; equal weights keep the tokens' order.
+    QCOMPARE(chart.ranking(), (std::vector<int>{ 0, 3, 4, 1, 2, 5 }));
+    // An ROI token reads as its area's full name and hemisphere.
+    const QString full = QString::fromStdString(bmfl::fullAreaName("midventral"));
+    QVERIFY2(chart.tokenLabel(1).contains(full), qPrintable(chart.tokenLabel(1)));
+    QVERIFY(chart.tokenLabel(1).endsWith(QStringLiteral("(left)")));
+    QCOMPARE(chart.tokenLabel(6), QString());
+    // Each row names its token (the tooltip's full name), in rank order; the title lines do not.
+    chart.resize(300, 400);
     const int rows = static_cast<int>(result->brainTokens.size());
+    QCOMPARE(chart.shownRows(), rows);
     QCOMPARE(chart.tokenAt(QPoint(10, 2)), -1);
-    int previous = -1;
+    std::vector<int> seen;
     for (int y = 0; y < chart.height(); ++y)
     {
       const int token = chart.tokenAt(QPoint(10, y));
       QVERIFY(token >= -1 && token < rows);
-      if (token >= 0)
+      if (token >= 0 && (seen.empty() || seen.back() != token))
       {
-        QVERIFY(token == previous || token == previous + 1); // rows top to bottom, none skipped
-        previous = token;
+        seen.push_back(token);
       }
     }
-    QCOMPARE(previous, rows - 1);
+    QCOMPARE(seen, chart.ranking());
+    // Too low for every row: the strongest keep theirs, the rest share a summary row.
+    chart.resize(300, chart.sizeHint().height() - 3 * 18);
+    QVERIFY(chart.shownRows() < rows);
+    QVERIFY(chart.shownRows() >= 1);
+    QCOMPARE(chart.tokenAt(QPoint(10, chart.height() - 12)), -1);
     chart.setAttention({ 1.0F }, result->brainTokens); // sizes disagree: cleared
     QCOMPARE(chart.strongestToken(), -1);
     QCOMPARE(chart.tokenAt(QPoint(10, 60)), -1);
@@ -168,6 +183,42 @@ private slots:
     table.updateRow(0, 10, 10, accuracy);         // evaluated again: the failure is gone
     QCOMPARE(table.cellToolTip(0, 1), QString());
     QCOMPARE(table.cell(0, 1), QStringLiteral("10"));
+  }
+
+  void accuracyChartHasEveryEvaluatedDataset()
+  {
+    // Seven datasets with long names (turned labels), one not evaluated (left out).
+    std::vector<bmfl::DatasetAccuracy> rows;
+    const char* names[] = { "fashion-mnist:test",          "fashion-mnist-ood:noise",
+                            "fashion-mnist-ood:blur",      "fashion-mnist-ood:contrast",
+                            "fashion-mnist-ood:rotation",  "fashion-mnist-ood:elastic",
+                            "folder:/data/my_images/set#1" };
+    for (int d = 0; d < 7; ++d)
+    {
+      bmfl::DatasetAccuracy row;
+      row.dataset = names[d];
+      for (int i = 0; d < 6 && i < 200; ++i)
+      {
+        row.add(i < 170 - 20 * d, i < 176 - 18 * d);
+      }
+      rows.push_back(row);
+    }
+    const bmfl::FigureProvenance provenance = bmfl::makeFigureProvenance();
+    const QString png = QStringLiteral(BMFL_RENDER_OUTPUT_DIR "/accuracy_chart.png");
+    bmfl::writeAccuracyChart(png.toStdString(), rows, { 1800, 1000, 200 }, provenance);
+    QCOMPARE(QImage(png).size(), QSize(1800, 1000));
+    const QString svg = QStringLiteral(BMFL_RENDER_OUTPUT_DIR "/accuracy_chart.svg");
+    bmfl::writeAccuracyChart(svg.toStdString(), rows, { 1800, 1000, 200 }, provenance);
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    QVERIFY(text.contains("fashion-mnist-ood:elastic")); // the names stay text
+    QVERIFY(!text.contains("set#1"));                    // not evaluated: left out
+    rows.resize(1);
+    rows[0] = bmfl::DatasetAccuracy{};
+    QVERIFY_THROWS_EXCEPTION(
+      std::invalid_argument,
+      bmfl::writeAccuracyChart(png.toStdString(), rows, { 1800, 1000, 200 }, provenance));
   }
 
   void viewsLookAsTheBaselineShows()

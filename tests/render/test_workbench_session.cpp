@@ -7,6 +7,7 @@
 #include "StartupOptions.h"
 
 #include "bmfl/FileError.h"
+#include "bmfl/widgets/RoiPanel.h"
 #include "bmfl/widgets/SurfaceOverlay.h"
 
 #include <QCheckBox>
@@ -14,6 +15,7 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -51,6 +53,7 @@ void compareSessions(const bmfl::WorkbenchSession& actual, const bmfl::Workbench
   QCOMPARE(actual.templateFolder, expected.templateFolder);
   QCOMPARE(actual.surfaceKind, expected.surfaceKind);
   QCOMPARE(actual.viewPreset, expected.viewPreset);
+  QCOMPARE(actual.roiBorders, expected.roiBorders);
   QVERIFY(actual.overlay == expected.overlay);
   QCOMPARE(actual.language, expected.language);
   QCOMPARE(actual.windowState, expected.windowState);
@@ -82,6 +85,7 @@ private slots:
     session.templateFolder = QStringLiteral("/data/fsaverage");
     session.surfaceKind = QStringLiteral("pial");
     session.viewPreset = QStringLiteral("ventral");
+    session.roiBorders = QStringLiteral("wang15");
     session.overlay.mode = QStringLiteral("attention");
     session.overlay.colormap = QStringLiteral("sequential");
     session.overlay.threshold = 0.125;
@@ -175,6 +179,27 @@ private slots:
     first.loadSurfaceInBackground(QString(), bmfl::SurfaceKind::Pial);
     QVERIFY(first.loadingSurface());
     QTRY_VERIFY_WITH_TIMEOUT(!first.loadingSurface(), 30000);
+    // ROI borders from an atlas: drawn, listed per ROI with the current image's responses.
+    first.setRoiBorders(QStringLiteral("wang15"));
+    QVERIFY(first.cortexView()->roiLabels() != nullptr);
+    QVERIFY(first.roiPanel()->table()->rowCount() > 0);
+    // The Vertex panel's text: where the vertex is and its area in every label source.
+    bmfl::CortexView::PickedVertex vertex;
+    vertex.hemisphere = bmfl::Hemisphere::Left;
+    vertex.vertex = 0;
+    const QString described = first.describeVertex(vertex);
+    QVERIFY2(described.contains(QStringLiteral("vertex 0")) &&
+               described.contains(QStringLiteral("Wang 2015: ")) &&
+               described.contains(QStringLiteral("Benson 2014: ")),
+             qPrintable(described));
+    // A colour range fixed over evaluation images: symmetric, from the model's own maps.
+    QSignalSpy rangeReady(&first, &bmfl::MainWindow::rangeFromEvaluationReady);
+    first.fixRangeFromEvaluationImages(8);
+    QVERIFY(rangeReady.wait(60000));
+    QVERIFY(first.currentSession().overlay.symmetric);
+    QVERIFY(first.currentSession().overlay.rangeMaximum.value_or(0.0) > 0.0);
+    QCOMPARE(*first.currentSession().overlay.rangeMinimum,
+             -*first.currentSession().overlay.rangeMaximum);
     // The Display panel recolours the map on screen, with no new inference.
     const auto analyses = firstShown.count();
     auto* opacity = first.findChild<QDoubleSpinBox*>(QStringLiteral("opacity"));
@@ -202,6 +227,7 @@ private slots:
     QCOMPARE(saved.selection.item, 5ULL);
     QCOMPARE(saved.surfaceKind, QStringLiteral("pial"));
     QCOMPARE(saved.viewPreset, QStringLiteral("medial"));
+    QCOMPARE(saved.roiBorders, QStringLiteral("wang15"));
     QCOMPARE(saved.overlay.mode, QStringLiteral("attention"));
     QCOMPARE(saved.overlay.opacity, 0.5);
     QVERIFY(saved.overlay.symmetric);
@@ -217,8 +243,26 @@ private slots:
     second.controller()->waitForIdle();
     compareSessions(second.currentSession(), saved);
     QVERIFY(second.cortexView()->overlay() != nullptr);
+    QVERIFY(second.cortexView()->roiLabels() != nullptr);
     QVERIFY2(second.problems().isEmpty(), qPrintable(second.problems().join(QLatin1Char('\n'))));
     first.controller()->waitForIdle();
+  }
+
+  void flatMapStandsInForTheFullFsaverage()
+  {
+    // A full fsaverage folder has no flat patch: fsaverage5's is shown, the folder is kept.
+    const QString fsaverage = Folder.filePath(QStringLiteral("fsaverage"));
+    QVERIFY(QDir().mkpath(fsaverage));
+    bmfl::MainWindow window;
+    QTRY_VERIFY(!window.loadingSurface());
+    window.loadSurfaceInBackground(fsaverage, bmfl::SurfaceKind::Flat);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.loadingSurface(), 30000);
+    QVERIFY(window.cortexView()->surface() != nullptr);
+    QCOMPARE(window.cortexView()->surface()->kind, bmfl::SurfaceKind::Flat);
+    QCOMPARE(window.cortexView()->surface()->templateName, std::string("fsaverage5"));
+    QCOMPARE(window.currentSession().templateFolder, fsaverage);
+    QCOMPARE(window.currentSession().surfaceKind, QStringLiteral("flat"));
+    QVERIFY(window.problems().isEmpty());
   }
 
   void missingModelAndDatasetAreShownAndTheRestOpens()

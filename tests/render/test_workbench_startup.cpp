@@ -71,7 +71,9 @@ QAction* languageAction(const bmfl::MainWindow& window, const QString& code)
 
 QString accuracyHeader(const bmfl::MainWindow& window)
 {
-  const auto* table = window.findChild<QTableWidget*>();
+  // The accuracy dock's table (other docks have tables too).
+  const auto* dock = window.findChild<QDockWidget*>(QStringLiteral("accuracy"));
+  const auto* table = dock != nullptr ? dock->findChild<QTableWidget*>() : nullptr;
   return table != nullptr ? table->horizontalHeaderItem(0)->text() : QString();
 }
 

@@ -552,6 +552,25 @@ TEST(SurfaceIoRealFiles, SurfaceKindNames)
   EXPECT_STREQ(bmfl::surfaceKindName(bmfl::SurfaceKind::White), "white");
   EXPECT_STREQ(bmfl::surfaceKindName(bmfl::SurfaceKind::Inflated), "inflated");
   EXPECT_STREQ(bmfl::surfaceKindName(bmfl::SurfaceKind::Sphere), "sphere");
+  EXPECT_STREQ(bmfl::surfaceKindName(bmfl::SurfaceKind::Flat), "flat");
+}
+
+TEST(SurfaceIoRealFiles, LoadsTheBundledFlatPatches)
+{
+  // Every vertex, only the patch's triangles; the patch lies in the z = 0 plane.
+  const bmfl::CorticalSurface flat = bmfl::loadBundledFsaverage5(bmfl::SurfaceKind::Flat);
+  EXPECT_EQ(flat.kind, bmfl::SurfaceKind::Flat);
+  EXPECT_EQ(flat.left.mesh.vertexCount(), 10242u);
+  EXPECT_EQ(flat.right.mesh.vertexCount(), 10242u);
+  EXPECT_EQ(flat.left.mesh.triangleCount(), 18654u);
+  EXPECT_EQ(flat.right.mesh.triangleCount(), 18790u);
+  std::vector<bool> used(flat.left.mesh.vertexCount(), false);
+  for (std::int32_t vertex : flat.left.mesh.triangles)
+  {
+    used[static_cast<std::size_t>(vertex)] = true;
+    EXPECT_EQ(flat.left.mesh.points[3 * static_cast<std::size_t>(vertex) + 2], 0.0F);
+  }
+  EXPECT_EQ(std::count(used.begin(), used.end(), false), 777);
 }
 
 // ---- FreeSurfer and MGH files written here ------------------------------------------------------
@@ -598,6 +617,9 @@ TEST_F(SurfaceIoFiles, LoadsAFreeSurferSubjectFolder)
   expectFileError([&] { bmfl::loadTemplateSurface(pathOf("bert"), bmfl::SurfaceKind::Pial); },
                   pathOf("bert/surf/lh.pial"),
                   "cannot open");
+  expectFileError([&] { bmfl::loadTemplateSurface(pathOf("bert"), bmfl::SurfaceKind::Flat); },
+                  pathOf("bert/surf/lh.full.flat.patch.3d"),
+                  "FreeSurfer flat patches are not read");
 }
 
 TEST_F(SurfaceIoFiles, MghAndMgzOfEveryTypeWithTwoFrames)

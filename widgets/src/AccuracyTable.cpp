@@ -46,6 +46,32 @@ AccuracyTable::AccuracyTable(QWidget* parent)
   Table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   Table->setSelectionBehavior(QAbstractItemView::SelectRows);
   layout->addWidget(Table);
+  // Double-click or Enter (the view's activation) opens the cell's images.
+  connect(Table, &QTableWidget::cellActivated, this, &AccuracyTable::openCell);
+}
+
+void AccuracyTable::openCell(int row, int column)
+{
+  if (row < 0 || row >= Table->rowCount())
+  {
+    return;
+  }
+  switch (column)
+  {
+    case BaselineColumn:
+      emit imagesRequested(row, ImageSelection::BaselineWrong);
+      break;
+    case BmflColumn:
+      emit imagesRequested(row, ImageSelection::BmflWrong);
+      break;
+    case DeltaColumn:
+    case PColumn:
+      emit imagesRequested(row, ImageSelection::HeadsDisagree);
+      break;
+    default:
+      emit imagesRequested(row, ImageSelection::All);
+      break;
+  }
 }
 
 void AccuracyTable::setHeaderLabels()
@@ -56,6 +82,8 @@ void AccuracyTable::setHeaderLabels()
                                      tr("BMFL [95% CI]"),
                                      tr("\u0394 (points)"),
                                      tr("McNemar p") });
+  Table->setToolTip(tr("Double-click a cell to show its images in the dataset browser: a "
+                       "head's wrong images, or where the heads disagree"));
 }
 
 void AccuracyTable::changeEvent(QEvent* event)

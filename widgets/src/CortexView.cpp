@@ -1,7 +1,9 @@
 #include "bmfl/widgets/CortexView.h"
 
+#include "CortexRoiLayer.h"
 #include "SurfacePolyData.h"
 #include "bmfl/Fsaverage.h"
+#include "bmfl/widgets/Figures.h"
 #include "bmfl/widgets/SurfaceOverlay.h"
 #include "bmfl/widgets/VtkOpenGLWidget.h"
 
@@ -33,8 +35,6 @@
 #include <array>
 #include <cmath>
 #include <functional>
-#include <limits>
-#include <numeric>
 #include <stdexcept>
 
 namespace bmfl
@@ -208,83 +208,6 @@ void setCaption(vtkTextActor* caption, const QString& text)
   caption->SetInput(text.toUtf8().constData());
 }
 
-/// The vertex count of a hemisphere of some icosahedral fsaverage (fsaverage1 .. fsaverage).
-bool isFsaverageVertexCount(std::size_t count)
-{
-  for (const char* name : { "fsaverage1",
-                            "fsaverage2",
-                            "fsaverage3",
-                            "fsaverage4",
-                            "fsaverage5",
-                            "fsaverage6",
-                            "fsaverage" })
-  {
-    if (fsaverageVertexCount(name) == count)
-    {
-      return true;
-    }
-  }
-  return false;
-}
-
-/// The finite values of an overlay when they are all the same (the first of them), or none.
-struct FlatValues
-{
-  bool flat = false;
-  bool empty = true; ///< no finite value at all
-  float value = 0.0F;
-};
-
-FlatValues flatValues(const std::vector<float>& values)
-{
-  FlatValues result;
-  result.flat = true;
-  for (float value : values)
-  {
-    if (!std::isfinite(value))
-    {
-      continue;
-    }
-    if (result.empty)
-    {
-      result.empty = false;
-      result.value = value;
-    }
-    else if (value != result.value)
-    {
-      result.flat = false;
-      break;
-    }
-  }
-  return result;
-}
-
-/// A hemisphere's overlay values (one per space vertex, on a coarser fsaverage) as one value per
-/// vertex of the finer mesh: each shows the value of its coarse vertex (NaN where it has none).
-std::vector<float> valuesOnFinerMesh(const std::vector<std::int32_t>& spaceVertices,
-                                     const float* values,
-                                     std::size_t coarseCount,
-                                     const std::vector<std::int32_t>& nearest)
-{
-  std::vector<float> coarse(coarseCount, std::numeric_limits<float>::quiet_NaN());
-  for (std::size_t i = 0; i < spaceVertices.size(); ++i)
-  {
-    if (spaceVertices[i] >= 0 && static_cast<std::size_t>(spaceVertices[i]) < coarseCount)
-    {
-      coarse[static_cast<std::size_t>(spaceVertices[i])] = values[i];
-    }
-  }
-  std::vector<float> fine(nearest.size(), std::numeric_limits<float>::quiet_NaN());
-  for (std::size_t v = 0; v < nearest.size(); ++v)
-  {
-    if (nearest[v] >= 0)
-    {
-      fine[v] = coarse[static_cast<std::size_t>(nearest[v])];
-    }
-  }
-  return fine;
-}
-
 } // namespace
 
 struct CortexView::PreparedSurface
@@ -292,9 +215,7 @@ struct CortexView::PreparedSurface
   struct Side
   {
     vtkSmartPointer<vtkPolyData> polyData;
-    std::vector<std::uint8_t> anatomy;
-    std::vector<std::int32_t> nestedNearest;
-    std::size_t nestedCoarseCount = 0;
+    HemisphereColouring colouring;
   };
   std::shared_ptr<const CorticalSurface> surface;
   std::array<Side, 2> sides; ///< left, right
@@ -310,11 +231,9 @@ struct CortexView::Pipeline
     vtkNew<vtkActor> actor;
     vtkNew<vtkTextActor> caption;
     vtkSmartPointer<vtkPolyData> polyData;
-    std::vector<std::uint8_t> anatomy; ///< sulcal shading, the overlay's background
-    /// For an overlay on a coarser fsaverage: the coarse vertex whose value each mesh vertex
-    /// shows (see nearestNestedVertices), for nestedCoarseCount coarse vertices (0: none yet).
-    std::vector<std::int32_t> nestedNearest;
-    std::size_t nestedCoarseCount = 0;
+    /// The anatomy under the overlay and the nesting of a coarser fsaverage's maps: the
+    /// colouring shared with the figures (bmfl/widgets/Figures.h).
+    HemisphereColouring colouring;
   };
 
   VtkOpenGLWidget* widget = nullptr;
@@ -386,6 +305,7 @@ CortexView::CortexView(QWidget* parent)
   style->ResetRequested = [this]() { resetView(); };
   style->InteractionStarted = [this]() { CameraAtPreset = false; };
   Scene->widget->setInteractorStyle(style);
+  setUpRoiLayer();
 }
 
 CortexView::~CortexView() = default;
@@ -399,22 +319,13 @@ std::shared_ptr<CortexView::PreparedSurface> CortexView::prepareSurface(
   {
     return prepared;
   }
-  // Overlays mostly come on fsaverage5 (the subjects' vertex spaces): on a finer fsaverage the
-  // nesting that carries them is found here, not when the first overlay is painted.
-  const std::size_t coarseCount = fsaverageVertexCount("fsaverage5");
   for (std::size_t i = 0; i < 2; ++i)
   {
     const HemisphereSurface& hemisphere =
       i == 0 ? prepared->surface->left : prepared->surface->right;
     PreparedSurface::Side& side = prepared->sides[i];
     side.polyData = makeSurfacePolyData(hemisphere.mesh);
-    side.anatomy = sulcalDepthShading(hemisphere.sulc);
-    const std::size_t vertices = hemisphere.mesh.vertexCount();
-    if (coarseCount < vertices && isFsaverageVertexCount(vertices))
-    {
-      side.nestedNearest = nearestNestedVertices(hemisphere.mesh, coarseCount);
-      side.nestedCoarseCount = coarseCount;
-    }
+    side.colouring = prepareHemisphereColouring(hemisphere);
   }
   return prepared;
 }
@@ -437,19 +348,18 @@ void CortexView::showPreparedSurface(std::shared_ptr<PreparedSurface> prepared)
     if (!Surface)
     {
       scene.polyData = nullptr;
-      scene.anatomy.clear();
+      scene.colouring = {};
       scene.actor->VisibilityOff();
       continue;
     }
     PreparedSurface::Side& side = prepared->sides[scene.hemisphere == Hemisphere::Left ? 0 : 1];
     scene.polyData = side.polyData;
-    scene.anatomy = std::move(side.anatomy);
-    scene.nestedNearest = std::move(side.nestedNearest);
-    scene.nestedCoarseCount = side.nestedCoarseCount;
+    scene.colouring = std::move(side.colouring);
     scene.mapper->SetInputData(scene.polyData);
     scene.actor->VisibilityOn();
   }
   updateColours();
+  updateRoiLayer();
   resetView();
 }
 
@@ -500,36 +410,11 @@ void CortexView::updateColours()
     {
       continue;
     }
-    std::vector<std::uint8_t> rgb = scene.anatomy;
+    const HemisphereSurface& hemisphere =
+      scene.hemisphere == Hemisphere::Left ? Surface->left : Surface->right;
+    const std::vector<std::uint8_t> rgb =
+      hemisphereColours(hemisphere, Overlay.get(), scene.colouring);
     const std::size_t meshVertices = rgb.size() / 3;
-    if (Overlay && !flat.flat)
-    {
-      const bool left = scene.hemisphere == Hemisphere::Left;
-      const std::vector<std::int32_t>& vertices =
-        left ? Overlay->space->left : Overlay->space->right;
-      const float* values = Overlay->values.data() + (left ? 0 : Overlay->space->left.size());
-      const std::size_t coarseCount = fsaverageVertexCount(Overlay->space->templateName);
-      if (coarseCount > 0 && coarseCount < meshVertices && isFsaverageVertexCount(meshVertices))
-      {
-        // A map on a coarser fsaverage (fsaverage5 on fsaverage): carried by the nesting onto
-        // every vertex of the finer mesh, not only onto the coarse vertices it shares.
-        if (scene.nestedCoarseCount != coarseCount)
-        {
-          scene.nestedNearest =
-            nearestNestedVertices((left ? Surface->left : Surface->right).mesh, coarseCount);
-          scene.nestedCoarseCount = coarseCount;
-        }
-        const std::vector<float> fine =
-          valuesOnFinerMesh(vertices, values, coarseCount, scene.nestedNearest);
-        std::vector<std::int32_t> everyVertex(meshVertices);
-        std::iota(everyVertex.begin(), everyVertex.end(), 0);
-        paintOverlay(rgb, meshVertices, everyVertex, fine.data(), *Overlay);
-      }
-      else
-      {
-        paintOverlay(rgb, meshVertices, vertices, values, *Overlay);
-      }
-    }
     vtkNew<vtkUnsignedCharArray> colours;
     colours->SetName("colours");
     colours->SetNumberOfComponents(3);
@@ -626,7 +511,9 @@ void CortexView::updateCaptions()
   {
     const QString side =
       scene.hemisphere == Hemisphere::Left ? tr("Left hemisphere") : tr("Right hemisphere");
-    setCaption(scene.caption, QStringLiteral("%1 \u00b7 %2").arg(side, presetName(Preset)));
+    const QString view =
+      Surface && Surface->kind == SurfaceKind::Flat ? tr("flat map") : presetName(Preset);
+    setCaption(scene.caption, QStringLiteral("%1 \u00b7 %2").arg(side, view));
   }
 }
 
@@ -640,7 +527,10 @@ void CortexView::resetView()
     {
       continue;
     }
-    const CameraPose pose = poseFor(Preset, scene.hemisphere);
+    // A flat map is seen from above whatever the preset: it has no sides.
+    const CameraPose pose = Surface->kind == SurfaceKind::Flat
+                              ? CameraPose{ { 0.0, 0.0, 1.0 }, { 0.0, 1.0, 0.0 } }
+                              : poseFor(Preset, scene.hemisphere);
     vtkCamera* camera = scene.renderer->GetActiveCamera();
     camera->SetFocalPoint(0.0, 0.0, 0.0);
     camera->SetPosition(pose.direction[0], pose.direction[1], pose.direction[2]);
@@ -658,6 +548,16 @@ void CortexView::resetView()
 VtkOpenGLWidget* CortexView::renderWidget() const
 {
   return Scene->widget;
+}
+
+vtkRenderer* CortexView::hemisphereRenderer(std::size_t side) const
+{
+  return Scene->hemispheres[side].renderer;
+}
+
+vtkActor* CortexView::hemisphereActor(std::size_t side) const
+{
+  return Scene->hemispheres[side].actor;
 }
 
 } // namespace bmfl

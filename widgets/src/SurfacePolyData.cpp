@@ -20,12 +20,6 @@
 namespace bmfl
 {
 
-namespace
-{
-constexpr float kGyralGrey = 0.80F;
-constexpr float kSulcalGrey = 0.42F;
-} // namespace
-
 vtkSmartPointer<vtkPolyData> makeSurfacePolyData(const SurfaceMesh& mesh)
 {
   const auto vertexCount = static_cast<vtkIdType>(mesh.vertexCount());
@@ -63,38 +57,6 @@ vtkSmartPointer<vtkPolyData> makeSurfacePolyData(const SurfaceMesh& mesh)
   return normals->GetOutput();
 }
 
-std::vector<std::uint8_t> sulcalDepthShading(const VertexMap& sulc)
-{
-  std::vector<std::uint8_t> rgb(sulc.vertexCount * 3);
-  const float* depth = sulc.frame(0);
-  // Sulcal depth comes in different units (FreeSurfer's mm-like values, nilearn's fsaverage5
-  // within about +-2): scale the ramp by the map's own spread so any of them reads well.
-  double sumOfSquares = 0.0;
-  std::size_t finiteCount = 0;
-  for (std::size_t v = 0; v < sulc.vertexCount; ++v)
-  {
-    if (std::isfinite(depth[v]))
-    {
-      sumOfSquares += static_cast<double>(depth[v]) * depth[v];
-      ++finiteCount;
-    }
-  }
-  const double spread =
-    finiteCount > 0 ? std::sqrt(sumOfSquares / static_cast<double>(finiteCount)) : 0.0;
-  const float rampWidth = spread > 0.0 ? 0.6F * static_cast<float>(spread) : 1.0F;
-  for (std::size_t v = 0; v < sulc.vertexCount; ++v)
-  {
-    const float value = std::isfinite(depth[v]) ? depth[v] : 0.0F;
-    const float t = 0.5F * (1.0F + std::tanh(value / rampWidth)); // 0 gyral .. 1 sulcal
-    const float grey = kGyralGrey + t * (kSulcalGrey - kGyralGrey);
-    const auto level = static_cast<std::uint8_t>(std::lround(255.0F * grey));
-    rgb[3 * v] = level;
-    rgb[3 * v + 1] = level;
-    rgb[3 * v + 2] = level;
-  }
-  return rgb;
-}
-
 vtkSmartPointer<vtkLookupTable> makeLookupTable(const SurfaceOverlay& overlay)
 {
   auto table = vtkSmartPointer<vtkLookupTable>::New();
@@ -118,34 +80,6 @@ bool overlayFitsTemplate(const std::string& spaceTemplate, const std::string& me
 {
   auto isFsaverage = [](const std::string& name) { return name.rfind("fsaverage", 0) == 0; };
   return spaceTemplate == meshTemplate || (isFsaverage(spaceTemplate) && isFsaverage(meshTemplate));
-}
-
-void paintOverlay(std::vector<std::uint8_t>& rgb,
-                  std::size_t meshVertexCount,
-                  const std::vector<std::int32_t>& spaceVertices,
-                  const float* values,
-                  const SurfaceOverlay& overlay)
-{
-  const float span = overlay.rangeMaximum - overlay.rangeMinimum;
-  for (std::size_t i = 0; i < spaceVertices.size(); ++i)
-  {
-    const std::int32_t vertex = spaceVertices[i];
-    const float value = values[i];
-    if (vertex < 0 || static_cast<std::size_t>(vertex) >= meshVertexCount ||
-        !std::isfinite(value) || std::abs(value) < overlay.threshold)
-    {
-      continue;
-    }
-    const float t = span > 0.0F ? (value - overlay.rangeMinimum) / span : 0.5F;
-    const auto colour = colormapColour(overlay.colormap, t);
-    const float opacity = std::clamp(overlay.opacity, 0.0F, 1.0F);
-    for (std::size_t c = 0; c < 3; ++c)
-    {
-      std::uint8_t& channel = rgb[3 * static_cast<std::size_t>(vertex) + c];
-      channel = static_cast<std::uint8_t>(std::lround(
-        opacity * static_cast<float>(colour[c]) + (1.0F - opacity) * static_cast<float>(channel)));
-    }
-  }
 }
 
 } // namespace bmfl

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,12 +36,18 @@ double mcNemarExactP(std::size_t onlyFirstCorrect, std::size_t onlySecondCorrect
 /// the result is the position within outputIndices, i.e. the dataset's own label.
 int predictedLabel(const std::vector<float>& probabilities, const std::vector<int>& outputIndices);
 
-/// One labelled image's verdicts, kept so two evaluations can be paired image by image.
+/// One labelled image's verdicts, kept so two evaluations can be paired image by image (and a
+/// browser can filter the images by them).
 struct ImageVerdict
 {
   std::size_t index = 0; ///< the image's index in its dataset
   bool baselineRight = false;
   bool bmflRight = false;
+  /// The dataset's label and each head's predicted label (in the dataset's label space); -1
+  /// where the evaluation kept only the verdicts.
+  std::int32_t trueLabel = -1;
+  std::int32_t baselineLabel = -1;
+  std::int32_t bmflLabel = -1;
 };
 
 /// Paired accuracy of the baseline and BMFL heads on one dataset (or one part of it).
@@ -63,7 +70,7 @@ struct DatasetAccuracy
   Interval bmflInterval() const { return wilsonInterval(bmflCorrect, images); }
   double mcNemarP() const { return mcNemarExactP(onlyBaselineCorrect, onlyBmflCorrect); }
   /// Every labelled image's verdicts in index order, where the evaluation kept them
-  /// (evaluateDatasets keeps only the counts).
+  /// (evaluateDatasets keeps them, with the labels, only when asked: keepVerdicts).
   std::vector<ImageVerdict> verdicts;
 
   /// Adds one image's verdicts.
@@ -95,6 +102,9 @@ struct EvaluationOptions
   int batchSize = 64;
   std::size_t limit = 0; ///< at most this many images per dataset (0: all)
   int workers = 0;       ///< decoding threads (0: one per core)
+  /// Keep every labelled image's ImageVerdict, labels included, in DatasetAccuracy::verdicts
+  /// (24 bytes an image; the workbench's browser filters by them). Off: counts only.
+  bool keepVerdicts = false;
 };
 
 /// Progress of an evaluation: which dataset, how far, and its running accuracy.

@@ -21,7 +21,10 @@ enum class SurfaceKind
   Pial,
   White,
   Inflated,
-  Sphere
+  Sphere,
+  /// The flattened occipital patch (nilearn's flat_{left,right}.gii: every vertex, but only the
+  /// patch's triangles; the cut-away vertices belong to no triangle). Lies in the z = 0 plane.
+  Flat
 };
 
 const char* surfaceKindName(SurfaceKind kind);
@@ -44,15 +47,21 @@ struct CorticalSurface
 };
 
 /// Loads a template from a folder in either of two layouts:
-///  - nilearn's: {pial,white,infl,sphere}_{left,right}.gii[.gz] and sulc_{left,right}.gii[.gz];
+///  - nilearn's: {pial,white,infl,sphere,flat}_{left,right}.gii[.gz] and
+///    sulc_{left,right}.gii[.gz];
 ///  - FreeSurfer's subject folder: surf/{lh,rh}.{pial,white,inflated,sphere} and surf/{lh,rh}.sulc
-///    (the folder itself or its surf/ subfolder may be given).
+///    (the folder itself or its surf/ subfolder may be given). FreeSurfer's flat patches
+///    ({lh,rh}.full.flat.patch.3d) are a patch format this reader refuses (FileError).
 /// Checks that mesh and sulcal map agree in vertex count. Throws FileError.
 CorticalSurface loadTemplateSurface(const std::string& folder, SurfaceKind kind);
 
 /// Vertices per hemisphere of an icosahedral fsaverage template by name: "fsaverage" 163842,
 /// "fsaverageN" (N = 1..6) 10 * 4^N + 2 (fsaverage5: 10242); 0 for any other name.
 std::size_t fsaverageVertexCount(const std::string& templateName);
+
+/// Whether count is the vertex count of one hemisphere of an icosahedral fsaverage (fsaverage1 ..
+/// fsaverage6, fsaverage).
+bool isFsaverageVertexCount(std::size_t count);
 
 /// For each vertex of a finer icosahedral fsaverage mesh (any surface kind of it), the vertex of a
 /// coarser one with coarseCount vertices that carries its value. The meshes are nested, so coarse

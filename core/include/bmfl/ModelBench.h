@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bmfl/ImageResult.h"
+#include "bmfl/InferenceEngine.h"
 #include "bmfl/ModelBundle.h"
 
 #include <cstdint>
@@ -25,8 +26,9 @@ struct ModelBenchOptions
   std::vector<int> batches = { 1, 16 };
   int repeats = 5; ///< timed rounds at the largest batch (batch 1: four times as many)
   std::string device = "cpu";
-  std::int64_t sgemmSize = 2048; ///< the matrix-multiply peak: an n x n x n sgemm
-  int latencyRuns = 20;          ///< single-image runs from file to every panel
+  std::string precision = "fp32"; ///< as EngineOptions::precision
+  std::int64_t sgemmSize = 2048;  ///< the matrix-multiply peak: an n x n x n sgemm
+  int latencyRuns = 20;           ///< single-image runs from file to every panel
   /// The Python reference (models/reference/bench_encoder.py) run with `python`; empty: left out.
   std::string pythonScript;
   std::string python = "/usr/bin/python3";
@@ -37,6 +39,52 @@ struct ModelBenchOptions
   /// sets); empty: left out.
   std::vector<std::string> memoryCommand;
   std::string memoryCommandText; ///< how the report names that command
+  /// The image path over a folder of pictures (copies of latencyImage in one class folder,
+  /// "class 0"), given by the caller's evaluation room. Empty: that part is left out.
+  int pathImages = 64; ///< pictures in that folder
+  /// Decodes and transforms the folder's pictures for the bundle on the evaluation's worker
+  /// threads, no model.
+  std::function<void(const BundleManifest& manifest, const std::string& folder)> decode;
+  /// Evaluates the engine's heads on the folder from its pictures (images -> table), decoding
+  /// as evaluateDatasets does.
+  std::function<void(InferenceEngine& engine, const std::string& folder, int batch)> evaluate;
+  /// Evaluates the bundle's heads on the folder through a feature cache in cacheDir (filled when
+  /// empty, else read), as `bmfl evaluate --cache` does (the bundle loaded each time).
+  std::function<void(const std::string& bundleDir,
+                     const std::string& folder,
+                     int batch,
+                     const std::string& cacheDir)>
+    evaluateCached;
+};
+
+/// The image path of one bundle, medians over interleaved rounds (seconds for all the images).
+struct ImagePathTiming
+{
+  std::string arch;
+  int images = 0;
+  int batch = 0;
+  double decodeSeconds = 0.0;    ///< decoding + transform alone (worker threads)
+  double modelSeconds = 0.0;     ///< the engine alone on prepared images (every panel)
+  double evaluateSeconds = 0.0;  ///< images -> table on an open engine: decoding and model
+  double cacheFillSeconds = 0.0; ///< `evaluate --cache`, empty cache: images -> table, cached
+  double fromCacheSeconds = 0.0; ///< the same again: the heads alone on the cached features
+  /// Both for one picture: what a run costs besides its images (loading, checksums).
+  double cacheFillOneSeconds = 0.0;
+  double fromCacheOneSeconds = 0.0;
+  /// The share of the shorter of decoding and model that ran hidden under the other:
+  /// (decode + model - evaluate) / min(decode, model), clamped to [0, 1].
+  double overlap() const;
+  /// The first pass (filling the cache) over the re-evaluation from the cache.
+  double cacheSpeedup() const
+  {
+    return fromCacheSeconds > 0.0 ? cacheFillSeconds / fromCacheSeconds : 0.0;
+  }
+  /// The same per image, the one-picture runs' cost taken off both: what a large data set sees.
+  double cacheSpeedupPerImage() const
+  {
+    const double fromCache = fromCacheSeconds - fromCacheOneSeconds;
+    return fromCache > 0.0 ? (cacheFillSeconds - cacheFillOneSeconds) / fromCache : 0.0;
+  }
 };
 
 /// The min and median of one variant's timed runs, per forward of `batch` images.
@@ -69,6 +117,7 @@ struct ModelBenchReport
   int threads = 1;
   std::string openblasCoreType;
   std::string device;
+  std::string precision;
   double loadAverage = -1.0; ///< 1-minute load before the run
   std::vector<ModelBenchTiming> timings;
   std::vector<std::pair<std::string, double>> encoderGflopPerImage; ///< arch -> GFLOP (counted)
@@ -81,6 +130,7 @@ struct ModelBenchReport
   int latencyRuns = 0;
   long peakResidentKiB = 0; ///< of memoryCommand; 0 when left out
   std::string memoryCommandText;
+  std::vector<ImagePathTiming> imagePath;
   std::vector<std::string> notes; ///< what was left out and why
 };
 

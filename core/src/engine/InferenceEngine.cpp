@@ -1,6 +1,7 @@
 #include "bmfl/InferenceEngine.h"
 
 #include "engine/BundleModules.h"
+#include "engine/Precision.h"
 
 #include "bmfl/FileError.h"
 
@@ -19,6 +20,7 @@ struct InferenceEngine::State
   BundleManifest manifest;
   BmflModules modules;
   torch::Device device{ torch::kCPU };
+  Precision precision = Precision::Fp32;
   EngineOptions options;
   std::vector<BrainToken> brainTokens;
   std::mutex mutex; ///< one forward at a time: the modules are not re-entrant
@@ -92,8 +94,10 @@ torch::Tensor stackBatch(const std::vector<PreparedImage>& images,
                          std::vector<float> PreparedImage::*pixels,
                          const torch::Device& device)
 {
+  // For a GPU: page-locked host memory (LibTorch caches it), copied without waiting.
   torch::Tensor batch =
-    torch::empty({ static_cast<std::int64_t>(end - start), images[start].channels, height, width });
+    torch::empty({ static_cast<std::int64_t>(end - start), images[start].channels, height, width },
+                 torch::TensorOptions().pinned_memory(device.is_cuda()));
   for (std::size_t i = start; i < end; ++i)
   {
     const std::vector<float>& values = images[i].*pixels;
@@ -101,7 +105,7 @@ torch::Tensor stackBatch(const std::vector<PreparedImage>& images,
                 values.data(),
                 values.size() * sizeof(float));
   }
-  return batch.to(device);
+  return batch.to(device, /*non_blocking=*/true);
 }
 
 } // namespace
@@ -123,6 +127,8 @@ std::unique_ptr<InferenceEngine> InferenceEngine::open(const std::string& bundle
   auto state = std::make_unique<State>();
   state->bundleDir = bundleDir;
   state->device = resolveDevice(options.device);
+  state->precision = parsePrecision(options.precision, state->device);
+  allowTf32(state->device, options.tf32);
   state->options = options;
   state->manifest = readBundleManifest(bundleDir);
   // Torch's own errors stop here, as one line naming the bundle (c10::Error carries a backtrace).
@@ -218,21 +224,29 @@ std::vector<ImageResult> InferenceEngine::run(
       }
       const PreparedImage& first = images[start];
       const int queryBlock = brainQueryBlock(Impl->manifest.model.brainEncoder);
-      const ImageFeatures features = modules.encoder->forward(
-        stackBatch(
-          images, start, end, first.height, first.width, &PreparedImage::pixels, Impl->device),
-        queryBlock);
-      // The brain encoder reads the features of its own input when the bundle gives it one.
-      const torch::Tensor fmri = modules.brainEncoder->forward(
-        brainPass ? modules.encoder->forward(stackBatch(images,
-                                                        start,
-                                                        end,
-                                                        first.brainHeight,
-                                                        first.brainWidth,
-                                                        &PreparedImage::brainPixels,
-                                                        Impl->device),
-                                             queryBlock)
-                  : features);
+      ImageFeatures features;
+      torch::Tensor fmri;
+      {
+        // Mixed precision (when asked) for the encoders; the heads read fp32.
+        const AutocastScope autocast(Impl->precision, Impl->device);
+        features = modules.encoder->forward(
+          stackBatch(
+            images, start, end, first.height, first.width, &PreparedImage::pixels, Impl->device),
+          queryBlock);
+        // The brain encoder reads the features of its own input when the bundle gives it one.
+        fmri = modules.brainEncoder->forward(
+          brainPass ? modules.encoder->forward(stackBatch(images,
+                                                          start,
+                                                          end,
+                                                          first.brainHeight,
+                                                          first.brainWidth,
+                                                          &PreparedImage::brainPixels,
+                                                          Impl->device),
+                                               queryBlock)
+                    : features);
+      }
+      features = toFloat(features);
+      fmri = fmri.to(torch::kFloat);
       const FusionOutput fused = modules.bmflHead->forward(features, fmri);
       const torch::Tensor baseline = modules.baselineHead->forward(features);
       const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);

@@ -7,6 +7,7 @@
 #include "bmfl/ScratchFolder.h"
 #include "bmfl/Timestamp.h"
 #include "engine/BundleModules.h"
+#include "engine/Precision.h"
 
 #include <torch/torch.h>
 
@@ -181,6 +182,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   const int largest = *std::max_element(options.batches.begin(), options.batches.end());
   EngineOptions engineOptions;
   engineOptions.device = options.device;
+  engineOptions.precision = options.precision;
   engineOptions.batchSize = largest;
   const auto engine = InferenceEngine::open(bundleDir, engineOptions);
   const BundleManifest& manifest = engine->manifest();
@@ -189,6 +191,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   modules.to(device);
   modules.eval();
   const int queryBlock = brainQueryBlock(manifest.model.brainEncoder);
+  const Precision precision = parsePrecision(options.precision, device);
 
   std::vector<ModelBenchTiming> timings;
   for (const int batch : options.batches)
@@ -208,12 +211,17 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
       [&]()
       {
         c10::InferenceMode inference;
+        const AutocastScope autocast(precision, device);
         modules.encoder->forward(input, queryBlock).cls.sum().item<float>();
       },
       [&]()
       {
         c10::InferenceMode inference;
-        const ImageFeatures features = modules.encoder->forward(input, queryBlock);
+        ImageFeatures features;
+        {
+          const AutocastScope autocast(precision, device);
+          features = toFloat(modules.encoder->forward(input, queryBlock));
+        }
         tensorToFloats(torch::softmax(modules.baselineHead->forward(features), 1));
       },
       [&]() { engine->run(images); },
@@ -258,6 +266,90 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
     }
   }
   return timings;
+}
+
+/// The image path of a bundle over a folder of copies of the latency picture: decoding alone, the
+/// engine alone, both as `bmfl evaluate` runs them, and through a feature cache (filled, then
+/// read), interleaved round by round.
+ImagePathTiming timeImagePath(const std::string& label,
+                              const std::string& bundleDir,
+                              const fs::path& scratch,
+                              const ModelBenchOptions& options,
+                              const std::function<void(const std::string&)>& progress)
+{
+  ImagePathTiming timing;
+  timing.arch = label;
+  timing.images = options.pathImages;
+  timing.batch = *std::max_element(options.batches.begin(), options.batches.end());
+  const fs::path folder = scratch / ("images-" + label);
+  const fs::path classFolder = folder / "class 0";
+  fs::create_directories(classFolder);
+  const std::string extension = fs::path(options.latencyImage).extension().string();
+  for (int i = 0; i < options.pathImages; ++i)
+  {
+    fs::copy_file(options.latencyImage,
+                  classFolder / ("picture" + std::to_string(i) + extension),
+                  fs::copy_options::overwrite_existing);
+  }
+  const fs::path one = scratch / ("one-image-" + label);
+  fs::create_directories(one / "class 0");
+  fs::copy_file(options.latencyImage,
+                one / "class 0" / ("picture" + extension),
+                fs::copy_options::overwrite_existing);
+  EngineOptions engineOptions;
+  engineOptions.device = options.device;
+  engineOptions.precision = options.precision;
+  engineOptions.batchSize = timing.batch;
+  const auto engine = InferenceEngine::open(bundleDir, engineOptions);
+  const std::vector<PreparedImage> images = randomImages(engine->manifest(), options.pathImages);
+  const fs::path cache = scratch / ("cache-" + label);
+  const fs::path oneCache = scratch / ("one-cache-" + label);
+  const auto cached = [&](const fs::path& pictures, const fs::path& cacheDir, bool fresh)
+  {
+    if (fresh)
+    {
+      fs::remove_all(cacheDir);
+    }
+    options.evaluateCached(bundleDir, pictures.string(), timing.batch, cacheDir.string());
+  };
+  const std::function<void()> work[] = {
+    [&]() { options.decode(engine->manifest(), folder.string()); },
+    [&]() { engine->run(images); },
+    [&]() { options.evaluate(*engine, folder.string(), timing.batch); },
+    [&]() { cached(folder, cache, true); },
+    [&]() { cached(folder, cache, false); },
+    [&]() { cached(one, oneCache, true); },
+    [&]() { cached(one, oneCache, false); },
+  };
+  constexpr std::size_t Parts = sizeof work / sizeof work[0];
+  progress(label + ": the image path (" + std::to_string(options.pathImages) +
+           " pictures: decoding, model, both, through a feature cache)");
+  for (const auto& part : work) // warm-up
+  {
+    part();
+  }
+  std::vector<double> seconds[Parts];
+  for (int round = 0; round < options.repeats; ++round)
+  {
+    for (std::size_t part = 0; part < Parts; ++part)
+    {
+      const double start = now();
+      work[part]();
+      seconds[part].push_back(now() - start);
+    }
+  }
+  timing.decodeSeconds = median(seconds[0]);
+  timing.modelSeconds = median(seconds[1]);
+  timing.evaluateSeconds = median(seconds[2]);
+  timing.cacheFillSeconds = median(seconds[3]);
+  timing.fromCacheSeconds = median(seconds[4]);
+  timing.cacheFillOneSeconds = median(seconds[5]);
+  timing.fromCacheOneSeconds = median(seconds[6]);
+  for (const fs::path& path : { folder, one, cache, oneCache })
+  {
+    fs::remove_all(path);
+  }
+  return timing;
 }
 
 /// The Python reference's timings for an encoder, or a note saying why there are none.
@@ -332,6 +424,7 @@ void timeLatency(const std::string& bundleDir,
 {
   EngineOptions engineOptions;
   engineOptions.device = options.device;
+  engineOptions.precision = options.precision;
   engineOptions.batchSize = 1;
   const auto engine = InferenceEngine::open(bundleDir, engineOptions);
   const auto once = [&]()
@@ -510,6 +603,16 @@ std::string orDash(double value, int decimals)
 
 } // namespace
 
+double ImagePathTiming::overlap() const
+{
+  const double shorter = std::min(decodeSeconds, modelSeconds);
+  if (shorter <= 0.0)
+  {
+    return 0.0;
+  }
+  return std::clamp((decodeSeconds + modelSeconds - evaluateSeconds) / shorter, 0.0, 1.0);
+}
+
 ModelBenchReport benchModel(const ModelBenchOptions& options,
                             const std::function<void(const std::string&)>& progress)
 {
@@ -530,6 +633,7 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   report.openblasCoreType = runtime.openblasCoreType;
   const torch::Device device = resolveDevice(options.device);
   report.device = device.str();
+  report.precision = options.precision;
   report.memoryCommandText = options.memoryCommandText;
 
   progress("matrix-multiply peak (" + std::to_string(options.sgemmSize) + "^3 sgemm)");
@@ -581,6 +685,19 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   {
     report.notes.push_back("single-image latency left out (no image support in this build)");
   }
+  if (options.decode && options.evaluate && options.evaluateCached &&
+      !options.latencyImage.empty() && options.pathImages > 0)
+  {
+    for (const auto& [label, dir] : bundles)
+    {
+      report.imagePath.push_back(timeImagePath(label, dir, scratch.path(), options, progress));
+    }
+  }
+  else
+  {
+    report.notes.push_back("image path (decoding overlap, feature cache) left out (no image "
+                           "support in this build)");
+  }
   if (!options.memoryCommand.empty())
   {
     progress("peak resident memory of: " + options.memoryCommandText);
@@ -601,7 +718,7 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
 std::string modelBenchText(const ModelBenchReport& report)
 {
   std::ostringstream out;
-  out << "device " << report.device << ", " << report.threads
+  out << "device " << report.device << ", precision " << report.precision << ", " << report.threads
       << " threads, OPENBLAS_CORETYPE=" << report.openblasCoreType << ", load average before "
       << fixed(report.loadAverage, 2) << "\n";
   out << std::left << std::setw(10) << "arch" << std::right << std::setw(6) << "batch"
@@ -629,6 +746,19 @@ std::string modelBenchText(const ModelBenchReport& report)
         << " runs): median " << fixed(1e3 * report.latencyMedianSeconds, 1) << " ms, p95 "
         << fixed(1e3 * report.latencyP95Seconds, 1) << " ms\n";
   }
+  for (const ImagePathTiming& path : report.imagePath)
+  {
+    out << "image path (" << path.arch << ", " << path.images << " pictures, batch " << path.batch
+        << "): decoding " << fixed(path.decodeSeconds, 3) << " s, model "
+        << fixed(path.modelSeconds, 3) << " s, both (evaluate) " << fixed(path.evaluateSeconds, 3)
+        << " s: overlap " << fixed(100.0 * path.overlap(), 0) << "%\n"
+        << "feature cache (" << path.arch << ", bundle loaded each time): filling the cache "
+        << fixed(path.cacheFillSeconds, 3) << " s, from the cache "
+        << fixed(path.fromCacheSeconds, 3) << " s: " << fixed(path.cacheSpeedup(), 1)
+        << "x faster; one picture " << fixed(path.cacheFillOneSeconds, 3) << " s and "
+        << fixed(path.fromCacheOneSeconds, 3) << " s: per image "
+        << fixed(path.cacheSpeedupPerImage(), 1) << "x faster\n";
+  }
   if (report.peakResidentKiB > 0)
   {
     out << "peak resident memory: "
@@ -652,6 +782,9 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "- Command: `" << command << "`\n"
       << "- Date (UTC): " << report.date << "\n"
       << "- Machine: " << report.cpuModel << ", device " << report.device << "\n"
+      << "- Precision: " << report.precision
+      << (report.precision == "fp32" ? "" : " (autocast: image and brain encoders; heads fp32)")
+      << "\n"
       << "- Threads: " << report.threads << "\n"
       << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"
       << "- Load average before the run: " << fixed(report.loadAverage, 2) << "\n"
@@ -696,6 +829,34 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
         << fixed(timing.minSeconds, 4) << " | " << fixed(timing.medianSeconds, 4)
         << " | - | - | - |\n";
   }
+  if (!report.imagePath.empty())
+  {
+    out << "\n## The image path\n\n"
+        << "The same pictures (copies of one 500 x 375 JPEG in a class folder), seconds for all "
+        << "of them, median of interleaved rounds. Decoding: decode + transform alone on the "
+        << "evaluation's worker threads; model: the inference engine alone on prepared images; "
+        << "from images: the evaluation on the open engine (both, overlapping); overlap: the "
+        << "share of the shorter of the two hidden under the other. Through a feature cache: "
+        << "`bmfl evaluate --cache` with an empty cache (it fills it), then again (the heads "
+        << "alone on the cached features), each loading the bundle; speed-up: the first over "
+        << "the second; per image: the same with the one-picture runs (the cost of a run "
+        << "besides its images: loading, checksums) taken off both, what a large data set "
+        << "sees.\n\n"
+        << "| model | pictures | batch | decoding s | model s | from images s | overlap | "
+        << "filling the cache s | from the cache s | speed-up | one picture: filling s | "
+        << "from the cache s | speed-up per image |\n"
+        << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const ImagePathTiming& path : report.imagePath)
+    {
+      out << "| " << path.arch << " | " << path.images << " | " << path.batch << " | "
+          << fixed(path.decodeSeconds, 3) << " | " << fixed(path.modelSeconds, 3) << " | "
+          << fixed(path.evaluateSeconds, 3) << " | " << fixed(100.0 * path.overlap(), 0) << "% | "
+          << fixed(path.cacheFillSeconds, 3) << " | " << fixed(path.fromCacheSeconds, 3) << " | "
+          << fixed(path.cacheSpeedup(), 1) << "x | " << fixed(path.cacheFillOneSeconds, 3) << " | "
+          << fixed(path.fromCacheOneSeconds, 3) << " | " << fixed(path.cacheSpeedupPerImage(), 1)
+          << "x |\n";
+    }
+  }
   out << "\n## Latency and memory\n\n";
   if (report.latencyRuns > 0)
   {
@@ -737,6 +898,7 @@ std::string modelBenchJson(const ModelBenchReport& report)
   std::ostringstream out;
   out << std::setprecision(6) << "{\n  \"date\": " << quoted(report.date)
       << ",\n  \"cpu\": " << quoted(report.cpuModel) << ",\n  \"device\": " << quoted(report.device)
+      << ",\n  \"precision\": " << quoted(report.precision)
       << ",\n  \"threads\": " << report.threads
       << ",\n  \"openblas_coretype\": " << quoted(report.openblasCoreType)
       << ",\n  \"load_average_before\": " << report.loadAverage
@@ -768,7 +930,23 @@ std::string modelBenchJson(const ModelBenchReport& report)
   out << "\n  ],\n  \"latency_median_seconds\": " << report.latencyMedianSeconds
       << ",\n  \"latency_p95_seconds\": " << report.latencyP95Seconds
       << ",\n  \"peak_resident_kib\": " << report.peakResidentKiB
-      << ",\n  \"python_note\": " << quoted(report.pythonNote) << ",\n  \"notes\": [";
+      << ",\n  \"python_note\": " << quoted(report.pythonNote) << ",\n  \"image_path\": [";
+  for (std::size_t i = 0; i < report.imagePath.size(); ++i)
+  {
+    const ImagePathTiming& path = report.imagePath[i];
+    out << (i ? "," : "") << "\n    {\"model\": " << quoted(path.arch)
+        << ", \"pictures\": " << path.images << ", \"batch\": " << path.batch
+        << ", \"decode_seconds\": " << path.decodeSeconds
+        << ", \"model_seconds\": " << path.modelSeconds
+        << ", \"evaluate_seconds\": " << path.evaluateSeconds << ", \"overlap\": " << path.overlap()
+        << ", \"cache_fill_seconds\": " << path.cacheFillSeconds
+        << ", \"from_cache_seconds\": " << path.fromCacheSeconds
+        << ", \"cache_speedup\": " << path.cacheSpeedup()
+        << ", \"one_picture_cache_fill_seconds\": " << path.cacheFillOneSeconds
+        << ", \"one_picture_from_cache_seconds\": " << path.fromCacheOneSeconds
+        << ", \"cache_speedup_per_image\": " << path.cacheSpeedupPerImage() << "}";
+  }
+  out << "\n  ],\n  \"notes\": [";
   for (std::size_t i = 0; i < report.notes.size(); ++i)
   {
     out << (i ? ", " : "") << quoted(report.notes[i]);

@@ -404,10 +404,16 @@ std::vector<DatasetAccuracy> evaluateDatasets(
           {
             continue; // unlabelled images count in no accuracy
           }
-          row.add(predictedLabel(batch.results[i].baselineProbabilities, outputIndices) ==
-                    batch.labels[i],
-                  predictedLabel(batch.results[i].bmflProbabilities, outputIndices) ==
-                    batch.labels[i]);
+          const int label = batch.labels[i];
+          const int baseline =
+            predictedLabel(batch.results[i].baselineProbabilities, outputIndices);
+          const int bmfl = predictedLabel(batch.results[i].bmflProbabilities, outputIndices);
+          row.add(baseline == label, bmfl == label);
+          if (options.keepVerdicts)
+          {
+            row.verdicts.push_back(
+              { batch.indices[i], baseline == label, bmfl == label, label, baseline, bmfl });
+          }
         }
         done += batch.results.size();
         if (progress)

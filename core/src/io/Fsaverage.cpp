@@ -74,6 +74,12 @@ std::optional<TemplateFiles> freeSurferFiles(const fs::path& surfFolder, Surface
   {
     return std::nullopt;
   }
+  if (kind == SurfaceKind::Flat)
+  {
+    throw FileError((surfFolder / "lh.full.flat.patch.3d").string(),
+                    "FreeSurfer flat patches are not read; give a folder with nilearn's "
+                    "flat_left.gii.gz and flat_right.gii.gz");
+  }
   return TemplateFiles{ { surfFolder / ("lh." + surface), surfFolder / "lh.sulc" },
                         { surfFolder / ("rh." + surface), surfFolder / "rh.sulc" } };
 }
@@ -118,6 +124,8 @@ const char* surfaceKindName(SurfaceKind kind)
       return "inflated";
     case SurfaceKind::Sphere:
       return "sphere";
+    case SurfaceKind::Flat:
+      return "flat";
   }
   return "unknown";
 }

@@ -26,6 +26,24 @@ std::size_t fsaverageVertexCount(const std::string& templateName)
   return 0;
 }
 
+bool isFsaverageVertexCount(std::size_t count)
+{
+  for (const char* name : { "fsaverage1",
+                            "fsaverage2",
+                            "fsaverage3",
+                            "fsaverage4",
+                            "fsaverage5",
+                            "fsaverage6",
+                            "fsaverage" })
+  {
+    if (fsaverageVertexCount(name) == count)
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::int32_t> nearestNestedVertices(const SurfaceMesh& fineMesh,
                                                 std::size_t coarseCount)
 {

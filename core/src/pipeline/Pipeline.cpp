@@ -271,13 +271,27 @@ std::vector<HeadVariant> paperHeadVariants(const BmflModelConfig& model)
       "ablations/shuffled-brain")
     ->fusion.shuffleBrain = true;
   add("PCC weight 2", "pccWeight 2", Kind::Lever, "")->pccWeight = 2.0;
-  BmflHeadConfig* roi =
-    add("ROI tokens",
-        "one brain token per visual area (roi_tokens over visual-areas) instead of conv slices",
+  // The other tokenisation as a lever: ROI tokens for a conv-slice model, conv slices for an ROI
+  // one, so every report compares the two.
+  if (reference.brainTransformer.tokenizer == "roi_tokens")
+  {
+    add("conv slices",
+        "conv_slices brain tokens of " + std::to_string(reference.brainTransformer.sliceLength) +
+          " vertices instead of one token per area of " + reference.brainTransformer.roiLabelSet,
         Kind::Lever,
-        "");
-  roi->brainTransformer.tokenizer = "roi_tokens";
-  roi->brainTransformer.roiLabelSet = "visual-areas";
+        "")
+      ->brainTransformer.tokenizer = "conv_slices";
+  }
+  else
+  {
+    BmflHeadConfig* roi =
+      add("ROI tokens",
+          "one brain token per visual area (roi_tokens over visual-areas) instead of conv slices",
+          Kind::Lever,
+          "");
+    roi->brainTransformer.tokenizer = "roi_tokens";
+    roi->brainTransformer.roiLabelSet = "visual-areas";
+  }
   for (const int width :
        { reference.brainTransformer.width / 2, reference.brainTransformer.width * 2 })
   {

@@ -3,7 +3,8 @@
 // head width of 64 (width 64, one head), so its archive reads as a DINOv2 checkpoint; with
 // --brain-preprocess its brain encoder has its own input (tinyBrainPreprocess); with
 // --wnid-classes its classes are named as ImageNet's ("n00000000 T-shirt/top", ...), so wnid
-// folders map onto them.
+// folders map onto them; with --other-heads its BMFL head is another (seed 2) on the same
+// encoders (an ablation's bundle); with --roi-tokens its brain transformer has one token per ROI.
 #include "TinyModel.h"
 
 #include "bmfl/FileError.h"
@@ -18,10 +19,12 @@ int main(int argc, char** argv)
   const bool dinoHeads = argc == 3 && std::string(argv[2]) == "--dinov2-heads";
   const bool brainPreprocess = argc == 3 && std::string(argv[2]) == "--brain-preprocess";
   const bool wnidClasses = argc == 3 && std::string(argv[2]) == "--wnid-classes";
-  if (argc != 2 && !dinoHeads && !brainPreprocess && !wnidClasses)
+  const bool otherHeads = argc == 3 && std::string(argv[2]) == "--other-heads";
+  const bool roiTokens = argc == 3 && std::string(argv[2]) == "--roi-tokens";
+  if (argc != 2 && !dinoHeads && !brainPreprocess && !wnidClasses && !otherHeads && !roiTokens)
   {
     std::cerr << "usage: make_tiny_bundle BUNDLE_DIR [--dinov2-heads | --brain-preprocess | "
-                 "--wnid-classes]\n";
+                 "--wnid-classes | --other-heads | --roi-tokens]\n";
     return 2;
   }
   try
@@ -35,6 +38,10 @@ int main(int argc, char** argv)
       config.encoder.embedDim = 64;
       config.encoder.heads = 1;
     }
+    if (roiTokens)
+    {
+      config.brainTransformer.tokenizer = "roi_tokens"; // one token per ROI of "rois"
+    }
     std::vector<std::string> classNames = bmfl::test::tinyClassNames();
     for (std::size_t i = 0; wnidClasses && i < classNames.size(); ++i)
     {
@@ -45,6 +52,10 @@ int main(int argc, char** argv)
     if (brainPreprocess)
     {
       trainer.setBrainPreprocess(bmfl::test::tinyBrainPreprocess());
+    }
+    if (otherHeads)
+    {
+      trainer.resetBmflHead(bmfl::BmflHeadConfig::of(config), 2);
     }
     bmfl::TrainingProvenance provenance;
     provenance.command = "make_tiny_bundle";

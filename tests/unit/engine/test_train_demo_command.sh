@@ -28,7 +28,7 @@ report="$work/demo/REPORT.md"
 [ -f "$report" ] || fail "no REPORT.md"
 for section in "## Brain encoder on held-out images" "| streams | early |" "| visual-areas | V1 |" \
   "noise ceiling" "simulated" "Seed: 3" "## Ablations and levers, paired with BMFL" \
-  "| shuffled brain | ablation |" "| ROI tokens | lever |" "| fusion width 32 | lever |" \
+  "| shuffled brain | ablation |" "| conv slices | lever |" "| fusion width 32 | lever |" \
   "| fusion width 128 | lever |" "| PCC weight 2 | lever |" "- shuffled brain: "; do
   grep -qF -- "$section" "$report" || { cat "$report"; fail "REPORT.md lacks: $section"; }
 done

@@ -276,3 +276,55 @@ TEST(EvaluationImageNetC, RowPerCorruptionAndSeverityAndTheMceByHand)
   EXPECT_FALSE(alone.baseline.relativeMeanCorruptionError.has_value());
   EXPECT_EQ(bmfl::accuracyCsv(noClean).find("relative"), std::string::npos);
 }
+
+TEST(EvaluationImageNetC, KeepVerdictsStoresLabelsAndBothHeadsPredictions)
+{
+  TemporaryFolder folder("bmfl-keep-verdicts-test");
+  bmfl::EngineOptions engineOptions;
+  engineOptions.device = "cpu";
+  const std::unique_ptr<bmfl::InferenceEngine> engine =
+    bmfl::InferenceEngine::open(makeBundle(folder), engineOptions);
+  // Four labelled images, the first labelled with a class the baseline head does not predict.
+  const fs::path root = fs::path(folder.path()) / "classes";
+  for (int i = 0; i < 4; ++i)
+  {
+    writeLabelled(*engine,
+                  engine->manifest().preprocess,
+                  picture(2000 + i),
+                  root,
+                  "image_" + std::to_string(i) + ".png",
+                  i > 0);
+  }
+  bmfl::DatasetOptions datasetOptions;
+  datasetOptions.classNames = wnids();
+  const std::shared_ptr<const bmfl::ImageDataset> dataset =
+    bmfl::openImageDataset("folder:" + root.string(), datasetOptions);
+  bmfl::EvaluationOptions options;
+  options.workers = 1;
+  // By default only the counts.
+  EXPECT_TRUE(bmfl::evaluateDatasets(*engine, { dataset }, options).at(0).verdicts.empty());
+
+  options.keepVerdicts = true;
+  const bmfl::DatasetAccuracy row = bmfl::evaluateDatasets(*engine, { dataset }, options).at(0);
+  ASSERT_EQ(row.verdicts.size(), 4u);
+  std::size_t baselineRight = 0;
+  for (std::size_t i = 0; i < row.verdicts.size(); ++i)
+  {
+    const bmfl::ImageVerdict& verdict = row.verdicts[i];
+    EXPECT_EQ(verdict.index, i);
+    EXPECT_EQ(verdict.trueLabel, dataset->label(i));
+    ASSERT_GE(verdict.baselineLabel, 0);
+    ASSERT_LT(verdict.baselineLabel, 10);
+    ASSERT_GE(verdict.bmflLabel, 0);
+    ASSERT_LT(verdict.bmflLabel, 10);
+    EXPECT_EQ(verdict.baselineRight, verdict.baselineLabel == verdict.trueLabel);
+    EXPECT_EQ(verdict.bmflRight, verdict.bmflLabel == verdict.trueLabel);
+    baselineRight += verdict.baselineRight ? 1 : 0;
+    // The baseline's label is the class its head predicts for the image itself.
+    const std::string file = (root / dataset->itemId(i)).string();
+    EXPECT_EQ(verdict.baselineLabel, baselineClass(*engine, file, engine->manifest().preprocess))
+      << file;
+  }
+  EXPECT_EQ(baselineRight, 3u);
+  EXPECT_EQ(row.baselineCorrect, 3u);
+}

@@ -308,7 +308,7 @@ TEST(DemoPipeline, TinySizesWriteTheBundleAndItsReport)
   EXPECT_NE(md.find("- Mode: full\n"), std::string::npos) << md;
   EXPECT_TRUE(std::filesystem::exists(out + "/ablations/shuffled-brain/manifest.json"));
   EXPECT_FALSE(std::filesystem::exists(out + "/levers"));
-  EXPECT_NE(std::find(lines.begin(), lines.end(), "lever: ROI tokens"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "lever: conv slices"), lines.end());
 }
 
 TEST(DemoPipeline, CancelledBeforeTheEndWritesNothing)

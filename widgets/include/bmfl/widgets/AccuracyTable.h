@@ -16,6 +16,16 @@ class AccuracyTable : public QWidget
   Q_OBJECT
 
 public:
+  /// Which of a row's images a cell leads to.
+  enum class ImageSelection
+  {
+    All,           ///< the dataset and images columns
+    BaselineWrong, ///< the baseline's column
+    BmflWrong,     ///< BMFL's column
+    HeadsDisagree  ///< the difference and McNemar columns: the discordant images
+  };
+  Q_ENUM(ImageSelection)
+
   explicit AccuracyTable(QWidget* parent = nullptr);
 
   void setDatasetNames(const QStringList& names);
@@ -29,6 +39,12 @@ public:
   QString toTsv() const;
   /// The text of one cell, for tests.
   QString cell(int row, int column) const;
+  /// What a double-click (or Enter) on a cell does: emits imagesRequested for its row.
+  void openCell(int row, int column);
+
+signals:
+  /// The images of a row (a dataset) that a cell stands for, to be shown in the browser.
+  void imagesRequested(int row, bmfl::AccuracyTable::ImageSelection selection);
 
 protected:
   void changeEvent(QEvent* event) override;

@@ -42,8 +42,10 @@ private:
   double Opacity = 0.6;
 };
 
-/// The fusion's image [CLS] -> brain token attention as bars, one per brain token (an ROI, or
-/// a slice of vertices), with the uniform level 1/T marked.
+/// The fusion's image [CLS] -> brain token attention as a ranked horizontal bar chart: one bar per
+/// brain token (an ROI, named in full, or a slice of vertices), the largest weight on top, each
+/// weight as a percentage of the whole, with the uniform level 1/T marked. Tokens that do not fit
+/// the widget's height are summed in a last row.
 class BrainTokenAttentionChart : public QWidget
 {
   Q_OBJECT
@@ -56,9 +58,16 @@ public:
 
   /// The index of the most attended token, or -1.
   int strongestToken() const;
+  /// The tokens in the order of their rows: largest weight first (ties in token order).
+  const std::vector<int>& ranking() const { return Ranking; }
+  /// The name a token's row shows: an ROI token's area in full ("V1v (left)" -> "V1v, V1
+  /// ventral (left)"), a slice's own name.
+  QString tokenLabel(int token) const;
   /// The token whose row is at a point of the widget, or -1: its tooltip gives the full name,
   /// which the row's label may elide.
   int tokenAt(const QPoint& point) const;
+  /// How many rows show a token of their own (the rest are summed in a last row).
+  int shownRows() const;
 
   QSize sizeHint() const override;
 
@@ -68,9 +77,11 @@ protected:
 
 private:
   int rowHeight() const;
+  int rowsTop() const;
 
   std::vector<float> Weights;
   std::vector<BrainToken> Tokens;
+  std::vector<int> Ranking;
 };
 
 } // namespace bmfl

@@ -1,0 +1,88 @@
+#include "engine/Precision.h"
+
+#include <ATen/autocast_mode.h>
+
+#include <stdexcept>
+
+namespace bmfl
+{
+
+Precision parsePrecision(const std::string& name, const torch::Device& device)
+{
+  if (name == "fp32")
+  {
+    return Precision::Fp32;
+  }
+  if (name == "bf16")
+  {
+    return Precision::Bf16;
+  }
+  if (name == "fp16")
+  {
+    if (!device.is_cuda())
+    {
+      throw std::invalid_argument("precision fp16 needs a CUDA device (on a CPU: bf16 or fp32)");
+    }
+    return Precision::Fp16;
+  }
+  throw std::invalid_argument("unknown precision '" + name + "' (fp32, bf16 or fp16)");
+}
+
+AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
+  : Active(precision != Precision::Fp32)
+  , Cuda(device.is_cuda())
+{
+  if (!Active)
+  {
+    return;
+  }
+  const at::ScalarType type = precision == Precision::Bf16 ? at::kBFloat16 : at::kHalf;
+  if (Cuda)
+  {
+    WasEnabled = at::autocast::is_enabled();
+    WasType = at::autocast::get_autocast_gpu_dtype();
+    at::autocast::set_autocast_gpu_dtype(type);
+    at::autocast::set_enabled(true);
+  }
+  else
+  {
+    WasEnabled = at::autocast::is_cpu_enabled();
+    WasType = at::autocast::get_autocast_cpu_dtype();
+    at::autocast::set_autocast_cpu_dtype(type);
+    at::autocast::set_cpu_enabled(true);
+  }
+  at::autocast::increment_nesting();
+}
+
+AutocastScope::~AutocastScope()
+{
+  if (!Active)
+  {
+    return;
+  }
+  if (at::autocast::decrement_nesting() == 0)
+  {
+    at::autocast::clear_cache(); // the casts of the weights made in this scope
+  }
+  if (Cuda)
+  {
+    at::autocast::set_enabled(WasEnabled);
+    at::autocast::set_autocast_gpu_dtype(WasType);
+  }
+  else
+  {
+    at::autocast::set_cpu_enabled(WasEnabled);
+    at::autocast::set_autocast_cpu_dtype(WasType);
+  }
+}
+
+void allowTf32(const torch::Device& device, bool allow)
+{
+  if (device.is_cuda())
+  {
+    at::globalContext().setAllowTF32CuBLAS(allow);
+    at::globalContext().setAllowTF32CuDNN(allow);
+  }
+}
+
+} // namespace bmfl
