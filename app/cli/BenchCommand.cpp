@@ -1,4 +1,5 @@
 #include "Commands.h"
+#include "CortexBench.h"
 
 // Sections: the images room (decoding + transform) and the model stages of the pipeline; without
 // OpenCV the command says so (below).
@@ -48,7 +49,10 @@ struct BenchOptions
   ModelBenchOptions model;
   std::string modelJson;
   std::string modelMarkdown;
-  std::string commandLine; ///< for BENCHMARKS.md's header
+  std::string tokens = "both"; ///< model: the random bundle's brain tokens: conv, roi or both
+  CortexBenchOptions cortex;
+  bool cortexInRun = false; ///< the cortex section runs too
+  std::string commandLine;  ///< for BENCHMARKS.md's header
 };
 
 /// One measurement: a case run with a number of worker threads.
@@ -76,7 +80,8 @@ struct BenchSection
 {
   const char* name;
   const char* description;
-  std::vector<BenchResult> (*run)(const BenchOptions& options);
+  /// Measures; a section with a report for --markdown appends it to markdown.
+  std::vector<BenchResult> (*run)(const BenchOptions& options, std::string& markdown);
 };
 
 int allCores(const BenchOptions& options)
@@ -151,7 +156,7 @@ BenchResult timeStream(const std::shared_ptr<const ImageDataset>& dataset,
   return result;
 }
 
-std::vector<BenchResult> benchImages(const BenchOptions& options)
+std::vector<BenchResult> benchImages(const BenchOptions& options, std::string& /*markdown*/)
 {
   std::vector<BenchResult> results;
   const int cores = allCores(options);
@@ -188,7 +193,7 @@ std::vector<BenchResult> benchImages(const BenchOptions& options)
   return results;
 }
 
-std::vector<BenchResult> benchPipelineStages(const BenchOptions& options)
+std::vector<BenchResult> benchPipelineStages(const BenchOptions& options, std::string& /*markdown*/)
 {
   std::vector<BenchResult> results;
   for (const std::string& arch : options.archs)
@@ -219,7 +224,7 @@ std::vector<BenchResult> benchPipelineStages(const BenchOptions& options)
 
 /// The model path (issue #13): the report is printed and written where asked; its throughput rows
 /// also go into the common table.
-std::vector<BenchResult> benchModelSection(const BenchOptions& options)
+std::vector<BenchResult> benchModelSection(const BenchOptions& options, std::string& markdown)
 {
   const ScratchFolder scratch("bmfl-bench-model-image");
   ModelBenchOptions model = options.model;
@@ -273,19 +278,20 @@ std::vector<BenchResult> benchModelSection(const BenchOptions& options)
   const fs::path models = fs::path(demoModelDirectory()).parent_path();
   const fs::path script = models / "reference" / "bench_encoder.py";
   model.pythonScript = fs::exists(script) ? script.string() : std::string();
-  const ModelBenchReport report = benchModel(
+  ModelBenchReport report = benchModel(
     model, [](const std::string& stage) { std::cerr << "bench model: " << stage << "\n"; });
+  if (!options.cortexInRun)
+  {
+    report.notes.push_back("cortex view (template load, recolouring, frame time while rotating): "
+                           "not in this run; `bmfl bench cortex` measures it");
+  }
   std::cout << modelBenchText(report);
   if (!options.modelJson.empty())
   {
     writeTextFileAtomically(options.modelJson, modelBenchJson(report));
     std::cout << "model results written to " << options.modelJson << "\n";
   }
-  if (!options.modelMarkdown.empty())
-  {
-    writeTextFileAtomically(options.modelMarkdown, modelBenchMarkdown(report, options.commandLine));
-    std::cout << "model report written to " << options.modelMarkdown << "\n";
-  }
+  markdown += modelBenchMarkdown(report, options.commandLine);
   std::vector<BenchResult> results;
   for (const ModelBenchTiming& timing : report.timings)
   {
@@ -306,7 +312,8 @@ std::string fixedText(double value, int decimals);
 
 /// Data-parallel scaling (issue #12): the head step on the same global batch by 1 and 2 processes
 /// (the `workers` column); this program started again as each worker runs only the worker's part.
-std::vector<BenchResult> benchDistributedSection(const BenchOptions& options)
+std::vector<BenchResult> benchDistributedSection(const BenchOptions& options,
+                                                 std::string& /*markdown*/)
 {
   DistributedBenchOptions bench;
   bench.arch = options.archs.front();
@@ -364,6 +371,23 @@ std::vector<BenchResult> benchDistributedSection(const BenchOptions& options)
   return results;
 }
 
+/// The cortex view's colouring and software frames (issue #13), reported apart (not in the
+/// common table: its operations are not items per second).
+std::vector<BenchResult> benchCortexSection(const BenchOptions& options, std::string& markdown)
+{
+  const CortexBenchReport report =
+    benchCortex(options.cortex,
+                [](const std::string& stage) { std::cerr << "bench cortex: " << stage << "\n"; });
+  std::cout << cortexBenchText(report);
+  if (markdown.empty())
+  {
+    markdown = "# BMFL Workbench: benchmark\n\nWritten by `" + options.commandLine +
+               "` from what it measured in one run; no number here is typed by hand.\n";
+  }
+  markdown += cortexBenchMarkdown(report);
+  return {};
+}
+
 const std::vector<BenchSection>& benchSections()
 {
   static const std::vector<BenchSection> sections = {
@@ -375,9 +399,14 @@ const std::vector<BenchSection>& benchSections()
       "encoder, BMFL head step (median and best of the repeats)",
       benchPipelineStages },
     { "model",
-      "the model path side by side: encoder, baseline, whole BMFL path at batch 1 and 16, the "
+      "the model path side by side: encoder, baseline, whole BMFL path (conv-slice and ROI brain "
+      "tokens) at batch 1 and 16, the "
       "Python encoder, GFLOP/s against the sgemm peak, latency, peak memory",
       benchModelSection },
+    { "cortex",
+      "the cortex view: template load (--template, default the bundled fsaverage5), colouring, "
+      "recolouring both hemispheres for a new overlay, software frames while rotating",
+      benchCortexSection },
     { "distributed",
       "data-parallel BMFL head step: the same global batch (--head-batch) on 1 and 2 processes "
       "that all-reduce gradients over Gloo on 127.0.0.1 (workers = processes), and the ratio",
@@ -491,6 +520,7 @@ int runBench(const BenchOptions& options, const std::vector<std::string>& sectio
   }
 
   std::vector<BenchResult> results;
+  std::string markdown;
   const double load = loadAverage();
   std::cout << "cores: " << allCores(options) << ", load average before: " << load
             << (load > 0.5 * allCores(options) ? " (busy machine: speed-ups are understated)" : "")
@@ -498,10 +528,18 @@ int runBench(const BenchOptions& options, const std::vector<std::string>& sectio
   for (const BenchSection* section : chosen)
   {
     std::cerr << "bench " << section->name << ": " << section->description << "\n";
-    const std::vector<BenchResult> part = section->run(options);
+    const std::vector<BenchResult> part = section->run(options, markdown);
     results.insert(results.end(), part.begin(), part.end());
   }
-  printTable(results, std::cout);
+  if (!options.modelMarkdown.empty() && !markdown.empty())
+  {
+    writeTextFileAtomically(options.modelMarkdown, markdown);
+    std::cout << "report written to " << options.modelMarkdown << "\n";
+  }
+  if (!results.empty())
+  {
+    printTable(results, std::cout);
+  }
   if (!options.out.empty())
   {
     const bool json = fs::path(options.out).extension() == ".json";
@@ -561,7 +599,9 @@ CommandRun defineBench(CLI::App& command)
   command.add_option("--head-steps", options->pipeline.headSteps, "pipeline: head steps per run")
     ->check(wholeNumber(1))
     ->capture_default_str();
-  command.add_option("--repeats", options->pipeline.repeats, "pipeline: timed runs per stage")
+  command
+    .add_option(
+      "--repeats", options->pipeline.repeats, "pipeline, model, cortex: timed runs per stage")
     ->check(wholeNumber(1))
     ->capture_default_str();
   command
@@ -581,7 +621,8 @@ CommandRun defineBench(CLI::App& command)
     ->check(outputFile())
     ->type_name("FILE");
   command
-    .add_option("--markdown", options->modelMarkdown, "model: write the report (BENCHMARKS.md)")
+    .add_option(
+      "--markdown", options->modelMarkdown, "model, cortex: write the report (BENCHMARKS.md)")
     ->check(outputFile())
     ->type_name("FILE");
   command.add_option("--batch", options->model.batches, "model: batch sizes")
@@ -590,6 +631,21 @@ CommandRun defineBench(CLI::App& command)
     ->check(wholeNumber(1))
     ->type_name("N[,N...]")
     ->capture_default_str();
+  command
+    .add_option("--tokens",
+                options->tokens,
+                "model: the random bundle's brain tokens, conv slices, ROI tokens or both "
+                "(measured interleaved)")
+    ->check(CLI::IsMember({ "conv", "roi", "both" }))
+    ->type_name("conv|roi|both")
+    ->capture_default_str();
+  command
+    .add_option("--template",
+                options->cortex.templateFolder,
+                "cortex: a template folder (e.g. the full fsaverage; nilearn or FreeSurfer "
+                "layout); default: the bundled fsaverage5")
+    ->check(CLI::ExistingDirectory)
+    ->type_name("DIR");
   auto* quick = command.add_flag("--quick", "model: tiny sizes (tests), not a measurement");
   auto* arch = command.get_option("--arch");
   auto* vertices = command.get_option("--vertices");
@@ -597,6 +653,20 @@ CommandRun defineBench(CLI::App& command)
   return [options, sections, quick, arch, vertices, repeats, &command]()
   {
     ModelBenchOptions& model = options->model;
+    options->cortexInRun =
+      sections->empty() ||
+      std::find(sections->begin(), sections->end(), "cortex") != sections->end();
+    if (quick->count() > 0)
+    {
+      options->cortex.azimuths = 4;
+      options->cortex.repeats = 1;
+    }
+    if (repeats->count() > 0)
+    {
+      options->cortex.repeats = options->pipeline.repeats;
+    }
+    model.tokens = options->tokens == "both" ? std::vector<std::string>{ "conv", "roi" }
+                                             : std::vector<std::string>{ options->tokens };
     if (quick->count() > 0)
     {
       model.archs = { "tiny" };
@@ -669,7 +739,7 @@ BMFL_REGISTER_COMMAND(
   bench,
   "bench",
   "measure throughput: image decoding (1 core vs all), each model stage of the pipeline and the "
-  "whole model path (bench model)",
+  "whole model path (bench model), the cortex view's colouring and frames (bench cortex)",
   defineBench);
 
 } // namespace bmfl::cli

@@ -1,9 +1,10 @@
 #!/bin/sh
 # `bmfl bench model --quick`: exit 0; the table, BENCHMARKS-style Markdown and JSON have a row per
-# batch with the BMFL / baseline ratio, the C++ / Python ratio (or the line saying why the Python
+# batch with the BMFL / baseline ratio for both brain tokenisations (conv slices and ROI tokens,
+# each named with its token count), the C++ / Python ratio (or the line saying why the Python
 # reference is missing), GFLOP/s against the measured sgemm peak, latency and peak memory; the
-# image path (decoding, model, both: the overlap) and the feature cache's speed-up. No
-# timing is asserted (the machine may be busy).
+# image path (decoding, model, both: the overlap) and the feature cache's speed-up, for both
+# tokenisations. No timing is asserted (the machine may be busy).
 # usage: test_bench_model.sh BMFL
 set -u
 bmfl=$1
@@ -20,11 +21,11 @@ printf '%s\n' "$output"
 number='[0-9]+\.[0-9]+'
 for batch in 1 2; do
   printf '%s\n' "$output" |
-    grep -Eq "^tiny +$batch +$number +$number +$number +$number +($number|-) +($number|-) +$number +[0-9]+%$" ||
+    grep -Eq "^tiny +$batch +$number +$number +$number +$number +$number +$number +($number|-) +($number|-) +$number +[0-9]+%$" ||
     fail "no table row for batch $batch"
-  grep -Eq "^\| tiny \| $batch \| $number \| $number \| $number \| $number \| ($number|-) \| ($number|-) \| $number \| [0-9]+% \|$" \
+  grep -Eq "^\| tiny \| $batch \| $number \| $number \| $number \| $number \| $number \| $number \| ($number|-) \| ($number|-) \| $number \| [0-9]+% \|$" \
     "$scratch/BENCH.md" || fail "no Markdown row for batch $batch"
-  for variant in encoder baseline bmfl; do
+  for variant in encoder baseline bmfl bmfl-roi; do
     grep -Eq "^\| tiny \| $variant \| $batch \| $number \| $number \| [0-9]+ \| $number \| [0-9]+ \|$" "$scratch/BENCH.md" ||
       fail "no timed-run row for $variant at batch $batch"
   done
@@ -37,17 +38,28 @@ for line in '^- Command: `bmfl bench model --json .* --markdown .* --quick`$' \
   "^- Matrix-multiply peak \\(sgemm, measured in this run\\): $number GFLOP/s$" \
   "^- Single image from file to every panel \\(tiny, 3 runs\\): median $number ms, p95 $number ms$" \
   '^- (Peak resident memory of `bmfl evaluate --model models/demo \(7 sets, --limit 20\)`: [0-9.]+ MiB|peak memory left out: .*)$' \
-  '^- cortex view .* left out: it needs VTK'; do
+  '^- Brain tokens: bmfl: conv slices of 256 vertices, 2 brain tokens; bmfl-roi: one token per area of label set .visual-areas. \(synthetic: 12 areas per hemisphere over 3/4 of its vertices\), 24 brain tokens$' \
+  '^- cortex view .*: not in this run; `bmfl bench cortex` measures it$'; do
   grep -Eq "$line" "$scratch/BENCH.md" || fail "BENCH.md lacks a line matching $line"
 done
-# The image path: decoding, model and both (the overlap), and the feature cache's speed-up.
-printf '%s\n' "$output" | grep -Eq "^image path \(tiny, 8 pictures, batch 2\): decoding $number s, model $number s, both \(evaluate\) $number s: overlap [0-9]+%$" ||
-  fail "no image-path line"
-printf '%s\n' "$output" | grep -Eq "^feature cache \(tiny, bundle loaded each time\): filling the cache $number s, from the cache $number s: $number+x faster; one picture $number s and $number s: per image -?$number+x faster$" ||
-  fail "no feature-cache line"
-grep -Eq "^\| tiny \| 8 \| 2 \| $number \| $number \| $number \| [0-9]+% \| $number \| $number \| $number+x \| $number \| $number \| -?$number+x \|$" \
-  "$scratch/BENCH.md" || fail "no image-path row in the Markdown"
+# The image path: decoding, model and both (the overlap), and the feature cache's speed-up, for
+# both tokenisations.
+for variant in bmfl bmfl-roi; do
+  printf '%s\n' "$output" | grep -Eq "^image path \(tiny, $variant, 8 pictures, batch 2\): decoding $number s, model $number s, both \(evaluate\) $number s: overlap [0-9]+%$" ||
+    fail "no image-path line for $variant"
+  printf '%s\n' "$output" | grep -Eq "^feature cache \(tiny, $variant, bundle loaded each time\): filling the cache $number s, from the cache $number s: $number+x faster; one picture $number s and $number s: per image -?$number+x faster$" ||
+    fail "no feature-cache line for $variant"
+  grep -Eq "^\| tiny \| $variant \| 8 \| 2 \| $number \| $number \| $number \| [0-9]+% \| $number \| $number \| $number+x \| $number \| $number \| -?$number+x \|$" \
+    "$scratch/BENCH.md" || fail "no image-path row for $variant in the Markdown"
+done
+printf '%s\n' "$output" | grep -Eq '^brain tokens: bmfl: conv slices of 256 vertices, 2 brain tokens; bmfl-roi: .*, 24 brain tokens$' ||
+  fail "no brain-token line"
+grep -Eq '"bmfl_roi_over_baseline": [0-9.e+-]+' "$scratch/model.json" || fail "no ROI-token ratio in the JSON"
+grep -Eq '"variant": "bmfl-roi", "tokenizer": "roi_tokens", "tokens": 24' "$scratch/model.json" ||
+  fail "no ROI token count in the JSON"
 grep -Eq '"cache_speedup": [0-9.e+-]+' "$scratch/model.json" || fail "no cache speed-up in the JSON"
 grep -Eq '"bmfl_over_baseline": [0-9.e+-]+' "$scratch/model.json" || fail "no ratio in the JSON"
 printf '%s\n' "$output" | grep -Eq '^model +tiny bmfl b2 +[0-9]+ +2 ' || fail "no common-table row"
+# --tokens takes conv, roi or both only (rejected while parsing: nothing is measured).
+"$bmfl" bench model --quick --tokens slices >/dev/null 2>&1 && fail "--tokens slices accepted"
 echo "PASS"

@@ -287,7 +287,7 @@ CortexView::CortexView(QWidget* parent)
                                 0.86); // top right: clear of the occipital pole in every preset
   Scene->colourBar->SetWidth(0.4);
   Scene->colourBar->SetHeight(0.1);
-  Scene->colourBar->SetNumberOfLabels(5);
+  Scene->colourBar->SetNumberOfLabels(3); // minimum, middle, maximum: room for 3-digit labels
   Scene->colourBar->SetLabelFormat("%.2g");
   for (vtkTextProperty* text :
        { Scene->colourBar->GetTitleTextProperty(), Scene->colourBar->GetLabelTextProperty() })

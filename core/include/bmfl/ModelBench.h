@@ -23,6 +23,11 @@ struct ModelBenchOptions
   std::vector<std::string> archs = { "vits14", "vitb14" };
   std::string modelDir; ///< a bundle to benchmark instead (its architecture and weights)
   std::int64_t vertices = 39548;
+  /// The random bundle's brain-transformer tokenisations, each its own bundle with the same
+  /// seeded encoder, measured interleaved: "conv" (conv slices of 256 vertices) and "roi" (one
+  /// token per area of a synthetic visual-area label set, 12 areas per hemisphere). Ignored
+  /// when modelDir is set (its own tokenisation is measured).
+  std::vector<std::string> tokens = { "conv", "roi" };
   std::vector<int> batches = { 1, 16 };
   int repeats = 5; ///< timed rounds at the largest batch (batch 1: four times as many)
   std::string device = "cpu";
@@ -61,6 +66,7 @@ struct ModelBenchOptions
 struct ImagePathTiming
 {
   std::string arch;
+  std::string variant = "bmfl"; ///< "bmfl" (conv-slice tokens) or "bmfl-roi" (ROI tokens)
   int images = 0;
   int batch = 0;
   double decodeSeconds = 0.0;    ///< decoding + transform alone (worker threads)
@@ -90,8 +96,10 @@ struct ImagePathTiming
 /// The min and median of one variant's timed runs, per forward of `batch` images.
 struct ModelBenchTiming
 {
-  std::string arch;    ///< "vits14", "vitb14" or the bundle's folder name
-  std::string variant; ///< "encoder", "baseline" (encoder + linear probe), "bmfl" (every panel)
+  std::string arch; ///< "vits14", "vitb14" or the bundle's folder name
+  /// "encoder", "baseline" (encoder + linear probe), "bmfl" (every panel, conv-slice brain
+  /// tokens) or "bmfl-roi" (the same with ROI brain tokens)
+  std::string variant;
   int batch = 1;
   double minSeconds = 0.0;
   double medianSeconds = 0.0;
@@ -110,6 +118,16 @@ struct PythonEncoderTiming
   double medianSeconds = 0.0;
 };
 
+/// How a measured BMFL variant tokenises the brain: "conv_slices" or "roi_tokens", and how many
+/// brain tokens that makes.
+struct BrainTokenVariant
+{
+  std::string variant; ///< "bmfl" or "bmfl-roi"
+  std::string tokenizer;
+  std::int64_t tokens = 0;
+  std::string description; ///< e.g. "conv slices of 256 vertices"
+};
+
 struct ModelBenchReport
 {
   std::string date;
@@ -120,6 +138,7 @@ struct ModelBenchReport
   std::string precision;
   double loadAverage = -1.0; ///< 1-minute load before the run
   std::vector<ModelBenchTiming> timings;
+  std::vector<BrainTokenVariant> brainTokens;
   std::vector<std::pair<std::string, double>> encoderGflopPerImage; ///< arch -> GFLOP (counted)
   std::vector<PythonEncoderTiming> python;
   std::string pythonNote; ///< why the Python reference is missing, when it is

@@ -34,7 +34,7 @@ namespace
 
 namespace fs = std::filesystem;
 
-const char* const Variants[] = { "encoder", "baseline", "bmfl" };
+constexpr std::size_t BenchVisualAreasPerHemisphere = 12;
 
 double now()
 {
@@ -123,9 +123,37 @@ double sgemmGflops(std::int64_t n, const torch::Device& device)
   return best;
 }
 
+/// A synthetic stand-in for the Algonauts prf-visualrois + floc label sets on the bench vertex
+/// space: per hemisphere, the first three quarters of its vertices split into 12 contiguous
+/// areas, the rest unlabelled (no ROI token).
+VertexLabels benchVisualAreas(const VertexSpace& space)
+{
+  VertexLabels areas;
+  areas.name = "visual-areas";
+  areas.names = { "unknown", "V1v", "V1d",   "V2v", "V2d", "V3v",   "V3d",
+                  "hV4",     "EBA", "FFA-1", "OPA", "PPA", "VWFA-1" };
+  const auto label = [&](std::size_t count)
+  {
+    const std::size_t visual = std::max<std::size_t>(1, count * 3 / 4);
+    std::vector<std::int32_t> labels(count, 0);
+    for (std::size_t i = 0; i < std::min(visual, count); ++i)
+    {
+      labels[i] = static_cast<std::int32_t>(1 + i * BenchVisualAreasPerHemisphere / visual);
+    }
+    return labels;
+  };
+  areas.left = label(space.left.size());
+  areas.right = label(space.right.size());
+  return areas;
+}
+
 /// A bundle with seeded random weights at real sizes: an architecture's encoder, the reference
-/// brain encoder, brain transformer and fusion, 1000 classes, `vertices` vertices.
-void writeRandomBundle(const std::string& dir, const std::string& arch, std::int64_t vertices)
+/// brain encoder, brain transformer ("conv" slices or "roi" tokens over benchVisualAreas) and
+/// fusion, 1000 classes, `vertices` vertices.
+void writeRandomBundle(const std::string& dir,
+                       const std::string& arch,
+                       std::int64_t vertices,
+                       const std::string& tokens)
 {
   BundleManifest manifest;
   manifest.model.encoder = benchEncoderConfig(arch);
@@ -139,10 +167,45 @@ void writeRandomBundle(const std::string& dir, const std::string& arch, std::int
     manifest.classNames.push_back("class " + std::to_string(i));
   }
   manifest.vertexSpace = benchVertexSpace(vertices);
+  if (tokens == "roi")
+  {
+    manifest.vertexSpace.labelSets.push_back(benchVisualAreas(manifest.vertexSpace));
+    manifest.model.brainTransformer.tokenizer = "roi_tokens";
+    manifest.model.brainTransformer.roiLabelSet = "visual-areas";
+  }
   manifest.provenance.command = "bmfl bench model (seeded random weights)";
   manifest.provenance.date = utcTimestamp();
   torch::manual_seed(0);
   saveBundle(dir, manifest, buildModules(manifest.model, manifest.vertexSpace, dir));
+}
+
+/// How a bundle tokenises the brain, and into how many tokens.
+BrainTokenVariant brainTokenVariant(const BundleManifest& manifest)
+{
+  const BrainTransformerConfig& config = manifest.model.brainTransformer;
+  BrainTokenVariant variant;
+  variant.tokenizer = config.tokenizer;
+  if (config.tokenizer == "roi_tokens")
+  {
+    variant.variant = "bmfl-roi";
+    const VertexLabels* labels = manifest.vertexSpace.labels(config.roiLabelSet);
+    for (const auto* hemisphere : { &labels->left, &labels->right })
+    {
+      std::vector<std::int32_t> areas(hemisphere->begin(), hemisphere->end());
+      std::sort(areas.begin(), areas.end());
+      areas.erase(std::unique(areas.begin(), areas.end()), areas.end());
+      variant.tokens += std::count_if(areas.begin(), areas.end(), [](int a) { return a > 0; });
+    }
+    variant.description = "one token per area of label set '" + config.roiLabelSet + "'";
+  }
+  else
+  {
+    variant.variant = "bmfl";
+    const auto vertices = static_cast<std::int64_t>(manifest.vertexSpace.size());
+    variant.tokens = (vertices + config.sliceLength - 1) / config.sliceLength;
+    variant.description = "conv slices of " + std::to_string(config.sliceLength) + " vertices";
+  }
+  return variant;
 }
 
 /// Random pixels at the bundle's input sizes.
@@ -173,9 +236,13 @@ std::vector<PreparedImage> randomImages(const BundleManifest& manifest, int coun
   return images;
 }
 
-/// Encoder alone, baseline and the whole BMFL path at each batch, interleaved round by round.
+/// One architecture's bundles: (variant, folder), "bmfl" (conv slices) and/or "bmfl-roi".
+using VariantBundles = std::vector<std::pair<std::string, std::string>>;
+
+/// Encoder alone, baseline (from the first bundle: they share the seeded encoder) and the whole
+/// BMFL path of every bundle at each batch, interleaved round by round.
 std::vector<ModelBenchTiming> timeVariants(const std::string& label,
-                                           const std::string& bundleDir,
+                                           const VariantBundles& bundles,
                                            const ModelBenchOptions& options,
                                            const std::function<void(const std::string&)>& progress)
 {
@@ -184,9 +251,15 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   engineOptions.device = options.device;
   engineOptions.precision = options.precision;
   engineOptions.batchSize = largest;
-  const auto engine = InferenceEngine::open(bundleDir, engineOptions);
-  const BundleManifest& manifest = engine->manifest();
-  BmflModules modules = loadBundleModules(bundleDir, manifest);
+  std::vector<std::string> variants = { "encoder", "baseline" };
+  std::vector<std::unique_ptr<InferenceEngine>> engines;
+  for (const auto& [variant, dir] : bundles)
+  {
+    variants.push_back(variant);
+    engines.push_back(InferenceEngine::open(dir, engineOptions));
+  }
+  const BundleManifest& manifest = engines.front()->manifest();
+  BmflModules modules = loadBundleModules(bundles.front().second, manifest);
   const torch::Device device = resolveDevice(options.device);
   modules.to(device);
   modules.eval();
@@ -207,7 +280,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
                 input[i].data_ptr<float>());
     }
     input = input.to(device);
-    const std::function<void()> work[] = {
+    std::vector<std::function<void()>> work = {
       [&]()
       {
         c10::InferenceMode inference;
@@ -224,13 +297,17 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
         }
         tensorToFloats(torch::softmax(modules.baselineHead->forward(features), 1));
       },
-      [&]() { engine->run(images); },
     };
-    std::vector<double> seconds[3];
-    long faults[3] = { 0, 0, 0 };
-    double firstSeconds[3] = { 0.0, 0.0, 0.0 };
-    long firstFaults[3] = { 0, 0, 0 };
-    for (std::size_t variant = 0; variant < 3; ++variant) // warm-up, reported apart
+    for (const auto& engine : engines)
+    {
+      work.emplace_back([&engine, &images]() { engine->run(images); });
+    }
+    const std::size_t count = work.size();
+    std::vector<std::vector<double>> seconds(count);
+    std::vector<long> faults(count, 0);
+    std::vector<double> firstSeconds(count, 0.0);
+    std::vector<long> firstFaults(count, 0);
+    for (std::size_t variant = 0; variant < count; ++variant) // warm-up, reported apart
     {
       const long faultsBefore = minorFaults();
       const double start = now();
@@ -240,7 +317,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
     }
     for (int round = 0; round < runsAt(batch, options.repeats); ++round)
     {
-      for (std::size_t variant = 0; variant < 3; ++variant)
+      for (std::size_t variant = 0; variant < count; ++variant)
       {
         const long faultsBefore = minorFaults();
         const double start = now();
@@ -249,11 +326,11 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
         faults[variant] += minorFaults() - faultsBefore;
       }
     }
-    for (std::size_t variant = 0; variant < 3; ++variant)
+    for (std::size_t variant = 0; variant < count; ++variant)
     {
       ModelBenchTiming timing;
       timing.arch = label;
-      timing.variant = Variants[variant];
+      timing.variant = variants[variant];
       timing.batch = batch;
       timing.minSeconds = *std::min_element(seconds[variant].begin(), seconds[variant].end());
       timing.medianSeconds = median(seconds[variant]);
@@ -268,19 +345,16 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   return timings;
 }
 
-/// The image path of a bundle over a folder of copies of the latency picture: decoding alone, the
-/// engine alone, both as `bmfl evaluate` runs them, and through a feature cache (filled, then
-/// read), interleaved round by round.
-ImagePathTiming timeImagePath(const std::string& label,
-                              const std::string& bundleDir,
-                              const fs::path& scratch,
-                              const ModelBenchOptions& options,
-                              const std::function<void(const std::string&)>& progress)
+/// The image path of an architecture's bundles over a folder of copies of the latency picture:
+/// decoding alone, then per bundle the engine alone, both as `bmfl evaluate` runs them, and
+/// through a feature cache (filled, then read), everything interleaved round by round.
+std::vector<ImagePathTiming> timeImagePath(const std::string& label,
+                                           const VariantBundles& bundles,
+                                           const fs::path& scratch,
+                                           const ModelBenchOptions& options,
+                                           const std::function<void(const std::string&)>& progress)
 {
-  ImagePathTiming timing;
-  timing.arch = label;
-  timing.images = options.pathImages;
-  timing.batch = *std::max_element(options.batches.begin(), options.batches.end());
+  const int batch = *std::max_element(options.batches.begin(), options.batches.end());
   const fs::path folder = scratch / ("images-" + label);
   const fs::path classFolder = folder / "class 0";
   fs::create_directories(classFolder);
@@ -299,57 +373,83 @@ ImagePathTiming timeImagePath(const std::string& label,
   EngineOptions engineOptions;
   engineOptions.device = options.device;
   engineOptions.precision = options.precision;
-  engineOptions.batchSize = timing.batch;
-  const auto engine = InferenceEngine::open(bundleDir, engineOptions);
-  const std::vector<PreparedImage> images = randomImages(engine->manifest(), options.pathImages);
-  const fs::path cache = scratch / ("cache-" + label);
-  const fs::path oneCache = scratch / ("one-cache-" + label);
-  const auto cached = [&](const fs::path& pictures, const fs::path& cacheDir, bool fresh)
+  engineOptions.batchSize = batch;
+  std::vector<std::unique_ptr<InferenceEngine>> engines;
+  for (const auto& bundle : bundles)
   {
-    if (fresh)
+    engines.push_back(InferenceEngine::open(bundle.second, engineOptions));
+  }
+  const BundleManifest& manifest = engines.front()->manifest();
+  const std::vector<PreparedImage> images = randomImages(manifest, options.pathImages);
+  std::vector<fs::path> removed = { folder, one };
+  std::vector<std::function<void()>> work = {
+    [&]() { options.decode(manifest, folder.string()); },
+  };
+  constexpr std::size_t PartsPerBundle = 6;
+  for (std::size_t i = 0; i < bundles.size(); ++i)
+  {
+    const std::string& bundleDir = bundles[i].second;
+    const fs::path cache = scratch / ("cache-" + label + "-" + bundles[i].first);
+    const fs::path oneCache = scratch / ("one-cache-" + label + "-" + bundles[i].first);
+    removed.insert(removed.end(), { cache, oneCache });
+    const auto cached =
+      [&options, bundleDir, batch](const fs::path& pictures, const fs::path& cacheDir, bool fresh)
     {
-      fs::remove_all(cacheDir);
-    }
-    options.evaluateCached(bundleDir, pictures.string(), timing.batch, cacheDir.string());
-  };
-  const std::function<void()> work[] = {
-    [&]() { options.decode(engine->manifest(), folder.string()); },
-    [&]() { engine->run(images); },
-    [&]() { options.evaluate(*engine, folder.string(), timing.batch); },
-    [&]() { cached(folder, cache, true); },
-    [&]() { cached(folder, cache, false); },
-    [&]() { cached(one, oneCache, true); },
-    [&]() { cached(one, oneCache, false); },
-  };
-  constexpr std::size_t Parts = sizeof work / sizeof work[0];
+      if (fresh)
+      {
+        fs::remove_all(cacheDir);
+      }
+      options.evaluateCached(bundleDir, pictures.string(), batch, cacheDir.string());
+    };
+    InferenceEngine& engine = *engines[i];
+    work.insert(work.end(),
+                { [&engine, &images]() { engine.run(images); },
+                  [&engine, &options, &folder, batch]()
+                  { options.evaluate(engine, folder.string(), batch); },
+                  [=]() { cached(folder, cache, true); },
+                  [=]() { cached(folder, cache, false); },
+                  [=]() { cached(one, oneCache, true); },
+                  [=]() { cached(one, oneCache, false); } });
+  }
   progress(label + ": the image path (" + std::to_string(options.pathImages) +
            " pictures: decoding, model, both, through a feature cache)");
   for (const auto& part : work) // warm-up
   {
     part();
   }
-  std::vector<double> seconds[Parts];
+  std::vector<std::vector<double>> seconds(work.size());
   for (int round = 0; round < options.repeats; ++round)
   {
-    for (std::size_t part = 0; part < Parts; ++part)
+    for (std::size_t part = 0; part < work.size(); ++part)
     {
       const double start = now();
       work[part]();
       seconds[part].push_back(now() - start);
     }
   }
-  timing.decodeSeconds = median(seconds[0]);
-  timing.modelSeconds = median(seconds[1]);
-  timing.evaluateSeconds = median(seconds[2]);
-  timing.cacheFillSeconds = median(seconds[3]);
-  timing.fromCacheSeconds = median(seconds[4]);
-  timing.cacheFillOneSeconds = median(seconds[5]);
-  timing.fromCacheOneSeconds = median(seconds[6]);
-  for (const fs::path& path : { folder, one, cache, oneCache })
+  std::vector<ImagePathTiming> timings;
+  for (std::size_t i = 0; i < bundles.size(); ++i)
+  {
+    const std::size_t at = 1 + i * PartsPerBundle;
+    ImagePathTiming timing;
+    timing.arch = label;
+    timing.variant = bundles[i].first;
+    timing.images = options.pathImages;
+    timing.batch = batch;
+    timing.decodeSeconds = median(seconds[0]);
+    timing.modelSeconds = median(seconds[at]);
+    timing.evaluateSeconds = median(seconds[at + 1]);
+    timing.cacheFillSeconds = median(seconds[at + 2]);
+    timing.fromCacheSeconds = median(seconds[at + 3]);
+    timing.cacheFillOneSeconds = median(seconds[at + 4]);
+    timing.fromCacheOneSeconds = median(seconds[at + 5]);
+    timings.push_back(timing);
+  }
+  for (const fs::path& path : removed)
   {
     fs::remove_all(path);
   }
-  return timing;
+  return timings;
 }
 
 /// The Python reference's timings for an encoder, or a note saying why there are none.
@@ -554,9 +654,11 @@ struct SummaryRow
   double baseline = 0.0;
   double bmfl = 0.0;
   double bmflOverBaseline = 0.0; ///< time per image
-  double python = 0.0;           ///< images/s of the Python encoder, 0 if missing
-  double cppOverPython = 0.0;    ///< C++ encoder time / Python encoder time
-  double gflops = 0.0;           ///< achieved by the C++ encoder in its best run
+  double bmflRoi = 0.0;          ///< images/s with ROI brain tokens, 0 if not measured
+  double roiOverBaseline = 0.0;
+  double python = 0.0;        ///< images/s of the Python encoder, 0 if missing
+  double cppOverPython = 0.0; ///< C++ encoder time / Python encoder time
+  double gflops = 0.0;        ///< achieved by the C++ encoder in its best run
   double peakFraction = 0.0;
 };
 
@@ -578,6 +680,9 @@ std::vector<SummaryRow> summary(const ModelBenchReport& report)
     row.baseline = baseline ? baseline->imagesPerSecond() : 0.0;
     row.bmfl = bmfl ? bmfl->imagesPerSecond() : 0.0;
     row.bmflOverBaseline = baseline && bmfl ? bmfl->medianSeconds / baseline->medianSeconds : 0.0;
+    const ModelBenchTiming* roi = findTiming(report, timing.arch, "bmfl-roi", timing.batch);
+    row.bmflRoi = roi ? roi->imagesPerSecond() : 0.0;
+    row.roiOverBaseline = baseline && roi ? roi->medianSeconds / baseline->medianSeconds : 0.0;
     if (const PythonEncoderTiming* python = findPython(report, timing.arch, timing.batch))
     {
       row.python = timing.batch / python->medianSeconds;
@@ -601,6 +706,18 @@ std::string orDash(double value, int decimals)
   return value > 0.0 ? fixed(value, decimals) : "-";
 }
 
+/// "bmfl: conv slices of 256 vertices, 155 brain tokens; bmfl-roi: ..."
+std::string brainTokensText(const ModelBenchReport& report)
+{
+  std::string text;
+  for (const BrainTokenVariant& variant : report.brainTokens)
+  {
+    text += (text.empty() ? "" : "; ") + variant.variant + ": " + variant.description + ", " +
+            std::to_string(variant.tokens) + " brain tokens";
+  }
+  return text;
+}
+
 } // namespace
 
 double ImagePathTiming::overlap() const
@@ -618,10 +735,14 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
 {
   if (options.batches.empty() || options.repeats < 1 || options.vertices < 16 ||
       options.sgemmSize < 1 || options.latencyRuns < 1 ||
-      std::any_of(options.batches.begin(), options.batches.end(), [](int b) { return b < 1; }))
+      std::any_of(options.batches.begin(), options.batches.end(), [](int b) { return b < 1; }) ||
+      options.tokens.empty() ||
+      std::any_of(options.tokens.begin(),
+                  options.tokens.end(),
+                  [](const std::string& t) { return t != "conv" && t != "roi"; }))
   {
     throw std::invalid_argument("bench model: batches, repeats, latency runs and the sgemm size "
-                                "must be positive, and vertices at least 16");
+                                "must be positive, vertices at least 16, tokens conv and/or roi");
   }
   ModelBenchReport report;
   double load[1] = { -1.0 };
@@ -640,26 +761,54 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   report.sgemmGflops = sgemmGflops(options.sgemmSize, device);
 
   const ScratchFolder scratch("bmfl-bench-model");
-  std::vector<std::pair<std::string, std::string>> bundles; // label -> folder
+  std::vector<std::pair<std::string, VariantBundles>> bundles; // label -> its variants' folders
+  const auto noteTokens = [&report](const BundleManifest& manifest, const std::string& remark)
+  {
+    BrainTokenVariant variant = brainTokenVariant(manifest);
+    variant.description += remark;
+    for (const BrainTokenVariant& known : report.brainTokens)
+    {
+      if (known.variant == variant.variant)
+      {
+        return variant.variant;
+      }
+    }
+    report.brainTokens.push_back(variant);
+    return variant.variant;
+  };
   if (!options.modelDir.empty())
   {
-    bundles.emplace_back(fs::path(options.modelDir).filename().string(), options.modelDir);
+    const std::string variant = noteTokens(readBundleManifest(options.modelDir), "");
+    bundles.push_back(
+      { fs::path(options.modelDir).filename().string(), { { variant, options.modelDir } } });
   }
   else
   {
     for (const std::string& arch : options.archs)
     {
-      progress(arch + ": writing a random-weight bundle with " + std::to_string(options.vertices) +
-               " vertices");
-      writeRandomBundle((scratch.path() / arch).string(), arch, options.vertices);
-      bundles.emplace_back(arch, (scratch.path() / arch).string());
+      VariantBundles variants;
+      for (const std::string& tokens : options.tokens)
+      {
+        progress(arch + ": writing a random-weight bundle with " +
+                 std::to_string(options.vertices) + " vertices, " + tokens + " brain tokens");
+        const std::string dir = (scratch.path() / (arch + "-" + tokens)).string();
+        writeRandomBundle(dir, arch, options.vertices, tokens);
+        variants.emplace_back(
+          noteTokens(readBundleManifest(dir),
+                     tokens == "roi"
+                       ? " (synthetic: " + std::to_string(BenchVisualAreasPerHemisphere) +
+                           " areas per hemisphere over 3/4 of its vertices)"
+                       : ""),
+          dir);
+      }
+      bundles.emplace_back(arch, variants);
     }
   }
-  for (const auto& [label, dir] : bundles)
+  for (const auto& [label, variants] : bundles)
   {
-    const std::vector<ModelBenchTiming> timings = timeVariants(label, dir, options, progress);
+    const std::vector<ModelBenchTiming> timings = timeVariants(label, variants, options, progress);
     report.timings.insert(report.timings.end(), timings.begin(), timings.end());
-    const ImageEncoderConfig encoder = readBundleManifest(dir).model.encoder;
+    const ImageEncoderConfig encoder = readBundleManifest(variants.front().second).model.encoder;
     report.encoderGflopPerImage.emplace_back(
       label, encoderFlopsPerImage(encoder, encoder.imageSize, encoder.imageSize) / 1e9);
     if (options.pythonScript.empty())
@@ -679,7 +828,7 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   {
     progress(bundles.front().first + ": single-image latency from file to every panel");
     report.latencyArch = bundles.front().first;
-    timeLatency(bundles.front().second, options, report);
+    timeLatency(bundles.front().second.front().second, options, report);
   }
   else
   {
@@ -688,9 +837,10 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   if (options.decode && options.evaluate && options.evaluateCached &&
       !options.latencyImage.empty() && options.pathImages > 0)
   {
-    for (const auto& [label, dir] : bundles)
+    for (const auto& [label, variants] : bundles)
     {
-      report.imagePath.push_back(timeImagePath(label, dir, scratch.path(), options, progress));
+      const auto timings = timeImagePath(label, variants, scratch.path(), options, progress);
+      report.imagePath.insert(report.imagePath.end(), timings.begin(), timings.end());
     }
   }
   else
@@ -710,8 +860,6 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
       report.notes.push_back(std::string("peak memory left out: ") + error.what());
     }
   }
-  report.notes.push_back("cortex view (full fsaverage load and recolour, frame time while "
-                         "rotating) left out: it needs VTK, which bmfl does not link");
   return report;
 }
 
@@ -723,18 +871,21 @@ std::string modelBenchText(const ModelBenchReport& report)
       << fixed(report.loadAverage, 2) << "\n";
   out << std::left << std::setw(10) << "arch" << std::right << std::setw(6) << "batch"
       << std::setw(11) << "encoder/s" << std::setw(12) << "baseline/s" << std::setw(9) << "bmfl/s"
-      << std::setw(15) << "bmfl/baseline" << std::setw(11) << "python/s" << std::setw(12)
-      << "c++/python" << std::setw(9) << "GFLOP/s" << std::setw(10) << "of peak"
+      << std::setw(15) << "bmfl/baseline" << std::setw(12) << "bmfl-roi/s" << std::setw(14)
+      << "roi/baseline" << std::setw(11) << "python/s" << std::setw(12) << "c++/python"
+      << std::setw(9) << "GFLOP/s" << std::setw(10) << "of peak"
       << "\n";
   for (const SummaryRow& row : summary(report))
   {
     out << std::left << std::setw(10) << row.arch << std::right << std::setw(6) << row.batch
         << std::setw(11) << fixed(row.encoder, 2) << std::setw(12) << fixed(row.baseline, 2)
-        << std::setw(9) << fixed(row.bmfl, 2) << std::setw(15) << orDash(row.bmflOverBaseline, 3)
-        << std::setw(11) << orDash(row.python, 2) << std::setw(12) << orDash(row.cppOverPython, 3)
-        << std::setw(9) << fixed(row.gflops, 1) << std::setw(9)
+        << std::setw(9) << orDash(row.bmfl, 2) << std::setw(15) << orDash(row.bmflOverBaseline, 3)
+        << std::setw(12) << orDash(row.bmflRoi, 2) << std::setw(14)
+        << orDash(row.roiOverBaseline, 3) << std::setw(11) << orDash(row.python, 2) << std::setw(12)
+        << orDash(row.cppOverPython, 3) << std::setw(9) << fixed(row.gflops, 1) << std::setw(9)
         << fixed(100.0 * row.peakFraction, 0) << "%\n";
   }
+  out << "brain tokens: " << brainTokensText(report) << "\n";
   out << "matrix-multiply peak: " << fixed(report.sgemmGflops, 1) << " GFLOP/s\n";
   if (!report.pythonNote.empty())
   {
@@ -748,16 +899,17 @@ std::string modelBenchText(const ModelBenchReport& report)
   }
   for (const ImagePathTiming& path : report.imagePath)
   {
-    out << "image path (" << path.arch << ", " << path.images << " pictures, batch " << path.batch
-        << "): decoding " << fixed(path.decodeSeconds, 3) << " s, model "
-        << fixed(path.modelSeconds, 3) << " s, both (evaluate) " << fixed(path.evaluateSeconds, 3)
-        << " s: overlap " << fixed(100.0 * path.overlap(), 0) << "%\n"
-        << "feature cache (" << path.arch << ", bundle loaded each time): filling the cache "
-        << fixed(path.cacheFillSeconds, 3) << " s, from the cache "
-        << fixed(path.fromCacheSeconds, 3) << " s: " << fixed(path.cacheSpeedup(), 1)
-        << "x faster; one picture " << fixed(path.cacheFillOneSeconds, 3) << " s and "
-        << fixed(path.fromCacheOneSeconds, 3) << " s: per image "
-        << fixed(path.cacheSpeedupPerImage(), 1) << "x faster\n";
+    out << "image path (" << path.arch << ", " << path.variant << ", " << path.images
+        << " pictures, batch " << path.batch << "): decoding " << fixed(path.decodeSeconds, 3)
+        << " s, model " << fixed(path.modelSeconds, 3) << " s, both (evaluate) "
+        << fixed(path.evaluateSeconds, 3) << " s: overlap " << fixed(100.0 * path.overlap(), 0)
+        << "%\n"
+        << "feature cache (" << path.arch << ", " << path.variant
+        << ", bundle loaded each time): filling the cache " << fixed(path.cacheFillSeconds, 3)
+        << " s, from the cache " << fixed(path.fromCacheSeconds, 3)
+        << " s: " << fixed(path.cacheSpeedup(), 1) << "x faster; one picture "
+        << fixed(path.cacheFillOneSeconds, 3) << " s and " << fixed(path.fromCacheOneSeconds, 3)
+        << " s: per image " << fixed(path.cacheSpeedupPerImage(), 1) << "x faster\n";
   }
   if (report.peakResidentKiB > 0)
   {
@@ -789,20 +941,25 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"
       << "- Load average before the run: " << fixed(report.loadAverage, 2) << "\n"
       << "- Matrix-multiply peak (sgemm, measured in this run): " << fixed(report.sgemmGflops, 1)
-      << " GFLOP/s\n\n"
+      << " GFLOP/s\n"
+      << "- Brain tokens: " << brainTokensText(report) << "\n\n"
       << "## Throughput\n\n"
       << "encoder: the image encoder alone; baseline: encoder + linear probe; BMFL: everything "
       << "the workbench shows (brain encoder, brain transformer, fusion, both heads, predicted "
-      << "fMRI, both attention maps) through the inference engine. Ratios are of the time per "
+      << "fMRI, both attention maps) through the inference engine, its brain transformer on conv "
+      << "slices (bmfl) or one token per area (bmfl-roi; the random bundle's synthetic label set "
+      << "stands in for the visual-area sets), measured interleaved. Ratios are of the time per "
       << "image.\n\n"
       << "| model | batch | encoder img/s | baseline img/s | BMFL img/s | BMFL / baseline | "
-      << "Python encoder img/s | C++ / Python | encoder GFLOP/s (best run) | of sgemm peak |\n"
-      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      << "BMFL ROI tokens img/s | ROI tokens / baseline | Python encoder img/s | C++ / Python | "
+         "encoder GFLOP/s (best run) | of sgemm peak |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const SummaryRow& row : summary(report))
   {
     out << "| " << row.arch << " | " << row.batch << " | " << fixed(row.encoder, 2) << " | "
-        << fixed(row.baseline, 2) << " | " << fixed(row.bmfl, 2) << " | "
-        << orDash(row.bmflOverBaseline, 3) << " | " << orDash(row.python, 2) << " | "
+        << fixed(row.baseline, 2) << " | " << orDash(row.bmfl, 2) << " | "
+        << orDash(row.bmflOverBaseline, 3) << " | " << orDash(row.bmflRoi, 2) << " | "
+        << orDash(row.roiOverBaseline, 3) << " | " << orDash(row.python, 2) << " | "
         << orDash(row.cppOverPython, 3) << " | " << fixed(row.gflops, 1) << " | "
         << fixed(100.0 * row.peakFraction, 0) << "% |\n";
   }
@@ -831,30 +988,31 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
   }
   if (!report.imagePath.empty())
   {
-    out << "\n## The image path\n\n"
-        << "The same pictures (copies of one 500 x 375 JPEG in a class folder), seconds for all "
-        << "of them, median of interleaved rounds. Decoding: decode + transform alone on the "
-        << "evaluation's worker threads; model: the inference engine alone on prepared images; "
-        << "from images: the evaluation on the open engine (both, overlapping); overlap: the "
-        << "share of the shorter of the two hidden under the other. Through a feature cache: "
-        << "`bmfl evaluate --cache` with an empty cache (it fills it), then again (the heads "
-        << "alone on the cached features), each loading the bundle; speed-up: the first over "
-        << "the second; per image: the same with the one-picture runs (the cost of a run "
-        << "besides its images: loading, checksums) taken off both, what a large data set "
-        << "sees.\n\n"
-        << "| model | pictures | batch | decoding s | model s | from images s | overlap | "
-        << "filling the cache s | from the cache s | speed-up | one picture: filling s | "
-        << "from the cache s | speed-up per image |\n"
-        << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    out
+      << "\n## The image path\n\n"
+      << "The same pictures (copies of one 500 x 375 JPEG in a class folder), seconds for all "
+      << "of them, median of interleaved rounds. Decoding: decode + transform alone on the "
+      << "evaluation's worker threads; model: the inference engine alone on prepared images; "
+      << "from images: the evaluation on the open engine (both, overlapping); overlap: the "
+      << "share of the shorter of the two hidden under the other. Through a feature cache: "
+      << "`bmfl evaluate --cache` with an empty cache (it fills it), then again (the heads "
+      << "alone on the cached features), each loading the bundle; speed-up: the first over "
+      << "the second; per image: the same with the one-picture runs (the cost of a run "
+      << "besides its images: loading, checksums) taken off both, what a large data set "
+      << "sees.\n\n"
+      << "| model | variant | pictures | batch | decoding s | model s | from images s | overlap | "
+      << "filling the cache s | from the cache s | speed-up | one picture: filling s | "
+      << "from the cache s | speed-up per image |\n"
+      << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const ImagePathTiming& path : report.imagePath)
     {
-      out << "| " << path.arch << " | " << path.images << " | " << path.batch << " | "
-          << fixed(path.decodeSeconds, 3) << " | " << fixed(path.modelSeconds, 3) << " | "
-          << fixed(path.evaluateSeconds, 3) << " | " << fixed(100.0 * path.overlap(), 0) << "% | "
-          << fixed(path.cacheFillSeconds, 3) << " | " << fixed(path.fromCacheSeconds, 3) << " | "
-          << fixed(path.cacheSpeedup(), 1) << "x | " << fixed(path.cacheFillOneSeconds, 3) << " | "
-          << fixed(path.fromCacheOneSeconds, 3) << " | " << fixed(path.cacheSpeedupPerImage(), 1)
-          << "x |\n";
+      out << "| " << path.arch << " | " << path.variant << " | " << path.images << " | "
+          << path.batch << " | " << fixed(path.decodeSeconds, 3) << " | "
+          << fixed(path.modelSeconds, 3) << " | " << fixed(path.evaluateSeconds, 3) << " | "
+          << fixed(100.0 * path.overlap(), 0) << "% | " << fixed(path.cacheFillSeconds, 3) << " | "
+          << fixed(path.fromCacheSeconds, 3) << " | " << fixed(path.cacheSpeedup(), 1) << "x | "
+          << fixed(path.cacheFillOneSeconds, 3) << " | " << fixed(path.fromCacheOneSeconds, 3)
+          << " | " << fixed(path.cacheSpeedupPerImage(), 1) << "x |\n";
     }
   }
   out << "\n## Latency and memory\n\n";
@@ -902,7 +1060,15 @@ std::string modelBenchJson(const ModelBenchReport& report)
       << ",\n  \"threads\": " << report.threads
       << ",\n  \"openblas_coretype\": " << quoted(report.openblasCoreType)
       << ",\n  \"load_average_before\": " << report.loadAverage
-      << ",\n  \"sgemm_gflops\": " << report.sgemmGflops << ",\n  \"rows\": [";
+      << ",\n  \"sgemm_gflops\": " << report.sgemmGflops << ",\n  \"brain_tokens\": [";
+  for (std::size_t i = 0; i < report.brainTokens.size(); ++i)
+  {
+    const BrainTokenVariant& variant = report.brainTokens[i];
+    out << (i ? "," : "") << "\n    {\"variant\": " << quoted(variant.variant)
+        << ", \"tokenizer\": " << quoted(variant.tokenizer) << ", \"tokens\": " << variant.tokens
+        << ", \"description\": " << quoted(variant.description) << "}";
+  }
+  out << "\n  ],\n  \"rows\": [";
   const std::vector<SummaryRow> rows = summary(report);
   for (std::size_t i = 0; i < rows.size(); ++i)
   {
@@ -911,6 +1077,8 @@ std::string modelBenchJson(const ModelBenchReport& report)
         << ", \"batch\": " << row.batch << ", \"encoder_per_second\": " << row.encoder
         << ", \"baseline_per_second\": " << row.baseline << ", \"bmfl_per_second\": " << row.bmfl
         << ", \"bmfl_over_baseline\": " << row.bmflOverBaseline
+        << ", \"bmfl_roi_per_second\": " << row.bmflRoi
+        << ", \"bmfl_roi_over_baseline\": " << row.roiOverBaseline
         << ", \"python_encoder_per_second\": " << row.python
         << ", \"cpp_over_python\": " << row.cppOverPython << ", \"encoder_gflops\": " << row.gflops
         << ", \"of_sgemm_peak\": " << row.peakFraction << "}";
@@ -935,8 +1103,8 @@ std::string modelBenchJson(const ModelBenchReport& report)
   {
     const ImagePathTiming& path = report.imagePath[i];
     out << (i ? "," : "") << "\n    {\"model\": " << quoted(path.arch)
-        << ", \"pictures\": " << path.images << ", \"batch\": " << path.batch
-        << ", \"decode_seconds\": " << path.decodeSeconds
+        << ", \"variant\": " << quoted(path.variant) << ", \"pictures\": " << path.images
+        << ", \"batch\": " << path.batch << ", \"decode_seconds\": " << path.decodeSeconds
         << ", \"model_seconds\": " << path.modelSeconds
         << ", \"evaluate_seconds\": " << path.evaluateSeconds << ", \"overlap\": " << path.overlap()
         << ", \"cache_fill_seconds\": " << path.cacheFillSeconds
