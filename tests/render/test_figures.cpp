@@ -152,6 +152,35 @@ private slots:
     compareWithBaseline(name);
   }
 
+  void surfacesMatchBaselines_data()
+  {
+    QTest::addColumn<int>("kind");
+    for (SurfaceKind kind : { SurfaceKind::Pial, SurfaceKind::White, SurfaceKind::Sphere })
+    {
+      QTest::newRow(surfaceKindName(kind)) << static_cast<int>(kind);
+    }
+  }
+
+  // The other surfaces of the template (inflated and flat are the presets' above), lateral.
+  void surfacesMatchBaselines()
+  {
+    QFETCH(int, kind);
+    const auto surfaceKind = static_cast<SurfaceKind>(kind);
+    const CorticalSurface surface = loadBundledFsaverage5(surfaceKind);
+    const auto overlay = syntheticOverlay();
+    const TemplateLabels borders = templateLabels("wang15", "fsaverage5", nullptr);
+    CortexFigureContent content;
+    content.surface = &surface;
+    content.overlay = overlay.get();
+    content.borders = &borders;
+    content.views = { SurfaceView::Lateral };
+    const QString name = QStringLiteral("figure_surface_%1.png").arg(surfaceKindName(surfaceKind));
+    FigureProvenance provenance = makeFigureProvenance();
+    provenance.title = "surface test";
+    writeCortexFigure((kOutput + "/" + name).toStdString(), content, { 900, 520, 110 }, provenance);
+    compareWithBaseline(name);
+  }
+
   void compositeMatchesBaselineAndSvgMatchesPng()
   {
     const CorticalSurface surface = loadBundledFsaverage5(SurfaceKind::Inflated);
