@@ -7,6 +7,7 @@
 #include "bmfl/ImageTransform.h"
 #include "bmfl/InferenceEngine.h"
 #include "bmfl/Json.h"
+#include "bmfl/ParallelFor.h"
 #include "bmfl/Printable.h"
 
 #include <algorithm>
@@ -123,43 +124,27 @@ int runPredict(const PredictOptions& options)
   std::vector<PreparedImage> prepared(options.images.size());
   std::vector<std::string> problems(options.images.size());
   std::vector<std::exception_ptr> failures(options.images.size());
-  std::atomic<std::size_t> next{ 0 };
-  const auto decode = [&]()
-  {
-    for (std::size_t i = next++; i < options.images.size(); i = next++)
-    {
-      try
-      {
-        prepared[i] = prepareImage(decodeImageFile(options.images[i]),
-                                   options.images[i],
-                                   manifest.model.encoder.inChannels,
-                                   manifest.preprocess,
-                                   manifest.brainPreprocess);
-      }
-      catch (const FileError& error)
-      {
-        problems[i] = error.what();
-      }
-      catch (...)
-      {
-        failures[i] = std::current_exception(); // rethrown below, on this thread
-      }
-    }
-  };
-  {
-    std::vector<std::thread> threads;
-    const std::size_t count =
-      std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), prepared.size());
-    for (std::size_t t = 1; t < count; ++t)
-    {
-      threads.emplace_back(decode);
-    }
-    decode();
-    for (std::thread& thread : threads)
-    {
-      thread.join();
-    }
-  }
+  forEachInParallel(prepared.size(),
+                    std::max(1u, std::thread::hardware_concurrency()),
+                    [&](std::size_t i)
+                    {
+                      try
+                      {
+                        prepared[i] = prepareImage(decodeImageFile(options.images[i]),
+                                                   options.images[i],
+                                                   manifest.model.encoder.inChannels,
+                                                   manifest.preprocess,
+                                                   manifest.brainPreprocess);
+                      }
+                      catch (const FileError& error)
+                      {
+                        problems[i] = error.what();
+                      }
+                      catch (...)
+                      {
+                        failures[i] = std::current_exception(); // rethrown below, in file order
+                      }
+                    });
   for (const std::exception_ptr& failure : failures)
   {
     if (failure)

@@ -4,6 +4,7 @@
 #include "bmfl/FileError.h"
 #include "bmfl/ImageTransform.h"
 #include "bmfl/Json.h"
+#include "bmfl/ParallelFor.h"
 #include "bmfl/Sha256.h"
 #include "bmfl/Training.h"
 #include "evaluation/Predictions.h"
@@ -11,7 +12,6 @@
 #include <algorithm>
 #include <exception>
 #include <filesystem>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -135,50 +135,8 @@ public:
   std::vector<TrainingExample> examples(const std::vector<std::size_t>& indices) const override
   {
     std::vector<TrainingExample> result(indices.size());
-    std::size_t next = 0;
-    std::exception_ptr failure;
-    std::mutex mutex;
-    const auto work = [&]()
-    {
-      for (;;)
-      {
-        std::size_t mine = 0;
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (next == indices.size() || failure)
-          {
-            return;
-          }
-          mine = next++;
-        }
-        try
-        {
-          result[mine] = example(indices[mine]);
-        }
-        catch (...)
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (!failure)
-          {
-            failure = std::current_exception();
-          }
-        }
-      }
-    };
-    std::vector<std::thread> threads;
-    for (std::size_t t = 1; t < std::min(Workers, indices.size()); ++t)
-    {
-      threads.emplace_back(work);
-    }
-    work();
-    for (std::thread& thread : threads)
-    {
-      thread.join();
-    }
-    if (failure)
-    {
-      std::rethrow_exception(failure);
-    }
+    forEachInParallel(
+      indices.size(), Workers, [&](std::size_t i) { result[i] = example(indices[i]); });
     return result;
   }
 

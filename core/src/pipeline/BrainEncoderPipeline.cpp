@@ -9,7 +9,7 @@
 
 #include "DistributedLaunch.h"
 #include "Formatted.h"
-#include "ParallelDecode.h"
+#include "bmfl/ParallelFor.h"
 
 #include <algorithm>
 #include <cctype>

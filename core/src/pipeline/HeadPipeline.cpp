@@ -6,7 +6,7 @@
 #include "bmfl/FileError.h"
 #include "bmfl/Timestamp.h"
 
-#include "ParallelDecode.h"
+#include "bmfl/ParallelFor.h"
 
 #include <algorithm>
 #include <cmath>
