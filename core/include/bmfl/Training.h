@@ -263,6 +263,11 @@ public:
   /// Starts from a saved bundle's weights (to fine-tune a stage, or train heads on a new set).
   static std::unique_ptr<Trainer> fromBundle(const std::string& bundleDir,
                                              const TrainerOptions& options = {});
+  /// The same with the bundle's manifest already read (readBundleManifest checks every file's
+  /// checksum: read it once).
+  static std::unique_ptr<Trainer> fromBundle(const std::string& bundleDir,
+                                             const BundleManifest& manifest,
+                                             const TrainerOptions& options);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;

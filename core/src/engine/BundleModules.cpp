@@ -254,7 +254,17 @@ void loadModuleChecked(torch::nn::Module& module,
                         std::string(c10::toString(stored.scalar_type())) + ", not " +
                         std::string(c10::toString(target.scalar_type())));
     }
-    target.copy_(stored);
+    // A tensor alone in its storage is taken as it is (the module's own tensor was never
+    // filled: SkipParameterInit); one sharing its storage is copied.
+    if (stored.is_contiguous() && stored.storage_offset() == 0 &&
+        stored.storage().nbytes() == stored.nbytes())
+    {
+      target.set_(stored);
+    }
+    else
+    {
+      target.copy_(stored);
+    }
   };
   for (auto& item : module.named_parameters(true))
   {
@@ -436,6 +446,8 @@ void saveBundle(const std::string& bundleDir, BundleManifest manifest, const Bmf
 BmflModules loadBundleModules(const std::string& bundleDir, const BundleManifest& manifest)
 {
   const std::string manifestPath = (fs::path(bundleDir) / BundleManifestFile).string();
+  // Every parameter and buffer is read from the files below and checked to be there.
+  const SkipParameterInit noInitialValues;
   BmflModules modules = buildModules(manifest.model, manifest.vertexSpace, manifestPath);
   for (const auto& [name, module] : modules.named())
   {

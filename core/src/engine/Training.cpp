@@ -22,6 +22,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 #include <unistd.h>
 
@@ -382,6 +383,10 @@ struct Trainer::State
   std::string encoderKey;      ///< digest of encoder weights + preprocessing: keys cached features
   std::string brainFeatureKey; ///< the same for the brain encoder's input (brainPreprocess)
   FeatureCacheStats stats;
+  // The brain encoder's checksum and the tensors it was computed from (their storage and
+  // version counter: an optimizer step or a load changes the version).
+  std::vector<std::pair<const void*, std::int64_t>> brainChecksumStamp;
+  std::string brainChecksum;
   std::vector<DatasetRecord> datasets;
   std::vector<std::pair<std::string, double>> metrics;
   int epochs = 0;
@@ -421,7 +426,30 @@ struct Trainer::State
           .string();
       ownsCacheFolder = true;
     }
-    refreshEncoderKey();
+    // The frozen encoders' checksums key the cache: the brain encoder's is hashed beside the
+    // image encoder's (a failure there surfaces when it is asked for again).
+    std::thread brainHash(
+      [this]()
+      {
+        try
+        {
+          brainEncoderChecksum();
+        }
+        catch (...)
+        {
+          brainChecksum.clear();
+        }
+      });
+    try
+    {
+      refreshEncoderKey();
+    }
+    catch (...)
+    {
+      brainHash.join();
+      throw;
+    }
+    brainHash.join();
   }
 
   void refreshEncoderKey()
@@ -439,6 +467,28 @@ struct Trainer::State
   }
 
   int queryBlock() const { return brainQueryBlock(config.brainEncoder); }
+
+  // moduleChecksum of the brain encoder (it keys the cached predicted fMRI), hashed again only
+  // when one of its tensors was replaced or changed: 72 MB at 39,548 vertices.
+  const std::string& brainEncoderChecksum()
+  {
+    std::vector<std::pair<const void*, std::int64_t>> stamp;
+    for (const auto& tensors :
+         { modules.brainEncoder->parameters(), modules.brainEncoder->buffers() })
+    {
+      for (const torch::Tensor& tensor : tensors)
+      {
+        stamp.emplace_back(tensor.defined() ? tensor.data_ptr() : nullptr,
+                           tensor.defined() ? tensor._version() : -1);
+      }
+    }
+    if (brainChecksum.empty() || stamp != brainChecksumStamp)
+    {
+      brainChecksum = moduleChecksum(*modules.brainEncoder);
+      brainChecksumStamp = std::move(stamp);
+    }
+    return brainChecksum;
+  }
 
   // The seed of LibTorch's generator (dropout) on this rank: rank 0's is seed, as in one
   // process; the others' are drawn apart from it (and from the step when resumed).
@@ -687,7 +737,7 @@ struct Trainer::State
     {
       brainStore->removeStaleTemporaries();
     }
-    const std::string brainKey = compact ? moduleChecksum(*modules.brainEncoder) : std::string();
+    const std::string brainKey = compact ? brainEncoderChecksum() : std::string();
     std::vector<std::size_t> pendingIndices;
     const auto flush = [&]()
     {
@@ -923,8 +973,14 @@ Trainer::Trainer(const BmflModelConfig& config,
 std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
                                              const TrainerOptions& options)
 {
+  return fromBundle(bundleDir, readBundleManifest(bundleDir), options);
+}
+
+std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
+                                             const BundleManifest& manifest,
+                                             const TrainerOptions& options)
+{
   auto state = std::make_unique<State>();
-  const BundleManifest manifest = readBundleManifest(bundleDir);
   state->config = manifest.model;
   state->space = manifest.vertexSpace;
   state->classNames = manifest.classNames;
@@ -1550,7 +1606,7 @@ TrainingReport Trainer::State::trainHead(HeadKind kind,
     report.cancelled = true;
     return report;
   }
-  const std::string brainKey = bmfl ? moduleChecksum(*modules.brainEncoder) : std::string();
+  const std::string brainKey = bmfl ? brainEncoderChecksum() : std::string();
   if (bmfl && !onTheFly && !ensureFmri(source, options.batchSize, brainKey, rankControl(control)))
   {
     report.cancelled = true;
@@ -1893,7 +1949,7 @@ HeadPredictions Trainer::predictHeads(const ExampleSource& examples,
       }
       State& state = *Impl;
       HeadPredictions predictions;
-      const std::string brainKey = moduleChecksum(*state.modules.brainEncoder);
+      const std::string brainKey = state.brainEncoderChecksum();
       const TrainingControl rankControl = state.rankControl(control);
       if (!state.ensureFeatures(examples, batchSize, rankControl) ||
           !state.ensureFmri(examples, batchSize, brainKey, rankControl))

@@ -194,7 +194,7 @@ CachedEvaluationResult evaluateDatasetsCached(const std::string& bundleDir,
   trainerOptions.device = options.device;
   trainerOptions.featureCacheDir = (fs::path(options.cacheDir) / "entries").string();
   trainerOptions.compactFeatureCache = true;
-  const std::unique_ptr<Trainer> trainer = Trainer::fromBundle(bundleDir, trainerOptions);
+  const std::unique_ptr<Trainer> trainer = Trainer::fromBundle(bundleDir, manifest, trainerOptions);
   const int workers = options.workers > 0
                         ? options.workers
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

@@ -5,6 +5,8 @@
 // torch.nn.MultiheadAttention (in_proj_weight, in_proj_bias, out_proj), so DETR-style
 // checkpoints map onto it.
 
+#include "model/Linear.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -38,9 +40,9 @@ public:
     }
     InProjWeight = register_parameter("in_proj_weight", torch::empty({ 3 * embedDim, embedDim }));
     InProjBias = register_parameter("in_proj_bias", torch::zeros({ 3 * embedDim }));
-    OutProj = register_module("out_proj", torch::nn::Linear(embedDim, embedDim));
+    OutProj = register_module("out_proj", Linear(embedDim, embedDim));
     // torch.nn.MultiheadAttention's initialisation: Xavier on the packed projection, zero biases.
-    torch::nn::init::xavier_uniform_(InProjWeight);
+    xavierUniform(InProjWeight);
     torch::nn::init::zeros_(OutProj->bias);
   }
 
@@ -86,7 +88,7 @@ private:
   double Dropout;
   torch::Tensor InProjWeight;
   torch::Tensor InProjBias;
-  torch::nn::Linear OutProj{ nullptr };
+  Linear OutProj{ nullptr };
 };
 TORCH_MODULE(MultiHeadAttention);
 

@@ -24,8 +24,8 @@ public:
     Norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ width })));
     Attn = register_module("attn", detail::MultiHeadAttention(width, config.heads, config.dropout));
     Norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ width })));
-    Fc1 = register_module("fc1", torch::nn::Linear(width, hidden));
-    Fc2 = register_module("fc2", torch::nn::Linear(hidden, width));
+    Fc1 = register_module("fc1", Linear(width, hidden));
+    Fc2 = register_module("fc2", Linear(hidden, width));
   }
 
   torch::Tensor forward(const torch::Tensor& x)
@@ -43,8 +43,8 @@ private:
   torch::nn::LayerNorm Norm1{ nullptr };
   detail::MultiHeadAttention Attn{ nullptr };
   torch::nn::LayerNorm Norm2{ nullptr };
-  torch::nn::Linear Fc1{ nullptr };
-  torch::nn::Linear Fc2{ nullptr };
+  Linear Fc1{ nullptr };
+  Linear Fc2{ nullptr };
 };
 TORCH_MODULE(EncoderLayer);
 
@@ -145,7 +145,7 @@ BrainTransformerImpl::BrainTransformerImpl(const BrainTransformerConfig& config,
     {
       RoiVertices.push_back(
         register_buffer("roi_vertices_" + std::to_string(i), torch::tensor(rois[i], torch::kLong)));
-      RoiEmbed->push_back(torch::nn::Linear(static_cast<std::int64_t>(rois[i].size()), width));
+      RoiEmbed->push_back(Linear(static_cast<std::int64_t>(rois[i].size()), width));
     }
     TokenCount = static_cast<std::int64_t>(rois.size());
   }
@@ -171,8 +171,7 @@ torch::Tensor BrainTransformerImpl::tokenize(const torch::Tensor& fmri)
   tokens.reserve(RoiVertices.size());
   for (std::size_t i = 0; i < RoiVertices.size(); ++i)
   {
-    tokens.push_back(
-      RoiEmbed->ptr<torch::nn::LinearImpl>(i)->forward(fmri.index_select(1, RoiVertices[i])));
+    tokens.push_back(RoiEmbed->ptr<LinearImpl>(i)->forward(fmri.index_select(1, RoiVertices[i])));
   }
   return torch::stack(tokens, 1);
 }
@@ -226,7 +225,7 @@ BmflHeadImpl::BmflHeadImpl(const BmflModelConfig& config,
   if (config.brainTransformer.width != imageDim)
   {
     BrainProjection =
-      register_module("brain_proj", torch::nn::Linear(config.brainTransformer.width, imageDim));
+      register_module("brain_proj", Linear(config.brainTransformer.width, imageDim));
   }
   const auto layerNorm = [&](const char* name) {
     return register_module(name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({ imageDim })));
@@ -256,7 +255,7 @@ BmflHeadImpl::BmflHeadImpl(const BmflModelConfig& config,
     }
   }
   ClassifierInput = parts * imageDim;
-  Classifier = register_module("classifier", torch::nn::Linear(ClassifierInput, config.numClasses));
+  Classifier = register_module("classifier", Linear(ClassifierInput, config.numClasses));
 }
 
 std::int64_t BmflHeadImpl::brainTokenCount() const

@@ -7,6 +7,7 @@
 #include "bmfl/ModelConfig.h"
 #include "bmfl/VertexSpace.h"
 #include "model/DinoVisionTransformer.h"
+#include "model/Linear.h"
 
 #include <torch/torch.h>
 
@@ -83,14 +84,14 @@ private:
   std::int64_t ClassifierInput = 0;
   bool Concatenation = false;
   BrainTransformer Brain{ nullptr };
-  torch::nn::Linear BrainProjection{ nullptr }; ///< only when brain width != image width
+  Linear BrainProjection{ nullptr }; ///< only when brain width != image width
   torch::nn::LayerNorm ImageQueryNorm{ nullptr };
   torch::nn::LayerNorm BrainKeyNorm{ nullptr };
   std::shared_ptr<detail::MultiHeadAttentionImpl> ImageToBrain;
   torch::nn::LayerNorm BrainQueryNorm{ nullptr };
   torch::nn::LayerNorm ImageKeyNorm{ nullptr };
   std::shared_ptr<detail::MultiHeadAttentionImpl> BrainToImage;
-  torch::nn::Linear Classifier{ nullptr };
+  Linear Classifier{ nullptr };
 };
 TORCH_MODULE(BmflHead);
 

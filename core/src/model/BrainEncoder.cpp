@@ -28,8 +28,8 @@ public:
       register_module("self_attn", detail::MultiHeadAttention(width, config.heads, config.dropout));
     CrossAttn = register_module("multihead_attn",
                                 detail::MultiHeadAttention(width, config.heads, config.dropout));
-    Linear1 = register_module("linear1", torch::nn::Linear(width, config.feedForward));
-    Linear2 = register_module("linear2", torch::nn::Linear(config.feedForward, width));
+    Linear1 = register_module("linear1", Linear(width, config.feedForward));
+    Linear2 = register_module("linear2", Linear(config.feedForward, width));
     Norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ width })));
     Norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ width })));
     Norm3 = register_module("norm3", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ width })));
@@ -57,8 +57,8 @@ private:
   double Dropout;
   detail::MultiHeadAttention SelfAttn{ nullptr };
   detail::MultiHeadAttention CrossAttn{ nullptr };
-  torch::nn::Linear Linear1{ nullptr };
-  torch::nn::Linear Linear2{ nullptr };
+  Linear Linear1{ nullptr };
+  Linear Linear2{ nullptr };
   torch::nn::LayerNorm Norm1{ nullptr };
   torch::nn::LayerNorm Norm2{ nullptr };
   torch::nn::LayerNorm Norm3{ nullptr };
@@ -143,7 +143,7 @@ BrainEncoderImpl::BrainEncoderImpl(const BrainEncoderConfig& config,
   const std::int64_t width = Config.width;
   if (imageFeatureDim != width)
   {
-    InputProjection = register_module("input_proj", torch::nn::Linear(imageFeatureDim, width));
+    InputProjection = register_module("input_proj", Linear(imageFeatureDim, width));
   }
   QueryEmbed =
     register_module("query_embed", torch::nn::Embedding(2 * QueriesPerHemisphere, width));
@@ -157,14 +157,13 @@ BrainEncoderImpl::BrainEncoderImpl(const BrainEncoderConfig& config,
   {
     if (parameter.dim() > 1)
     {
-      torch::NoGradGuard noGrad;
-      torch::nn::init::xavier_uniform_(parameter);
+      xavierUniform(parameter);
     }
   }
   DecoderNorm =
     register_module("decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({ width })));
-  LeftReadout = register_module("lh_embed", torch::nn::Linear(width, LeftVertices));
-  RightReadout = register_module("rh_embed", torch::nn::Linear(width, RightVertices));
+  LeftReadout = register_module("lh_embed", Linear(width, LeftVertices));
+  RightReadout = register_module("rh_embed", Linear(width, RightVertices));
   LeftLabels = register_buffer(
     "lh_labels", labelTensor(labels->left, QueriesPerHemisphere, Config.queryLabelSet, "left"));
   RightLabels = register_buffer(
@@ -233,7 +232,7 @@ torch::Tensor BrainEncoderImpl::forward(const ImageFeatures& features)
   // selection). For gradients every query is read out for every vertex, then selected; without
   // them only the selected products are computed (the same values, 1/K of the work).
   const bool selectOnly = !is_training() && !torch::GradMode::is_enabled();
-  const auto readHemisphere = [&](torch::nn::Linear& readout,
+  const auto readHemisphere = [&](Linear& readout,
                                   GroupedReadout& grouped,
                                   const torch::Tensor& labels,
                                   std::int64_t firstQuery,
@@ -255,7 +254,7 @@ torch::Tensor BrainEncoderImpl::forward(const ImageFeatures& features)
 }
 
 torch::Tensor BrainEncoderImpl::readGrouped(GroupedReadout& grouped,
-                                            const torch::nn::Linear& readout,
+                                            const Linear& readout,
                                             const torch::Tensor& labels,
                                             const torch::Tensor& queries)
 {

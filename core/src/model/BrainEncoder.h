@@ -7,6 +7,7 @@
 #include "bmfl/ModelConfig.h"
 #include "bmfl/VertexSpace.h"
 #include "model/DinoVisionTransformer.h"
+#include "model/Linear.h"
 
 #include <torch/torch.h>
 
@@ -58,7 +59,7 @@ private:
     std::int64_t biasVersion = -1;
   };
   torch::Tensor readGrouped(GroupedReadout& grouped,
-                            const torch::nn::Linear& readout,
+                            const Linear& readout,
                             const torch::Tensor& labels,
                             const torch::Tensor& queries);
 
@@ -67,12 +68,12 @@ private:
   std::int64_t LeftVertices = 0;
   std::int64_t RightVertices = 0;
   bool UseLastQuery = true;
-  torch::nn::Linear InputProjection{ nullptr }; ///< only when the feature width differs
+  Linear InputProjection{ nullptr }; ///< only when the feature width differs
   torch::nn::Embedding QueryEmbed{ nullptr };
   torch::nn::ModuleList DecoderLayers;
   torch::nn::LayerNorm DecoderNorm{ nullptr };
-  torch::nn::Linear LeftReadout{ nullptr };
-  torch::nn::Linear RightReadout{ nullptr };
+  Linear LeftReadout{ nullptr };
+  Linear RightReadout{ nullptr };
   torch::Tensor LeftLabels;  ///< buffer [V_left] int64: the query of each left vertex
   torch::Tensor RightLabels; ///< buffer [V_right]
   torch::Tensor LastQueryTokens;

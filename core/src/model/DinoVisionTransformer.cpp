@@ -5,6 +5,7 @@
 
 #include "bmfl/FileError.h"
 #include "model/Checkpoint.h"
+#include "model/Linear.h"
 #include "model/StateDictPickle.h"
 
 #include <caffe2/serialize/in_memory_adapter.h>
@@ -62,8 +63,8 @@ public:
     : Dim(dim)
     , Heads(heads)
   {
-    Qkv = register_module("qkv", torch::nn::Linear(dim, 3 * dim));
-    Proj = register_module("proj", torch::nn::Linear(dim, dim));
+    Qkv = register_module("qkv", Linear(dim, 3 * dim));
+    Proj = register_module("proj", Linear(dim, dim));
   }
 
   /// When query is given, it receives the q projection of every token ([B, N, D]).
@@ -91,8 +92,8 @@ public:
 private:
   std::int64_t Dim;
   std::int64_t Heads;
-  torch::nn::Linear Qkv{ nullptr };
-  torch::nn::Linear Proj{ nullptr };
+  Linear Qkv{ nullptr };
+  Linear Proj{ nullptr };
 };
 TORCH_MODULE(DinoAttention);
 
@@ -101,8 +102,8 @@ class DinoMlpImpl : public torch::nn::Module
 public:
   DinoMlpImpl(std::int64_t dim, std::int64_t hidden)
   {
-    Fc1 = register_module("fc1", torch::nn::Linear(dim, hidden));
-    Fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
+    Fc1 = register_module("fc1", Linear(dim, hidden));
+    Fc2 = register_module("fc2", Linear(hidden, dim));
   }
   torch::Tensor forward(const torch::Tensor& x)
   {
@@ -110,8 +111,8 @@ public:
   }
 
 private:
-  torch::nn::Linear Fc1{ nullptr };
-  torch::nn::Linear Fc2{ nullptr };
+  Linear Fc1{ nullptr };
+  Linear Fc2{ nullptr };
 };
 TORCH_MODULE(DinoMlp);
 

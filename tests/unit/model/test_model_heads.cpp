@@ -6,6 +6,7 @@
 #include "model/BmflHead.h"
 #include "model/BrainEncoder.h"
 #include "model/Checkpoint.h"
+#include "model/Linear.h"
 
 #include <gtest/gtest.h>
 
@@ -496,6 +497,64 @@ TEST(BmflHead, SeededModelsAreDeterministic)
   EXPECT_TRUE(
     torch::equal(first->forward(image, fmri).logits, second->forward(image, fmri).logits));
   EXPECT_TRUE(torch::equal(firstEncoder->forward(image), secondEncoder->forward(image)));
+}
+
+TEST(Linear, DrawsTheSameInitialValuesAsLibTorchsLinear)
+{
+  // Seeded models (the demo, the tests' references) keep their weights: the same draws, in the
+  // same order, as torch::nn::Linear.
+  for (const auto& [in, out] : { std::pair<int, int>{ 7, 5 }, std::pair<int, int>{ 384, 33 } })
+  {
+    torch::manual_seed(3);
+    torch::nn::Linear theirs(in, out);
+    const torch::Tensor theirNext = torch::randn({ 4 });
+    torch::manual_seed(3);
+    bmfl::Linear ours(in, out);
+    const torch::Tensor ourNext = torch::randn({ 4 });
+    EXPECT_TRUE(torch::equal(theirs->weight, ours->weight));
+    EXPECT_TRUE(torch::equal(theirs->bias, ours->bias));
+    EXPECT_TRUE(torch::equal(theirNext, ourNext)); // nothing more taken from the generator
+    const torch::Tensor x = torch::randn({ 2, in });
+    EXPECT_TRUE(torch::allclose(theirs->forward(x), ours->forward(x)));
+  }
+}
+
+TEST(Linear, SkipParameterInitDrawsNothingAndNests)
+{
+  EXPECT_FALSE(bmfl::SkipParameterInit::active());
+  torch::manual_seed(5);
+  const torch::Tensor expected = torch::randn({ 3 });
+  torch::manual_seed(5);
+  {
+    const bmfl::SkipParameterInit outer;
+    {
+      const bmfl::SkipParameterInit inner;
+      EXPECT_TRUE(bmfl::SkipParameterInit::active());
+    }
+    EXPECT_TRUE(bmfl::SkipParameterInit::active());
+    bmfl::Linear skipped(16, 8);
+    EXPECT_EQ(skipped->weight.sizes(), (Shape{ 8, 16 }));
+    EXPECT_EQ(skipped->bias.sizes(), (Shape{ 8 }));
+    EXPECT_EQ(skipped->parameters().size(), 2U);
+    torch::Tensor matrix = torch::empty({ 6, 4 });
+    bmfl::xavierUniform(matrix);
+  }
+  EXPECT_FALSE(bmfl::SkipParameterInit::active());
+  EXPECT_TRUE(torch::equal(torch::randn({ 3 }), expected)); // nothing was drawn
+  torch::manual_seed(5);
+  bmfl::Linear drawn(16, 8);
+  EXPECT_FALSE(torch::equal(torch::randn({ 3 }), expected));
+  // Whole modules build under it with every parameter in place (a bundle fills them next).
+  const bmfl::VertexSpace space = makeSpace(20, 20);
+  torch::manual_seed(5);
+  bmfl::BrainEncoder initialised(smallEncoderConfig(), 32, space);
+  const bmfl::SkipParameterInit skip;
+  bmfl::BrainEncoder built(smallEncoderConfig(), 32, space);
+  ASSERT_EQ(built->named_parameters().size(), initialised->named_parameters().size());
+  for (const auto& item : initialised->named_parameters())
+  {
+    EXPECT_EQ(built->named_parameters()[item.key()].sizes(), item.value().sizes()) << item.key();
+  }
 }
 
 } // namespace
