@@ -12,17 +12,22 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <optional>
+#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,6 +241,159 @@ std::vector<PreparedImage> randomImages(const BundleManifest& manifest, int coun
   return images;
 }
 
+/// The same encoder in Debian's python3-torch (models/reference/bench_encoder.py), kept running
+/// beside this process and asked for one forward at a time between the C++ variants, so that
+/// both meet the same machine load. Talks over a socket pair (a child that dies is an error
+/// here, not a SIGPIPE).
+class PythonReference
+{
+public:
+  PythonReference(const ModelBenchOptions& options, const ImageEncoderConfig& config)
+    : Program(options.python + " " + options.pythonScript)
+  {
+    int sockets[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    {
+      Problem = "cannot talk to it (socketpair failed)";
+      return;
+    }
+    const std::vector<std::string> arguments = { options.python,
+                                                 options.pythonScript,
+                                                 std::to_string(config.embedDim),
+                                                 std::to_string(config.heads),
+                                                 std::to_string(config.depth),
+                                                 std::to_string(at::get_num_threads()) };
+    std::vector<char*> argv;
+    for (const std::string& argument : arguments)
+    {
+      argv.push_back(const_cast<char*>(argument.c_str()));
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    for (const int fd : { 0, 1, 2 })
+    {
+      posix_spawn_file_actions_adddup2(&actions, sockets[1], fd);
+    }
+    const int spawned =
+      posix_spawn(&Child, options.python.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(sockets[1]);
+    Socket = sockets[0];
+    if (spawned != 0)
+    {
+      Child = -1;
+      Problem = "cannot be started (" + std::string(std::strerror(spawned)) + ")";
+      return;
+    }
+    std::string line;
+    while (readLine(line) && line != "ready")
+    {
+      Output += line + "\n";
+    }
+    if (line != "ready")
+    {
+      fail();
+    }
+  }
+
+  ~PythonReference()
+  {
+    if (Socket >= 0)
+    {
+      shutdown(Socket, SHUT_WR); // end of input: the script returns
+      close(Socket);
+    }
+    if (Child > 0)
+    {
+      int status = 0;
+      waitpid(Child, &status, 0);
+    }
+  }
+
+  PythonReference(const PythonReference&) = delete;
+  PythonReference& operator=(const PythonReference&) = delete;
+
+  /// Empty while it answers; else why it is left out.
+  const std::string& problem() const { return Problem; }
+
+  /// One forward of `batch` images in Python, its seconds (the forward alone); nothing once
+  /// the reference failed.
+  std::optional<double> run(int batch)
+  {
+    if (!Problem.empty())
+    {
+      return std::nullopt;
+    }
+    const std::string request = std::to_string(batch) + "\n";
+    std::string line;
+    if (send(Socket, request.data(), request.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(request.size()) ||
+        !readLine(line) || line.rfind("seconds ", 0) != 0)
+    {
+      Output += line + "\n";
+      fail();
+      return std::nullopt;
+    }
+    return std::strtod(line.c_str() + 8, nullptr);
+  }
+
+private:
+  bool readLine(std::string& line)
+  {
+    line.clear();
+    for (;;)
+    {
+      const std::size_t end = Buffer.find('\n');
+      if (end != std::string::npos)
+      {
+        line = Buffer.substr(0, end);
+        Buffer.erase(0, end + 1);
+        return true;
+      }
+      char chunk[4096];
+      const ssize_t got = recv(Socket, chunk, sizeof chunk, 0);
+      if (got < 0 && errno == EINTR)
+      {
+        continue;
+      }
+      if (got <= 0)
+      {
+        line = Buffer;
+        Buffer.clear();
+        return false;
+      }
+      Buffer.append(chunk, static_cast<std::size_t>(got));
+    }
+  }
+
+  void fail()
+  {
+    std::string rest;
+    while (readLine(rest))
+    {
+      Output += rest + "\n";
+    }
+    Output += rest;
+    while (!Output.empty() && Output.back() == '\n')
+    {
+      Output.pop_back();
+    }
+    const std::string lastLine = Output.substr(Output.find_last_of('\n') + 1);
+    Problem = Program + " failed" +
+              (Output.find("No module named 'torch'") != std::string::npos
+                 ? " (no python3-torch: apt install python3-torch)"
+                 : ": " + (lastLine.empty() ? std::string("no answer") : lastLine));
+  }
+
+  std::string Program;
+  pid_t Child = -1;
+  int Socket = -1;
+  std::string Buffer;
+  std::string Output;
+  std::string Problem;
+};
+
 /// One architecture's bundles: (variant, folder), "bmfl" (conv slices) and/or "bmfl-roi".
 using VariantBundles = std::vector<std::pair<std::string, std::string>>;
 
@@ -244,7 +402,9 @@ using VariantBundles = std::vector<std::pair<std::string, std::string>>;
 std::vector<ModelBenchTiming> timeVariants(const std::string& label,
                                            const VariantBundles& bundles,
                                            const ModelBenchOptions& options,
-                                           const std::function<void(const std::string&)>& progress)
+                                           const std::function<void(const std::string&)>& progress,
+                                           PythonReference* python,
+                                           std::vector<PythonEncoderTiming>& pythonTimings)
 {
   const int largest = *std::max_element(options.batches.begin(), options.batches.end());
   EngineOptions engineOptions;
@@ -307,6 +467,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
     std::vector<long> faults(count, 0);
     std::vector<double> firstSeconds(count, 0.0);
     std::vector<long> firstFaults(count, 0);
+    std::vector<double> pythonSeconds;
     for (std::size_t variant = 0; variant < count; ++variant) // warm-up, reported apart
     {
       const long faultsBefore = minorFaults();
@@ -314,6 +475,10 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
       work[variant]();
       firstSeconds[variant] = now() - start;
       firstFaults[variant] = minorFaults() - faultsBefore;
+    }
+    if (python != nullptr)
+    {
+      python->run(batch); // its warm-up
     }
     for (int round = 0; round < runsAt(batch, options.repeats); ++round)
     {
@@ -325,6 +490,19 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
         seconds[variant].push_back(now() - start);
         faults[variant] += minorFaults() - faultsBefore;
       }
+      if (const std::optional<double> pythonRun = python ? python->run(batch) : std::nullopt)
+      {
+        pythonSeconds.push_back(*pythonRun);
+      }
+    }
+    if (python != nullptr && python->problem().empty() && !pythonSeconds.empty())
+    {
+      PythonEncoderTiming timing;
+      timing.arch = label;
+      timing.batch = batch;
+      timing.minSeconds = *std::min_element(pythonSeconds.begin(), pythonSeconds.end());
+      timing.medianSeconds = median(pythonSeconds);
+      pythonTimings.push_back(timing);
     }
     for (std::size_t variant = 0; variant < count; ++variant)
     {
@@ -453,69 +631,6 @@ std::vector<ImagePathTiming> timeImagePath(const std::string& label,
 }
 
 /// The Python reference's timings for an encoder, or a note saying why there are none.
-std::vector<PythonEncoderTiming> timePython(const std::string& arch,
-                                            const ImageEncoderConfig& config,
-                                            const ModelBenchOptions& options,
-                                            std::string& note)
-{
-  std::string command = "'" + options.python + "' '" + options.pythonScript + "' " +
-                        std::to_string(config.embedDim) + " " + std::to_string(config.heads) + " " +
-                        std::to_string(config.depth) + " " + std::to_string(at::get_num_threads()) +
-                        " " + std::to_string(options.repeats);
-  for (const int batch : options.batches)
-  {
-    command += " " + std::to_string(batch);
-  }
-  command += " 2>&1";
-  std::vector<PythonEncoderTiming> timings;
-  std::string output;
-  if (FILE* pipe = popen(command.c_str(), "r"))
-  {
-    char buffer[4096];
-    while (fgets(buffer, sizeof buffer, pipe) != nullptr)
-    {
-      output += buffer;
-    }
-    const int status = pclose(pipe);
-    if (status != 0)
-    {
-      const std::string lastLine = output.substr(output.find_last_of('\n', output.size() - 2) + 1);
-      note = "Python reference left out: " + options.python + " " + options.pythonScript +
-             " failed" +
-             (output.find("No module named 'torch'") != std::string::npos
-                ? " (no python3-torch: apt install python3-torch)"
-                : ": " + lastLine.substr(0, lastLine.find('\n')));
-      return {};
-    }
-  }
-  std::istringstream lines(output);
-  std::string line;
-  while (std::getline(lines, line))
-  {
-    std::istringstream words(line);
-    std::string batchWord;
-    std::string secondsWord;
-    PythonEncoderTiming timing;
-    timing.arch = arch;
-    if (!(words >> batchWord >> timing.batch >> secondsWord) || batchWord != "batch")
-    {
-      continue;
-    }
-    std::vector<double> seconds;
-    for (double value = 0.0; words >> value;)
-    {
-      seconds.push_back(value);
-    }
-    if (!seconds.empty())
-    {
-      timing.minSeconds = *std::min_element(seconds.begin(), seconds.end());
-      timing.medianSeconds = median(seconds);
-      timings.push_back(timing);
-    }
-  }
-  return timings;
-}
-
 /// Single images from file to every panel (decode, transform, both heads, predicted fMRI, both
 /// attention maps): median and 95th percentile.
 void timeLatency(const std::string& bundleDir,
@@ -804,22 +919,28 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
       bundles.emplace_back(arch, variants);
     }
   }
+  if (options.pythonScript.empty())
+  {
+    report.pythonNote = "Python reference left out (no script given)";
+  }
   for (const auto& [label, variants] : bundles)
   {
-    const std::vector<ModelBenchTiming> timings = timeVariants(label, variants, options, progress);
-    report.timings.insert(report.timings.end(), timings.begin(), timings.end());
     const ImageEncoderConfig encoder = readBundleManifest(variants.front().second).model.encoder;
+    std::unique_ptr<PythonReference> python;
+    if (report.pythonNote.empty())
+    {
+      progress(label + ": starting the same encoder in Python eager (" + options.python +
+               "), timed between the C++ runs");
+      python = std::make_unique<PythonReference>(options, encoder);
+    }
+    const std::vector<ModelBenchTiming> timings =
+      timeVariants(label, variants, options, progress, python.get(), report.python);
+    report.timings.insert(report.timings.end(), timings.begin(), timings.end());
     report.encoderGflopPerImage.emplace_back(
       label, encoderFlopsPerImage(encoder, encoder.imageSize, encoder.imageSize) / 1e9);
-    if (options.pythonScript.empty())
+    if (python && !python->problem().empty())
     {
-      report.pythonNote = "Python reference left out (no script given)";
-    }
-    else if (report.pythonNote.empty())
-    {
-      progress(label + ": the same encoder in Python eager (" + options.python + ")");
-      const auto python = timePython(label, encoder, options, report.pythonNote);
-      report.python.insert(report.python.end(), python.begin(), python.end());
+      report.pythonNote = "Python reference left out: " + python->problem();
     }
   }
   report.sgemmGflops = std::max(report.sgemmGflops, sgemmGflops(options.sgemmSize, device));
