@@ -30,7 +30,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBMFL_BUILD_GU
 # `bmfl bench` decodes pictures (latency, the image path): it needs the images room, i.e. OpenCV.
 grep -q '^OpenCV_DIR:PATH=.*[^-]$' "$build/CMakeCache.txt" && ! grep -q '^OpenCV_DIR:PATH=.*NOTFOUND' \
   "$build/CMakeCache.txt" || fail "OpenCV not found: install libopencv-dev (bmfl bench needs it)"
-cmake --build "$build" -j "$jobs" --target bmfl > "$build.build.log" 2>&1 \
+cmake --build "$build" -j "$jobs" --target bmfl-launcher > "$build.build.log" 2>&1 \
   || { tail -30 "$build.build.log" >&2; fail "build failed (log: $build.build.log)"; }
 bmfl="$build/bin/bmfl"
 [[ -x "$bmfl" ]] || bmfl="$(find "$build" -name bmfl -type f -perm -u+x | head -1)"

@@ -12,6 +12,29 @@ namespace bmfl
 
 namespace fs = std::filesystem;
 
+namespace
+{
+
+// Where this program may be installed: PREFIX/bin/PROGRAM, or PREFIX/libexec/bmfl/PROGRAM behind
+// its launcher (app/launcher).
+std::vector<fs::path> installPrefixes()
+{
+  std::error_code error;
+  const fs::path executable = fs::read_symlink("/proc/self/exe", error);
+  if (error)
+  {
+    return {};
+  }
+  const fs::path folder = executable.parent_path();
+  if (folder.filename() == "bmfl" && folder.parent_path().filename() == "libexec")
+  {
+    return { folder.parent_path().parent_path() };
+  }
+  return { folder.parent_path() };
+}
+
+} // namespace
+
 std::string resourceDirectory()
 {
   std::vector<fs::path> candidates;
@@ -19,13 +42,12 @@ std::string resourceDirectory()
   {
     candidates.emplace_back(fromEnvironment);
   }
-  std::error_code error;
-  const fs::path executable = fs::read_symlink("/proc/self/exe", error);
-  if (!error)
+  for (const fs::path& prefix : installPrefixes())
   {
-    candidates.push_back(executable.parent_path().parent_path() / "share" / "bmfl" / "resources");
+    candidates.push_back(prefix / "share" / "bmfl" / "resources");
   }
   candidates.emplace_back(BMFL_SOURCE_RESOURCE_DIR);
+  std::error_code error;
 
   std::string tried;
   for (const fs::path& candidate : candidates)
@@ -46,14 +68,12 @@ std::string demoModelDirectory()
   {
     candidates.emplace_back(fromEnvironment);
   }
-  std::error_code error;
-  const fs::path executable = fs::read_symlink("/proc/self/exe", error);
-  if (!error)
+  for (const fs::path& prefix : installPrefixes())
   {
-    candidates.push_back(executable.parent_path().parent_path() / "share" / "bmfl" / "models" /
-                         "demo");
+    candidates.push_back(prefix / "share" / "bmfl" / "models" / "demo");
   }
   candidates.emplace_back(BMFL_SOURCE_MODELS_DIR "/demo");
+  std::error_code error;
   for (const fs::path& candidate : candidates)
   {
     if (fs::is_regular_file(candidate / "manifest.json", error))

@@ -14,16 +14,14 @@ struct RuntimeInfo
   int cudaDevices = 0;
   std::string blasLibrary; ///< the BLAS shared object the process actually loaded
   std::string openblasCoreType;
+  std::string ompWaitPolicy; ///< OMP_WAIT_POLICY, GOMP_SPINCOUNT=N, or "default (spinning)"
 };
 
-/// Call first thing in main(), before anything loads OpenBLAS's kernels. Makes glibc's malloc
-/// keep large blocks in the heap (no mmap, trim threshold 1 GiB) unless MALLOC_MMAP_THRESHOLD_,
-/// MALLOC_MMAP_MAX_, MALLOC_TRIM_THRESHOLD_ or GLIBC_TUNABLES is set. Then, unless BMFL_NO_REEXEC
-/// is set, re-executes the program once with OPENBLAS_CORETYPE=SkylakeX on a CPU with AVX-512
-/// (OpenBLAS 0.3.21 otherwise picks its slower AVX2 kernels) and OMP_WAIT_POLICY=PASSIVE
-/// (LibTorch's spinning OpenMP workers otherwise take the cores OpenBLAS's threads need), for
-/// whichever of them the environment does not set: both are read only when their library is loaded.
-/// Returns normally in every other case.
+/// Call first thing in main(). Makes glibc's malloc keep large blocks in the heap (no mmap, trim
+/// threshold 1 GiB) unless MALLOC_MMAP_THRESHOLD_, MALLOC_MMAP_MAX_, MALLOC_TRIM_THRESHOLD_ or
+/// GLIBC_TUNABLES is set. Then, when setLoadTimeSettings (bmfl/ProcessSettings.h) had anything
+/// left to set, i.e. the program was not started by its launcher, re-executes it once so that
+/// OpenBLAS and OpenMP load with them. Returns normally in every other case.
 void prepareProcess(char** argv);
 
 /// Sets LibTorch's intra-op thread count to the machine's cores (or $BMFL_THREADS) and

@@ -2,6 +2,8 @@
 // runtime report. Keep torch headers out of everything that does not need them (compile time).
 #include "bmfl/Runtime.h"
 
+#include "bmfl/ProcessSettings.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -24,17 +26,6 @@ namespace
 // MLP hidden layer is 16 x 257 x 3072 floats, 48 MiB, and those still faulted 24,000 times per
 // image), and the heap's top is kept up to 1 GiB instead of being trimmed at every free.
 constexpr int TrimThresholdBytes = 1 << 30;
-
-bool cpuHasAvx512ForOpenBlas()
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-  return false;
-#endif
-}
 
 int callbackFindBlas(dl_phdr_info* info, size_t /*size*/, void* data)
 {
@@ -87,28 +78,10 @@ void prepareProcess(char** argv)
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, TrimThresholdBytes);
   }
-  // Both variables below are read when their libraries are loaded, before main(); the only way
-  // to change them is to run again with them set. BMFL_NO_REEXEC turns that off.
-  if (std::getenv("BMFL_NO_REEXEC") != nullptr || argv == nullptr)
-  {
-    return;
-  }
-  bool changed = false;
-  // OpenBLAS 0.3.21 picks its slower AVX2 kernels on AVX-512 CPUs unless told.
-  if (std::getenv("OPENBLAS_CORETYPE") == nullptr && cpuHasAvx512ForOpenBlas())
-  {
-    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-    changed = true;
-  }
-  // LibTorch and Debian's OpenBLAS (openmp build) share libgomp's workers, which spin-wait
-  // after every parallel region by default: on cores shared with any other work the spinning
-  // starves the next matrix product. A passive wait gives the cores back.
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr)
-  {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    changed = true;
-  }
-  if (changed)
+  // The load-time settings: the launcher (bin/bmfl, bin/bmfl-workbench) has set them already;
+  // a program started directly sets them now and runs again, once, so that its libraries load
+  // with them.
+  if (argv != nullptr && setLoadTimeSettings())
   {
     execv("/proc/self/exe", argv);
     // execv returned: keep running with the settings already chosen.
@@ -127,6 +100,18 @@ RuntimeInfo runtimeInfo()
   info.blasLibrary = loadedBlasLibrary();
   const char* coreType = std::getenv("OPENBLAS_CORETYPE");
   info.openblasCoreType = coreType ? coreType : "auto";
+  if (const char* policy = std::getenv("OMP_WAIT_POLICY"))
+  {
+    info.ompWaitPolicy = policy;
+  }
+  else if (const char* spins = std::getenv("GOMP_SPINCOUNT"))
+  {
+    info.ompWaitPolicy = std::string("GOMP_SPINCOUNT=") + spins;
+  }
+  else
+  {
+    info.ompWaitPolicy = "default (spinning)";
+  }
   return info;
 }
 
