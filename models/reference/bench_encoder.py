@@ -21,7 +21,8 @@ from dinov2_reference import VisionTransformer  # noqa: E402
 
 def main() -> int:
     if len(sys.argv) != 5:
-        print(__doc__.strip().splitlines()[-4], file=sys.stderr)
+        print(next(line for line in __doc__.splitlines() if line.startswith("Usage:")),
+              file=sys.stderr)
         return 2
     dim, heads, depth, threads = (int(value) for value in sys.argv[1:5])
     torch.set_num_threads(threads)

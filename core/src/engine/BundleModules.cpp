@@ -200,6 +200,7 @@ void loadModuleChecked(torch::nn::Module& module,
   }
   const std::vector<ConfigFact> facts = configFacts(moduleName, manifest);
   torch::NoGradGuard noGrad;
+  std::set<const void*> adopted; // storages already given to a tensor of the module
   const auto check = [&](const std::string& name, torch::Tensor& target, bool isBuffer)
   {
     if (!target.defined())
@@ -255,9 +256,11 @@ void loadModuleChecked(torch::nn::Module& module,
                         std::string(c10::toString(target.scalar_type())));
     }
     // A tensor alone in its storage is taken as it is (the module's own tensor was never
-    // filled: SkipParameterInit); one sharing its storage is copied.
+    // filled: SkipParameterInit); one sharing its storage, with part of it or with another name
+    // of the file, is copied.
     if (stored.is_contiguous() && stored.storage_offset() == 0 &&
-        stored.storage().nbytes() == stored.nbytes())
+        stored.storage().nbytes() == stored.nbytes() &&
+        adopted.insert(stored.storage().data()).second)
     {
       target.set_(stored);
     }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,12 +24,14 @@
 #include <iomanip>
 #include <memory>
 #include <optional>
+#include <poll.h>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace bmfl
@@ -287,7 +290,7 @@ public:
       return;
     }
     std::string line;
-    while (readLine(line) && line != "ready")
+    while (readLine(line, ReadySeconds) && line != "ready")
     {
       Output += line + "\n";
     }
@@ -304,11 +307,7 @@ public:
       shutdown(Socket, SHUT_WR); // end of input: the script returns
       close(Socket);
     }
-    if (Child > 0)
-    {
-      int status = 0;
-      waitpid(Child, &status, 0);
-    }
+    reap();
   }
 
   PythonReference(const PythonReference&) = delete;
@@ -318,7 +317,7 @@ public:
   const std::string& problem() const { return Problem; }
 
   /// One forward of `batch` images in Python, its seconds (the forward alone); nothing once
-  /// the reference failed.
+  /// the reference failed. Other lines it prints (warnings) are kept for the failure message.
   std::optional<double> run(int batch)
   {
     if (!Problem.empty())
@@ -326,22 +325,36 @@ public:
       return std::nullopt;
     }
     const std::string request = std::to_string(batch) + "\n";
-    std::string line;
     if (send(Socket, request.data(), request.size(), MSG_NOSIGNAL) !=
-          static_cast<ssize_t>(request.size()) ||
-        !readLine(line) || line.rfind("seconds ", 0) != 0)
+        static_cast<ssize_t>(request.size()))
     {
-      Output += line + "\n";
       fail();
       return std::nullopt;
     }
-    return std::strtod(line.c_str() + 8, nullptr);
+    std::string line;
+    while (readLine(line, ForwardSeconds))
+    {
+      if (line.rfind("seconds ", 0) == 0)
+      {
+        return std::strtod(line.c_str() + 8, nullptr);
+      }
+      Output += line + "\n";
+    }
+    fail();
+    return std::nullopt;
   }
 
 private:
-  bool readLine(std::string& line)
+  static constexpr int ReadySeconds = 600;   // importing torch and building the model
+  static constexpr int ForwardSeconds = 600; // one forward: seconds here, minutes at worst
+  static constexpr int ExitSeconds = 10;     // to end after its input was closed
+
+  // The next line, waiting at most `seconds`; false at the end of its output or when it does
+  // not come in time (TimedOut).
+  bool readLine(std::string& line, int seconds)
   {
     line.clear();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     for (;;)
     {
       const std::size_t end = Buffer.find('\n');
@@ -351,8 +364,21 @@ private:
         Buffer.erase(0, end + 1);
         return true;
       }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      pollfd ready{ Socket, POLLIN, 0 };
+      const int polled = left.count() > 0 ? poll(&ready, 1, static_cast<int>(left.count())) : 0;
+      if (polled < 0 && errno == EINTR)
+      {
+        continue;
+      }
+      if (polled == 0)
+      {
+        TimedOut = true;
+        return false;
+      }
       char chunk[4096];
-      const ssize_t got = recv(Socket, chunk, sizeof chunk, 0);
+      const ssize_t got = polled > 0 ? recv(Socket, chunk, sizeof chunk, 0) : -1;
       if (got < 0 && errno == EINTR)
       {
         continue;
@@ -367,23 +393,51 @@ private:
     }
   }
 
+  // Closes its input (a healthy script then ends), keeps what it still prints, and names the
+  // problem by its last line.
   void fail()
   {
+    const bool timedOut = TimedOut;
+    shutdown(Socket, SHUT_WR);
     std::string rest;
-    while (readLine(rest))
+    while (readLine(rest, ExitSeconds))
     {
       Output += rest + "\n";
     }
     Output += rest;
+    reap();
     while (!Output.empty() && Output.back() == '\n')
     {
       Output.pop_back();
     }
     const std::string lastLine = Output.substr(Output.find_last_of('\n') + 1);
     Problem = Program + " failed" +
-              (Output.find("No module named 'torch'") != std::string::npos
+              (timedOut ? " (no answer in " + std::to_string(ForwardSeconds) + " s)"
+               : Output.find("No module named 'torch'") != std::string::npos
                  ? " (no python3-torch: apt install python3-torch)"
                  : ": " + (lastLine.empty() ? std::string("no answer") : lastLine));
+  }
+
+  // Waits for the script to end after its input was closed; kills it when it does not.
+  void reap()
+  {
+    if (Child <= 0)
+    {
+      return;
+    }
+    int status = 0;
+    for (int waited = 0; waited < ExitSeconds * 10; ++waited)
+    {
+      if (waitpid(Child, &status, WNOHANG) != 0)
+      {
+        Child = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    kill(Child, SIGKILL);
+    waitpid(Child, &status, 0);
+    Child = -1;
   }
 
   std::string Program;
@@ -392,6 +446,7 @@ private:
   std::string Buffer;
   std::string Output;
   std::string Problem;
+  bool TimedOut = false;
 };
 
 /// One architecture's bundles: (variant, folder), "bmfl" (conv slices) and/or "bmfl-roi".
@@ -941,6 +996,11 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
     if (python && !python->problem().empty())
     {
       report.pythonNote = "Python reference left out: " + python->problem();
+      report.python.erase(std::remove_if(report.python.begin(),
+                                         report.python.end(),
+                                         [&label = label](const PythonEncoderTiming& timing)
+                                         { return timing.arch == label; }),
+                          report.python.end());
     }
   }
   report.sgemmGflops = std::max(report.sgemmGflops, sgemmGflops(options.sgemmSize, device));

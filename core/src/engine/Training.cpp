@@ -478,8 +478,11 @@ struct Trainer::State
     {
       for (const torch::Tensor& tensor : tensors)
       {
+        // Inference tensors have no version counter (and cannot change in place).
         stamp.emplace_back(tensor.defined() ? tensor.data_ptr() : nullptr,
-                           tensor.defined() ? tensor._version() : -1);
+                           !tensor.defined()       ? -1
+                           : tensor.is_inference() ? -2
+                                                   : tensor._version());
       }
     }
     if (brainChecksum.empty() || stamp != brainChecksumStamp)
