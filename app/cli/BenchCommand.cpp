@@ -16,9 +16,9 @@
 #include "bmfl/PipelineBench.h"
 #include "bmfl/Resources.h"
 #include "bmfl/ScratchFolder.h"
+#include "bmfl/Timing.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
@@ -136,7 +136,7 @@ BenchResult timeStream(const std::shared_ptr<const ImageDataset>& dataset,
   options.transform = PreprocessConfig{}; // resize 256 bicubic, crop 224, ImageNet mean/std
   options.workers = workers;
   options.end = count;
-  const auto start = std::chrono::steady_clock::now();
+  const double start = monotonicSeconds();
   const double cpuStart = processCpuSeconds();
   DatasetStream stream(dataset, options);
   DatasetItem item;
@@ -151,7 +151,7 @@ BenchResult timeStream(const std::shared_ptr<const ImageDataset>& dataset,
   result.unit = "images";
   result.workers = workers;
   result.items = items;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = monotonicSeconds() - start;
   result.cpuSeconds = processCpuSeconds() - cpuStart;
   return result;
 }
@@ -204,8 +204,7 @@ std::vector<BenchResult> benchPipelineStages(const BenchOptions& options, std::s
       pipeline, [](const std::string& stage) { std::cerr << "bench pipeline: " << stage << "\n"; });
     for (const PipelineStageTiming& timing : timings)
     {
-      std::vector<double> seconds = timing.seconds;
-      std::sort(seconds.begin(), seconds.end());
+      const std::vector<double>& seconds = timing.seconds;
       BenchResult result;
       result.section = "pipeline";
       result.caseName = timing.stage;
@@ -213,8 +212,8 @@ std::vector<BenchResult> benchPipelineStages(const BenchOptions& options, std::s
       result.workers = timing.threads;
       result.items = static_cast<std::size_t>(timing.itemsPerRun);
       // The median run (the lower middle of an even count) and the best.
-      result.seconds = seconds[(seconds.size() - 1) / 2];
-      result.bestSeconds = seconds.front();
+      result.seconds = medianOf(seconds);
+      result.bestSeconds = *std::min_element(seconds.begin(), seconds.end());
       result.cpuSeconds = timing.cpuSeconds / static_cast<double>(seconds.size());
       results.push_back(result);
     }
@@ -346,16 +345,15 @@ std::vector<BenchResult> benchDistributedSection(const BenchOptions& options,
   std::vector<BenchResult> results;
   for (const DistributedBenchTiming& timing : timings)
   {
-    std::vector<double> seconds = timing.seconds;
-    std::sort(seconds.begin(), seconds.end());
+    const std::vector<double>& seconds = timing.seconds;
     BenchResult result;
     result.section = "distributed";
     result.caseName = bench.arch + " head step b" + std::to_string(bench.globalBatch);
     result.unit = "images";
     result.workers = timing.processes;
     result.items = static_cast<std::size_t>(timing.imagesPerRun);
-    result.seconds = seconds[(seconds.size() - 1) / 2];
-    result.bestSeconds = seconds.front();
+    result.seconds = medianOf(seconds);
+    result.bestSeconds = *std::min_element(seconds.begin(), seconds.end());
     result.cpuSeconds = timing.cpuSeconds / static_cast<double>(seconds.size());
     results.push_back(result);
   }

@@ -8,10 +8,10 @@
 #ifdef BMFL_HAVE_FIGURES
 #include "bmfl/Fsaverage.h"
 #include "bmfl/SurfaceRender.h"
+#include "bmfl/Timing.h"
 #include "bmfl/widgets/Figures.h"
 #include "bmfl/widgets/SurfaceOverlay.h"
 
-#include <chrono>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -38,24 +38,18 @@ const char* const OnScreenNote =
 
 #ifdef BMFL_HAVE_FIGURES
 
-double now()
-{
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 /// Min and median of the runs.
 CortexBenchTiming summarise(const std::string& operation,
                             const CorticalSurface& surface,
-                            std::vector<double> seconds)
+                            const std::vector<double>& seconds)
 {
-  std::sort(seconds.begin(), seconds.end());
   CortexBenchTiming timing;
   timing.operation = operation;
   timing.vertices = surface.left.mesh.vertexCount() + surface.right.mesh.vertexCount();
   timing.triangles = surface.left.mesh.triangleCount() + surface.right.mesh.triangleCount();
   timing.runs = static_cast<int>(seconds.size());
-  timing.minSeconds = seconds.front();
-  timing.medianSeconds = seconds[(seconds.size() - 1) / 2];
+  timing.minSeconds = *std::min_element(seconds.begin(), seconds.end());
+  timing.medianSeconds = medianOf(seconds);
   return timing;
 }
 
@@ -100,9 +94,9 @@ CortexBenchReport benchCortex(const CortexBenchOptions& options,
   CorticalSurface surface;
   for (int run = 0; run < options.repeats; ++run)
   {
-    const double start = now();
+    const double start = monotonicSeconds();
     surface = load();
-    loadSeconds.push_back(now() - start);
+    loadSeconds.push_back(monotonicSeconds() - start);
   }
   report.templateName = surface.templateName;
   report.timings.push_back(
@@ -114,10 +108,10 @@ CortexBenchReport benchCortex(const CortexBenchOptions& options,
   HemisphereColouring right;
   for (int run = 0; run < options.repeats; ++run)
   {
-    const double start = now();
+    const double start = monotonicSeconds();
     left = prepareHemisphereColouring(surface.left);
     right = prepareHemisphereColouring(surface.right);
-    prepareSeconds.push_back(now() - start);
+    prepareSeconds.push_back(monotonicSeconds() - start);
   }
   report.timings.push_back(
     summarise("prepare the colouring (anatomy; on a finer fsaverage, the fsaverage5 nesting)",
@@ -137,13 +131,13 @@ CortexBenchReport benchCortex(const CortexBenchOptions& options,
       overlay.space = space;
       overlay.values.resize(space->size());
       std::generate(overlay.values.begin(), overlay.values.end(), [&]() { return normal(random); });
-      const double start = now();
+      const double start = monotonicSeconds();
       const float range = symmetricRange99(overlay.values);
       overlay.rangeMinimum = -range;
       overlay.rangeMaximum = range;
       rgb = hemisphereColours(surface.left, &overlay, left);
       rgb = hemisphereColours(surface.right, &overlay, right);
-      seconds.push_back(now() - start);
+      seconds.push_back(monotonicSeconds() - start);
     }
     return seconds;
   };
@@ -187,10 +181,10 @@ CortexBenchReport benchCortex(const CortexBenchOptions& options,
                            static_cast<float>(std::sin(angle)),
                            0.0F };
       camera.up = { 0.0F, 0.0F, 1.0F };
-      const double start = now();
+      const double start = monotonicSeconds();
       const SurfaceImage leftImage = renderSurface(surface.left.mesh, leftRgb, camera, render);
       const SurfaceImage rightImage = renderSurface(surface.right.mesh, rightRgb, camera, render);
-      frameSeconds.push_back(now() - start);
+      frameSeconds.push_back(monotonicSeconds() - start);
     }
   }
   report.timings.push_back(

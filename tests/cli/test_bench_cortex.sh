@@ -7,12 +7,7 @@
 # usage: test_bench_cortex.sh BMFL
 set -u
 bmfl=$1
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-fail() {
-  echo "FAIL: $1"
-  exit 1
-}
+. "$(dirname "$0")/../scripts/scratch_and_fail.sh"
 output=$("$bmfl" bench cortex --quick --markdown "$scratch/BENCH.md" 2>&1)
 status=$?
 printf '%s\n' "$output"

@@ -5,13 +5,11 @@
 # usage: test_bench_distributed.sh BMFL
 set -u
 bmfl=$1
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+. "$(dirname "$0")/../scripts/scratch_and_fail.sh"
 output=$("$bmfl" bench distributed --vertices 16 --head-batch 4 --head-steps 1 --repeats 1 \
   --out "$scratch/bench.csv" 2>&1)
 status=$?
 printf '%s\n' "$output"
-fail() { echo "FAIL: $*"; exit 1; }
 [ "$status" -eq 0 ] || fail "exit $status"
 ratio="^distributed: 1 process .* 2 processes .* ratio 2/1: [0-9]+\.[0-9]+ "
 printf '%s\n' "$output" | grep -Eq "$ratio" || fail "no ratio line"

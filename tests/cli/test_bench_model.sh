@@ -8,12 +8,7 @@
 # usage: test_bench_model.sh BMFL
 set -u
 bmfl=$1
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-fail() {
-  echo "FAIL: $1"
-  exit 1
-}
+. "$(dirname "$0")/../scripts/scratch_and_fail.sh"
 output=$("$bmfl" bench model --quick --json "$scratch/model.json" --markdown "$scratch/BENCH.md" 2>&1)
 status=$?
 printf '%s\n' "$output"

@@ -7,12 +7,7 @@
 set -u
 build=$1
 shift
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-fail() {
-  echo "FAIL: $1"
-  exit 1
-}
+. "$(dirname "$0")/../scripts/scratch_and_fail.sh"
 for program in "$@"; do
   [ -x "$build/bin/$program" ] || fail "no launcher $build/bin/$program"
   [ -x "$build/libexec/bmfl/$program" ] || fail "no program $build/libexec/bmfl/$program"

@@ -108,6 +108,28 @@ Image syntheticImage()
   return image;
 }
 
+// One view of a bundled fsaverage5 surface with the synthetic map and an atlas's borders,
+// written as `name` and compared with its baseline.
+void checkSingleView(SurfaceKind kind,
+                     SurfaceView view,
+                     const char* atlas,
+                     const QString& name,
+                     const char* title)
+{
+  const CorticalSurface surface = loadBundledFsaverage5(kind);
+  const auto overlay = syntheticOverlay();
+  const TemplateLabels borders = templateLabels(atlas, "fsaverage5", nullptr);
+  CortexFigureContent content;
+  content.surface = &surface;
+  content.overlay = overlay.get();
+  content.borders = &borders;
+  content.views = { view };
+  FigureProvenance provenance = makeFigureProvenance();
+  provenance.title = title;
+  writeCortexFigure((kOutput + "/" + name).toStdString(), content, { 900, 520, 110 }, provenance);
+  compareWithBaseline(name);
+}
+
 } // namespace
 
 class TestFigures : public QObject
@@ -136,20 +158,11 @@ private slots:
   {
     QFETCH(int, view);
     const auto preset = static_cast<SurfaceView>(view);
-    const CorticalSurface surface = loadBundledFsaverage5(
-      preset == SurfaceView::Flat ? SurfaceKind::Flat : SurfaceKind::Inflated);
-    const auto overlay = syntheticOverlay();
-    const TemplateLabels borders = templateLabels("benson14", "fsaverage5", nullptr);
-    CortexFigureContent content;
-    content.surface = &surface;
-    content.overlay = overlay.get();
-    content.borders = &borders;
-    content.views = { preset };
-    const QString name = QStringLiteral("figure_view_%1.png").arg(surfaceViewKey(preset));
-    FigureProvenance provenance = makeFigureProvenance();
-    provenance.title = "view test";
-    writeCortexFigure((kOutput + "/" + name).toStdString(), content, { 900, 520, 110 }, provenance);
-    compareWithBaseline(name);
+    checkSingleView(preset == SurfaceView::Flat ? SurfaceKind::Flat : SurfaceKind::Inflated,
+                    preset,
+                    "benson14",
+                    QStringLiteral("figure_view_%1.png").arg(surfaceViewKey(preset)),
+                    "view test");
   }
 
   void surfacesMatchBaselines_data()
@@ -166,19 +179,11 @@ private slots:
   {
     QFETCH(int, kind);
     const auto surfaceKind = static_cast<SurfaceKind>(kind);
-    const CorticalSurface surface = loadBundledFsaverage5(surfaceKind);
-    const auto overlay = syntheticOverlay();
-    const TemplateLabels borders = templateLabels("wang15", "fsaverage5", nullptr);
-    CortexFigureContent content;
-    content.surface = &surface;
-    content.overlay = overlay.get();
-    content.borders = &borders;
-    content.views = { SurfaceView::Lateral };
-    const QString name = QStringLiteral("figure_surface_%1.png").arg(surfaceKindName(surfaceKind));
-    FigureProvenance provenance = makeFigureProvenance();
-    provenance.title = "surface test";
-    writeCortexFigure((kOutput + "/" + name).toStdString(), content, { 900, 520, 110 }, provenance);
-    compareWithBaseline(name);
+    checkSingleView(surfaceKind,
+                    SurfaceView::Lateral,
+                    "wang15",
+                    QStringLiteral("figure_surface_%1.png").arg(surfaceKindName(surfaceKind)),
+                    "surface test");
   }
 
   void compositeMatchesBaselineAndSvgMatchesPng()

@@ -6,6 +6,7 @@
 #include "bmfl/Runtime.h"
 #include "bmfl/ScratchFolder.h"
 #include "bmfl/Timestamp.h"
+#include "bmfl/Timing.h"
 #include "engine/BundleModules.h"
 #include "engine/Precision.h"
 
@@ -44,23 +45,12 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t BenchVisualAreasPerHemisphere = 12;
 
-double now()
-{
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 /// Minor page faults of this process (every thread) so far.
 long minorFaults()
 {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_minflt;
-}
-
-double median(std::vector<double> values)
-{
-  std::sort(values.begin(), values.end());
-  return values.empty() ? 0.0 : values[(values.size() - 1) / 2];
 }
 
 double percentile(std::vector<double> values, double fraction)
@@ -122,10 +112,10 @@ double sgemmGflops(std::int64_t n, const torch::Device& device)
   double best = 0.0;
   for (int run = 0; run < 5; ++run)
   {
-    const double start = now();
+    const double start = monotonicSeconds();
     c = torch::mm(a, b);
     c.sum().item<float>(); // waits for an asynchronous device
-    const double seconds = now() - start;
+    const double seconds = monotonicSeconds() - start;
     best = std::max(best, 2.0 * static_cast<double>(n * n * n) / seconds / 1e9);
   }
   return best;
@@ -526,9 +516,9 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
     for (std::size_t variant = 0; variant < count; ++variant) // warm-up, reported apart
     {
       const long faultsBefore = minorFaults();
-      const double start = now();
+      const double start = monotonicSeconds();
       work[variant]();
-      firstSeconds[variant] = now() - start;
+      firstSeconds[variant] = monotonicSeconds() - start;
       firstFaults[variant] = minorFaults() - faultsBefore;
     }
     if (python != nullptr)
@@ -540,9 +530,9 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
       for (std::size_t variant = 0; variant < count; ++variant)
       {
         const long faultsBefore = minorFaults();
-        const double start = now();
+        const double start = monotonicSeconds();
         work[variant]();
-        seconds[variant].push_back(now() - start);
+        seconds[variant].push_back(monotonicSeconds() - start);
         faults[variant] += minorFaults() - faultsBefore;
       }
       if (const std::optional<double> pythonRun = python ? python->run(batch) : std::nullopt)
@@ -556,7 +546,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
       timing.arch = label;
       timing.batch = batch;
       timing.minSeconds = *std::min_element(pythonSeconds.begin(), pythonSeconds.end());
-      timing.medianSeconds = median(pythonSeconds);
+      timing.medianSeconds = medianOf(pythonSeconds);
       pythonTimings.push_back(timing);
     }
     for (std::size_t variant = 0; variant < count; ++variant)
@@ -566,7 +556,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
       timing.variant = variants[variant];
       timing.batch = batch;
       timing.minSeconds = *std::min_element(seconds[variant].begin(), seconds[variant].end());
-      timing.medianSeconds = median(seconds[variant]);
+      timing.medianSeconds = medianOf(seconds[variant]);
       timing.pageFaultsPerImage = static_cast<double>(faults[variant]) /
                                   static_cast<double>(batch * runsAt(batch, options.repeats));
       timing.firstRunSeconds = firstSeconds[variant];
@@ -655,9 +645,9 @@ std::vector<ImagePathTiming> timeImagePath(const std::string& label,
   {
     for (std::size_t part = 0; part < work.size(); ++part)
     {
-      const double start = now();
+      const double start = monotonicSeconds();
       work[part]();
-      seconds[part].push_back(now() - start);
+      seconds[part].push_back(monotonicSeconds() - start);
     }
   }
   std::vector<ImagePathTiming> timings;
@@ -669,13 +659,13 @@ std::vector<ImagePathTiming> timeImagePath(const std::string& label,
     timing.variant = bundles[i].first;
     timing.images = options.pathImages;
     timing.batch = batch;
-    timing.decodeSeconds = median(seconds[0]);
-    timing.modelSeconds = median(seconds[at]);
-    timing.evaluateSeconds = median(seconds[at + 1]);
-    timing.cacheFillSeconds = median(seconds[at + 2]);
-    timing.fromCacheSeconds = median(seconds[at + 3]);
-    timing.cacheFillOneSeconds = median(seconds[at + 4]);
-    timing.fromCacheOneSeconds = median(seconds[at + 5]);
+    timing.decodeSeconds = medianOf(seconds[0]);
+    timing.modelSeconds = medianOf(seconds[at]);
+    timing.evaluateSeconds = medianOf(seconds[at + 1]);
+    timing.cacheFillSeconds = medianOf(seconds[at + 2]);
+    timing.fromCacheSeconds = medianOf(seconds[at + 3]);
+    timing.cacheFillOneSeconds = medianOf(seconds[at + 4]);
+    timing.fromCacheOneSeconds = medianOf(seconds[at + 5]);
     timings.push_back(timing);
   }
   for (const fs::path& path : removed)
@@ -685,7 +675,6 @@ std::vector<ImagePathTiming> timeImagePath(const std::string& label,
   return timings;
 }
 
-/// The Python reference's timings for an encoder, or a note saying why there are none.
 /// Single images from file to every panel (decode, transform, both heads, predicted fMRI, both
 /// attention maps): median and 95th percentile.
 void timeLatency(const std::string& bundleDir,
@@ -699,9 +688,9 @@ void timeLatency(const std::string& bundleDir,
   const auto engine = InferenceEngine::open(bundleDir, engineOptions);
   const auto once = [&]()
   {
-    const double start = now();
+    const double start = monotonicSeconds();
     engine->run({ options.prepare(options.latencyImage, engine->manifest()) });
-    return now() - start;
+    return monotonicSeconds() - start;
   };
   once(); // warm-up
   std::vector<double> seconds;
@@ -710,7 +699,7 @@ void timeLatency(const std::string& bundleDir,
     seconds.push_back(once());
   }
   report.latencyRuns = options.latencyRuns;
-  report.latencyMedianSeconds = median(seconds);
+  report.latencyMedianSeconds = medianOf(seconds);
   report.latencyP95Seconds = percentile(seconds, 0.95);
 }
 

@@ -1,8 +1,8 @@
 #include "bmfl/Pipeline.h"
 #include "Formatted.h"
+#include "bmfl/Timing.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,11 +12,6 @@ namespace bmfl
 
 namespace
 {
-
-double steadySeconds()
-{
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 TrainingReport finished(TrainingReport report)
 {
@@ -49,19 +44,19 @@ void PipelineControl::note(const std::string& line) const
 
 StageClock::StageClock(const PipelineControl& control)
   : Control(control)
-  , Start(steadySeconds())
+  , Start(monotonicSeconds())
   , Last(Start)
 {
 }
 
 void StageClock::end(const std::string& stage)
 {
-  const double now = steadySeconds();
+  const double now = monotonicSeconds();
   Timings.push_back({ stage, now - Last });
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "[%7.1f s] ", now - Start);
   Control.note(prefix + stage + " done");
-  Last = steadySeconds();
+  Last = monotonicSeconds();
 }
 
 TrainingReport trainImageEncoderStage(Trainer& trainer,
