@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -15,22 +16,22 @@ namespace fs = std::filesystem;
 namespace
 {
 
-// Where this program may be installed: PREFIX/bin/PROGRAM, or PREFIX/libexec/bmfl/PROGRAM behind
-// its launcher (app/launcher).
-std::vector<fs::path> installPrefixes()
+// Where this program is installed: PREFIX/bin/PROGRAM, or PREFIX/libexec/bmfl/PROGRAM behind its
+// launcher (app/launcher).
+std::optional<fs::path> installPrefix()
 {
   std::error_code error;
   const fs::path executable = fs::read_symlink("/proc/self/exe", error);
   if (error)
   {
-    return {};
+    return std::nullopt;
   }
   const fs::path folder = executable.parent_path();
   if (folder.filename() == "bmfl" && folder.parent_path().filename() == "libexec")
   {
-    return { folder.parent_path().parent_path() };
+    return folder.parent_path().parent_path();
   }
-  return { folder.parent_path() };
+  return folder.parent_path();
 }
 
 } // namespace
@@ -42,9 +43,9 @@ std::string resourceDirectory()
   {
     candidates.emplace_back(fromEnvironment);
   }
-  for (const fs::path& prefix : installPrefixes())
+  if (const std::optional<fs::path> prefix = installPrefix())
   {
-    candidates.push_back(prefix / "share" / "bmfl" / "resources");
+    candidates.push_back(*prefix / "share" / "bmfl" / "resources");
   }
   candidates.emplace_back(BMFL_SOURCE_RESOURCE_DIR);
   std::error_code error;
@@ -68,9 +69,9 @@ std::string demoModelDirectory()
   {
     candidates.emplace_back(fromEnvironment);
   }
-  for (const fs::path& prefix : installPrefixes())
+  if (const std::optional<fs::path> prefix = installPrefix())
   {
-    candidates.push_back(prefix / "share" / "bmfl" / "models" / "demo");
+    candidates.push_back(*prefix / "share" / "bmfl" / "models" / "demo");
   }
   candidates.emplace_back(BMFL_SOURCE_MODELS_DIR "/demo");
   std::error_code error;

@@ -1184,7 +1184,8 @@ BundleManifest readBundleManifest(const std::string& bundleDir)
       manifest.weights.push_back(std::move(record));
     }
     weights.finish();
-    // The files' checksums on every core (a ViT-S/14 bundle holds 200 MB), compared in order.
+    // The files' checksums, one file per thread on up to every core (a ViT-S/14 bundle holds
+    // 200 MB), compared in order.
     std::vector<std::string> actual(weightPaths.size());
     forEachInParallel(actual.size(),
                       std::max(1U, std::thread::hardware_concurrency()),

@@ -401,7 +401,7 @@ struct Trainer::State
     }
   }
 
-  void setUp(const TrainerOptions& options)
+  void setUp(const TrainerOptions& options, bool loadedWeights)
   {
     device = resolveDevice(options.device);
     modules.to(device);
@@ -426,8 +426,13 @@ struct Trainer::State
           .string();
       ownsCacheFolder = true;
     }
-    // The frozen encoders' checksums key the cache: the brain encoder's is hashed beside the
-    // image encoder's (a failure there surfaces when it is asked for again).
+    if (!loadedWeights)
+    {
+      refreshEncoderKey();
+      return;
+    }
+    // A bundle's frozen encoders are final: their checksums key the cache, the brain encoder's
+    // hashed beside the image encoder's (a failure there surfaces when it is asked for again).
     std::thread brainHash(
       [this]()
       {
@@ -970,7 +975,7 @@ Trainer::Trainer(const BmflModelConfig& config,
   // The seed fixes the initial weights: two trainers with one seed start identical.
   torch::manual_seed(options.seed);
   Impl->modules = buildModules(config, space, "training configuration");
-  Impl->setUp(options);
+  Impl->setUp(options, false);
 }
 
 std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
@@ -993,7 +998,7 @@ std::unique_ptr<Trainer> Trainer::fromBundle(const std::string& bundleDir,
   state->metrics = manifest.provenance.finalMetrics;
   state->epochs = manifest.provenance.epochs;
   state->modules = loadBundleModules(bundleDir, manifest);
-  state->setUp(options);
+  state->setUp(options, true);
   return std::unique_ptr<Trainer>(new Trainer(std::move(state)));
 }
 
