@@ -399,7 +399,7 @@ const std::vector<BenchSection>& benchSections()
     { "model",
       "the model path side by side: encoder, baseline, whole BMFL path (conv-slice and ROI brain "
       "tokens) at batch 1 and 16, the "
-      "Python encoder, GFLOP/s against the sgemm peak, latency, peak memory",
+      "Python encoder, GFLOP/s against the matrix-multiply peak, latency, peak memory",
       benchModelSection },
     { "cortex",
       "the cortex view: template load (--template, default the bundled fsaverage5), colouring, "
@@ -672,7 +672,7 @@ CommandRun defineBench(CLI::App& command)
       model.batches =
         command.get_option("--batch")->count() > 0 ? model.batches : std::vector<int>{ 1, 2 };
       model.repeats = 1;
-      model.sgemmSize = 256;
+      model.peakSize = 256;
       model.latencyRuns = 3;
       model.pathImages = 8;
     }

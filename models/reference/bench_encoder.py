@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """The Python side of `bmfl bench model`: the DINOv2 encoder of dinov2_reference.py in eager
 PyTorch (Debian's python3-torch), timed as the C++ encoder is: random weights, random 224 px
-inputs, forwards under torch.inference_mode. `bmfl bench model` keeps it running and asks for
+inputs, forwards under torch.inference_mode, on the same device and (bf16/fp16) under the same
+autocast. `bmfl bench model` keeps it running and asks for
 one forward at a time between its own, so both are measured side by side, round by round.
 
-Usage: /usr/bin/python3 bench_encoder.py DIM HEADS DEPTH THREADS
+Usage: /usr/bin/python3 bench_encoder.py DIM HEADS DEPTH THREADS [DEVICE [PRECISION]]
+DEVICE: cpu (default), cuda or cuda:N; PRECISION: fp32 (default), bf16 or fp16.
 Prints "ready" once the model is built, then reads one batch size per line and answers each with
-"seconds S": one forward of that many images (made once per batch size), timed alone.
+"seconds S": one forward of that many images (made once per batch size), timed alone (on a GPU
+up to the end of its work).
 """
 import os
 import sys
@@ -20,24 +23,35 @@ from dinov2_reference import VisionTransformer  # noqa: E402
 
 
 def main() -> int:
-    if len(sys.argv) != 5:
+    if not 5 <= len(sys.argv) <= 7:
         print(next(line for line in __doc__.splitlines() if line.startswith("Usage:")),
               file=sys.stderr)
         return 2
     dim, heads, depth, threads = (int(value) for value in sys.argv[1:5])
+    device = torch.device(sys.argv[5] if len(sys.argv) > 5 else "cpu")
+    precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
+    types = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+    if precision not in types:
+        print("unknown precision " + precision + " (fp32, bf16 or fp16)", file=sys.stderr)
+        return 2
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = VisionTransformer(dim=dim, depth=depth, heads=heads, patch=14, grid=37, registers=0,
-                              offset=0.1, antialias=False).eval()
+                              offset=0.1, antialias=False).eval().to(device)
+    autocast = torch.autocast(device.type, dtype=types[precision],
+                              enabled=types[precision] is not None)
+    finish = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     images = {}
     print("ready", flush=True)
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast:
         for line in sys.stdin:
             batch = int(line)
             if batch not in images:
-                images[batch] = torch.randn(batch, 3, 224, 224)
+                images[batch] = torch.randn(batch, 3, 224, 224, device=device)
+            finish()
             start = time.perf_counter()
             model(images[batch])
+            finish()
             print("seconds %.6f" % (time.perf_counter() - start), flush=True)
     return 0
 

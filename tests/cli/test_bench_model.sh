@@ -2,7 +2,7 @@
 # `bmfl bench model --quick`: exit 0; the table, BENCHMARKS-style Markdown and JSON have a row per
 # batch with the BMFL / baseline ratio for both brain tokenisations (conv slices and ROI tokens,
 # each named with its token count), the C++ / Python ratio (or the line saying why the Python
-# reference is missing), GFLOP/s against the measured sgemm peak, latency and peak memory; the
+# reference is missing), GFLOP/s against the measured sgemm peak (in bf16: a bf16 gemm), latency and peak memory; the
 # image path (decoding, model, both: the overlap) and the feature cache's speed-up, for both
 # tokenisations. No timing is asserted (the machine may be busy).
 # usage: test_bench_model.sh BMFL
@@ -55,6 +55,20 @@ grep -Eq '"variant": "bmfl-roi", "tokenizer": "roi_tokens", "tokens": 24' "$scra
 grep -Eq '"cache_speedup": [0-9.e+-]+' "$scratch/model.json" || fail "no cache speed-up in the JSON"
 grep -Eq '"bmfl_over_baseline": [0-9.e+-]+' "$scratch/model.json" || fail "no ratio in the JSON"
 printf '%s\n' "$output" | grep -Eq '^model +tiny bmfl b2 +[0-9]+ +2 ' || fail "no common-table row"
+# Mixed precision: the peak is measured in bf16, the report says what ran under autocast, and the
+# Python encoder (when present in fp32) runs under the same autocast.
+"$bmfl" bench model --quick --precision bf16 --tokens conv --batch 2 \
+  --markdown "$scratch/BENCH-bf16.md" >/dev/null 2>&1 || fail "bf16 bench failed"
+for line in "^- Precision: bf16 \\(autocast: image encoder, brain encoder and brain transformer, and the Python encoder too; fusion and the classifiers fp32\\)$" \
+  "^- Matrix-multiply peak \\(bf16 gemm, measured in this run\\): $number GFLOP/s$" \
+  "^\\| tiny \\| 2 \\| $number \\| $number \\| $number \\| $number \\| - \\| - \\| ($number|-) \\| ($number|-) \\| $number \\| [0-9]+% \\|$"; do
+  grep -Eq "$line" "$scratch/BENCH-bf16.md" || fail "BENCH-bf16.md lacks a line matching $line"
+done
+if grep -Eq '^\| tiny \| Python encoder \| 2 \|' "$scratch/BENCH.md"; then
+  grep -Eq '^\| tiny \| Python encoder \| 2 \|' "$scratch/BENCH-bf16.md" ||
+    fail "the Python encoder ran in fp32 but not under bf16 autocast"
+fi
+grep -q '| of bf16 gemm peak |' "$scratch/BENCH-bf16.md" || fail "the bf16 table's peak column"
 # --tokens takes conv, roi or both only (rejected while parsing: nothing is measured).
 "$bmfl" bench model --quick --tokens slices >/dev/null 2>&1 && fail "--tokens slices accepted"
 echo "PASS"

@@ -21,10 +21,11 @@ struct EngineOptions
   /// Also return the image encoder's [CLS] token and mean patch token of each image
   /// (ImageResult::clsToken, meanPatchToken): what `bmfl extract-features` writes.
   bool imageFeatures = false;
-  /// "fp32", or mixed precision: "bf16" (CPU or CUDA) or "fp16" (CUDA): the image encoder and the
-  /// brain encoder run under autocast, the heads in fp32. Against fp32 (tested on a CPU, per
-  /// image): predicted fMRI r >= 0.99, probabilities within 0.05, the top-1 class kept wherever
-  /// fp32's top two differ by more than 0.1 and for at least 90% of the images.
+  /// "fp32", or mixed precision: "bf16" (CPU or CUDA) or "fp16" (CUDA): the image encoder, the
+  /// brain encoder and the brain transformer run under autocast; fusion and the classifiers in
+  /// fp32. Against fp32 (tested on a CPU, per image): predicted fMRI r >= 0.99, probabilities
+  /// within 0.05, the top-1 class kept wherever fp32's top two differ by more than 0.1 and for
+  /// at least 90% of the images.
   std::string precision = "fp32";
   /// CUDA only: fp32 matrix products in TF32 (Ampere and later).
   bool tf32 = true;
@@ -54,7 +55,8 @@ public:
                                const std::atomic<bool>* cancel = nullptr);
 
   const BundleManifest& manifest() const;
-  std::string deviceName() const; ///< e.g. "cpu", "cuda:0"
+  std::string deviceName() const;    ///< e.g. "cpu", "cuda:0"
+  std::string precisionName() const; ///< "fp32", "bf16" or "fp16"
   const std::vector<BrainToken>& brainTokens() const;
 
 private:

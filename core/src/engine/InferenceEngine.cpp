@@ -167,6 +167,11 @@ std::string InferenceEngine::deviceName() const
   return Impl->device.str();
 }
 
+std::string InferenceEngine::precisionName() const
+{
+  return Impl->options.precision;
+}
+
 const std::vector<BrainToken>& InferenceEngine::brainTokens() const
 {
   return Impl->brainTokens;
@@ -226,28 +231,34 @@ std::vector<ImageResult> InferenceEngine::run(
       const int queryBlock = brainQueryBlock(Impl->manifest.model.brainEncoder);
       ImageFeatures features;
       torch::Tensor fmri;
+      BrainTokens brain;
       {
-        // Mixed precision (when asked) for the encoders; the heads read fp32.
+        // Mixed precision (when asked) for the encoders and the brain transformer; the
+        // predicted fMRI, fusion and the classifiers are fp32.
         const AutocastScope autocast(Impl->precision, Impl->device);
         features = modules.encoder->forward(
           stackBatch(
             images, start, end, first.height, first.width, &PreparedImage::pixels, Impl->device),
           queryBlock);
         // The brain encoder reads the features of its own input when the bundle gives it one.
-        fmri = modules.brainEncoder->forward(
-          brainPass ? modules.encoder->forward(stackBatch(images,
-                                                          start,
-                                                          end,
-                                                          first.brainHeight,
-                                                          first.brainWidth,
-                                                          &PreparedImage::brainPixels,
-                                                          Impl->device),
-                                               queryBlock)
-                    : features);
+        fmri =
+          modules.brainEncoder
+            ->forward(brainPass ? modules.encoder->forward(stackBatch(images,
+                                                                      start,
+                                                                      end,
+                                                                      first.brainHeight,
+                                                                      first.brainWidth,
+                                                                      &PreparedImage::brainPixels,
+                                                                      Impl->device),
+                                                           queryBlock)
+                                : features)
+            .to(torch::kFloat);
+        brain = modules.bmflHead->encodeBrain(fmri);
       }
       features = toFloat(features);
-      fmri = fmri.to(torch::kFloat);
-      const FusionOutput fused = modules.bmflHead->forward(features, fmri);
+      brain.cls = brain.cls.to(torch::kFloat);
+      brain.tokens = brain.tokens.to(torch::kFloat);
+      const FusionOutput fused = modules.bmflHead->fuse(features, brain);
       const torch::Tensor baseline = modules.baselineHead->forward(features);
       const torch::Tensor bmflProbabilities = torch::softmax(fused.logits, 1).to(torch::kCPU);
       const torch::Tensor baselineProbabilities = torch::softmax(baseline, 1).to(torch::kCPU);

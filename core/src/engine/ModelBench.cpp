@@ -103,18 +103,28 @@ double encoderFlopsPerImage(const ImageEncoderConfig& config, int height, int wi
   return patchEmbed + config.depth * block;
 }
 
-/// The best GFLOP/s of an n x n x n single-precision matrix multiply on the device.
-double sgemmGflops(std::int64_t n, const torch::Device& device)
+/// How the report names the matrix-multiply peak of a precision.
+std::string peakName(const std::string& precision)
 {
-  const torch::Tensor a = torch::randn({ n, n }).to(device);
-  const torch::Tensor b = torch::randn({ n, n }).to(device);
+  return precision == "fp32" ? std::string("sgemm") : precision + " gemm";
+}
+
+/// The best GFLOP/s of an n x n x n matrix multiply on the device, in fp32 or (mixed precision)
+/// in the precision the autocast products run in.
+double matmulPeakGflops(std::int64_t n, const torch::Device& device, Precision precision)
+{
+  const torch::ScalarType type = precision == Precision::Bf16   ? torch::kBFloat16
+                                 : precision == Precision::Fp16 ? torch::kHalf
+                                                                : torch::kFloat;
+  const torch::Tensor a = torch::randn({ n, n }).to(device, type);
+  const torch::Tensor b = torch::randn({ n, n }).to(device, type);
   torch::Tensor c = torch::mm(a, b);
   double best = 0.0;
   for (int run = 0; run < 5; ++run)
   {
     const double start = monotonicSeconds();
     c = torch::mm(a, b);
-    c.sum().item<float>(); // waits for an asynchronous device
+    c.sum().item<double>(); // waits for an asynchronous device
     const double seconds = monotonicSeconds() - start;
     best = std::max(best, 2.0 * static_cast<double>(n * n * n) / seconds / 1e9);
   }
@@ -255,7 +265,9 @@ public:
                                                  std::to_string(config.embedDim),
                                                  std::to_string(config.heads),
                                                  std::to_string(config.depth),
-                                                 std::to_string(at::get_num_threads()) };
+                                                 std::to_string(at::get_num_threads()),
+                                                 resolveDevice(options.device).str(),
+                                                 options.precision };
     std::vector<char*> argv;
     for (const std::string& argument : arguments)
     {
@@ -851,8 +863,9 @@ std::vector<SummaryRow> summary(const ModelBenchReport& report)
     {
       if (arch == timing.arch)
       {
-        row.gflops = gflop * timing.batch / timing.minSeconds; // best run, as the sgemm peak
-        row.peakFraction = report.sgemmGflops > 0.0 ? row.gflops / report.sgemmGflops : 0.0;
+        row.gflops = gflop * timing.batch / timing.minSeconds; // best run, as the matmul peak
+        row.peakFraction =
+          report.matmulPeakGflops > 0.0 ? row.gflops / report.matmulPeakGflops : 0.0;
       }
     }
     rows.push_back(row);
@@ -893,15 +906,16 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
                             const std::function<void(const std::string&)>& progress)
 {
   if (options.batches.empty() || options.repeats < 1 || options.vertices < 16 ||
-      options.sgemmSize < 1 || options.latencyRuns < 1 ||
+      options.peakSize < 1 || options.latencyRuns < 1 ||
       std::any_of(options.batches.begin(), options.batches.end(), [](int b) { return b < 1; }) ||
       options.tokens.empty() ||
       std::any_of(options.tokens.begin(),
                   options.tokens.end(),
                   [](const std::string& t) { return t != "conv" && t != "roi"; }))
   {
-    throw std::invalid_argument("bench model: batches, repeats, latency runs and the sgemm size "
-                                "must be positive, vertices at least 16, tokens conv and/or roi");
+    throw std::invalid_argument(
+      "bench model: batches, repeats, latency runs and the peak matrix size "
+      "must be positive, vertices at least 16, tokens conv and/or roi");
   }
   ModelBenchReport report;
   double load[1] = { -1.0 };
@@ -916,8 +930,10 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   report.precision = options.precision;
   report.memoryCommandText = options.memoryCommandText;
 
-  progress("matrix-multiply peak (" + std::to_string(options.sgemmSize) + "^3 sgemm)");
-  report.sgemmGflops = sgemmGflops(options.sgemmSize, device);
+  const Precision precision = parsePrecision(options.precision, device);
+  progress("matrix-multiply peak (" + std::to_string(options.peakSize) + "^3 " +
+           peakName(options.precision) + ")");
+  report.matmulPeakGflops = matmulPeakGflops(options.peakSize, device, precision);
 
   const ScratchFolder scratch("bmfl-bench-model");
   std::vector<std::pair<std::string, VariantBundles>> bundles; // label -> its variants' folders
@@ -992,7 +1008,8 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
                           report.python.end());
     }
   }
-  report.sgemmGflops = std::max(report.sgemmGflops, sgemmGflops(options.sgemmSize, device));
+  report.matmulPeakGflops =
+    std::max(report.matmulPeakGflops, matmulPeakGflops(options.peakSize, device, precision));
 
   if (options.prepare && !options.latencyImage.empty())
   {
@@ -1056,7 +1073,8 @@ std::string modelBenchText(const ModelBenchReport& report)
         << fixed(100.0 * row.peakFraction, 0) << "%\n";
   }
   out << "brain tokens: " << brainTokensText(report) << "\n";
-  out << "matrix-multiply peak: " << fixed(report.sgemmGflops, 1) << " GFLOP/s\n";
+  out << "matrix-multiply peak (" << peakName(report.precision)
+      << "): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n";
   if (!report.pythonNote.empty())
   {
     out << report.pythonNote << "\n";
@@ -1105,13 +1123,16 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "- Date (UTC): " << report.date << "\n"
       << "- Machine: " << report.cpuModel << ", device " << report.device << "\n"
       << "- Precision: " << report.precision
-      << (report.precision == "fp32" ? "" : " (autocast: image and brain encoders; heads fp32)")
+      << (report.precision == "fp32" ? ""
+                                     : " (autocast: image encoder, brain encoder and brain "
+                                       "transformer, and the Python encoder too; fusion and the "
+                                       "classifiers fp32)")
       << "\n"
       << "- Threads: " << report.threads << "\n"
       << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"
       << "- Load average before the run: " << fixed(report.loadAverage, 2) << "\n"
-      << "- Matrix-multiply peak (sgemm, measured in this run): " << fixed(report.sgemmGflops, 1)
-      << " GFLOP/s\n"
+      << "- Matrix-multiply peak (" << peakName(report.precision)
+      << ", measured in this run): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n"
       << "- Brain tokens: " << brainTokensText(report) << "\n\n"
       << "## Throughput\n\n"
       << "encoder: the image encoder alone; baseline: encoder + linear probe; BMFL: everything "
@@ -1122,7 +1143,8 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "image.\n\n"
       << "| model | batch | encoder img/s | baseline img/s | BMFL img/s | BMFL / baseline | "
       << "BMFL ROI tokens img/s | ROI tokens / baseline | Python encoder img/s | C++ / Python | "
-         "encoder GFLOP/s (best run) | of sgemm peak |\n"
+         "encoder GFLOP/s (best run) | of "
+      << peakName(report.precision) << " peak |\n"
       << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const SummaryRow& row : summary(report))
   {
@@ -1133,7 +1155,8 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
         << orDash(row.cppOverPython, 3) << " | " << fixed(row.gflops, 1) << " | "
         << fixed(100.0 * row.peakFraction, 0) << "% |\n";
   }
-  out << "\nThe sgemm peak and the encoder's GFLOP/s are both from their best run. Encoder "
+  out << "\nThe " << peakName(report.precision)
+      << " peak and the encoder's GFLOP/s are both from their best run. Encoder "
       << "FLOPs are counted from the architecture (2 per multiply-add):";
   for (const auto& [arch, gflop] : report.encoderGflopPerImage)
   {
@@ -1230,7 +1253,9 @@ std::string modelBenchJson(const ModelBenchReport& report)
       << ",\n  \"threads\": " << report.threads
       << ",\n  \"openblas_coretype\": " << quoted(report.openblasCoreType)
       << ",\n  \"load_average_before\": " << report.loadAverage
-      << ",\n  \"sgemm_gflops\": " << report.sgemmGflops << ",\n  \"brain_tokens\": [";
+      << ",\n  \"matmul_peak_gflops\": " << report.matmulPeakGflops
+      << ",\n  \"matmul_peak\": " << quoted(peakName(report.precision))
+      << ",\n  \"brain_tokens\": [";
   for (std::size_t i = 0; i < report.brainTokens.size(); ++i)
   {
     const BrainTokenVariant& variant = report.brainTokens[i];
@@ -1251,7 +1276,7 @@ std::string modelBenchJson(const ModelBenchReport& report)
         << ", \"bmfl_roi_over_baseline\": " << row.roiOverBaseline
         << ", \"python_encoder_per_second\": " << row.python
         << ", \"cpp_over_python\": " << row.cppOverPython << ", \"encoder_gflops\": " << row.gflops
-        << ", \"of_sgemm_peak\": " << row.peakFraction << "}";
+        << ", \"of_matmul_peak\": " << row.peakFraction << "}";
   }
   out << "\n  ],\n  \"timings\": [";
   for (std::size_t i = 0; i < report.timings.size(); ++i)

@@ -1,8 +1,8 @@
 #pragma once
 
-// Mixed precision for inference (issue #13): the image encoder and the brain encoder under
-// at::autocast (bf16 or fp16), the heads in fp32; TF32 for fp32 matrix products on CUDA. Torch
-// translation units of the engine only.
+// Mixed precision for inference (issue #13): the image encoder, the brain encoder and the brain
+// transformer under at::autocast (bf16 or fp16); fusion and the classifiers in fp32; TF32 for fp32
+// matrix products on CUDA. Torch translation units of the engine only.
 
 #include <torch/torch.h>
 
@@ -43,7 +43,7 @@ private:
 /// 10 mantissa bits in the products, fp32 accumulation); nothing on a CPU.
 void allowTf32(const torch::Device& device, bool allow);
 
-/// The encoder's outputs as fp32 (what the fp32 heads read).
+/// The encoder's outputs as fp32 (what fusion and the fp32 classifiers read).
 template<class Features>
 Features toFloat(Features features)
 {

@@ -265,28 +265,40 @@ std::int64_t BmflHeadImpl::brainTokenCount() const
 
 FusionOutput BmflHeadImpl::forward(const ImageFeatures& image, const torch::Tensor& fmri)
 {
-  if (!image.cls.defined() || !image.patches.defined() || image.cls.dim() != 2 ||
-      image.patches.dim() != 3 || image.cls.size(1) != ImageDim ||
-      image.patches.size(2) != ImageDim || image.patches.size(0) != image.cls.size(0) ||
-      fmri.dim() != 2 || fmri.size(0) != image.cls.size(0))
-  {
-    throw std::invalid_argument("fusion head: expected cls [B, " + std::to_string(ImageDim) +
-                                "], patches [B, N, " + std::to_string(ImageDim) +
-                                "] and fMRI [B, V] with one batch size");
-  }
-  const std::int64_t batch = fmri.size(0);
+  return fuse(image, encodeBrain(fmri));
+}
+
+BrainTokens BmflHeadImpl::encodeBrain(const torch::Tensor& fmri)
+{
   torch::Tensor brainInput = fmri;
   if (Fusion.shuffleBrain && is_training())
   {
     // Control ablation: each image is paired with another image's brain response.
     brainInput = fmri.index_select(
-      0, torch::randperm(batch, torch::TensorOptions(torch::kLong).device(fmri.device())));
+      0, torch::randperm(fmri.size(0), torch::TensorOptions(torch::kLong).device(fmri.device())));
   }
   BrainTokens brain = Brain->forward(brainInput);
   if (BrainProjection)
   {
     brain.cls = BrainProjection->forward(brain.cls);
     brain.tokens = BrainProjection->forward(brain.tokens);
+  }
+  return brain;
+}
+
+FusionOutput BmflHeadImpl::fuse(const ImageFeatures& image, const BrainTokens& brain)
+{
+  if (!image.cls.defined() || !image.patches.defined() || image.cls.dim() != 2 ||
+      image.patches.dim() != 3 || image.cls.size(1) != ImageDim ||
+      image.patches.size(2) != ImageDim || image.patches.size(0) != image.cls.size(0) ||
+      !brain.cls.defined() || !brain.tokens.defined() || brain.cls.dim() != 2 ||
+      brain.tokens.dim() != 3 || brain.cls.size(0) != image.cls.size(0) ||
+      brain.tokens.size(0) != image.cls.size(0) || brain.cls.size(1) != ImageDim ||
+      brain.tokens.size(2) != ImageDim)
+  {
+    throw std::invalid_argument("fusion head: expected cls [B, " + std::to_string(ImageDim) +
+                                "], patches [B, N, " + std::to_string(ImageDim) +
+                                "] and brain tokens of that width with one batch size");
   }
   const torch::Tensor pooled = image.patches.mean(1);
 

@@ -73,7 +73,14 @@ public:
 
   /// image: DINOv2 features (cls, patches); fmri: [B, V]. In train() mode with
   /// fusion.shuffleBrain the fMRI rows are permuted across the batch (control ablation).
+  /// The same as fuse(image, encodeBrain(fmri)).
   FusionOutput forward(const ImageFeatures& image, const torch::Tensor& fmri);
+
+  /// The part of forward() that reads the fMRI alone: the brain transformer's [CLS] and tokens,
+  /// projected to the image width. The inference engine runs it under mixed precision.
+  BrainTokens encodeBrain(const torch::Tensor& fmri /*[B, V]*/);
+  /// The rest of forward(): cross-attention (or concatenation) and the classifier.
+  FusionOutput fuse(const ImageFeatures& image, const BrainTokens& brain);
 
   std::int64_t brainTokenCount() const;
   std::int64_t classifierInputDim() const { return ClassifierInput; }

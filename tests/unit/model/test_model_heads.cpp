@@ -8,6 +8,7 @@
 #include "model/Checkpoint.h"
 #include "model/Linear.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -336,6 +337,40 @@ TEST(BmflHead, CrossAttentionShapesAndAttentionRowsSumToOne)
     EXPECT_TRUE(torch::allclose(out.brainToImageAttention.sum(1), torch::ones({ batch })));
     EXPECT_TRUE((out.imageToBrainAttention >= 0).all().item<bool>());
   }
+}
+
+// forward() is encodeBrain() then fuse(): the inference engine runs the first under mixed
+// precision. Under CPU bf16 autocast the brain transformer computes in bf16 and its tokens stay
+// close to fp32's; fused on fp32 images they keep the logits close.
+TEST(BmflHead, EncodeBrainThenFuseIsForwardAndRunsUnderBf16Autocast)
+{
+  torch::manual_seed(3);
+  const bmfl::VertexSpace space = makeSpace(41, 28);
+  bmfl::BmflHead head(smallModelConfig(), 32, space);
+  head->eval();
+  const c10::InferenceMode inference;
+  const bmfl::ImageFeatures image = makeFeatures(4, 2, 3, 32);
+  const torch::Tensor fmri = torch::randn({ 4, 69 });
+  const bmfl::FusionOutput whole = head->forward(image, fmri);
+  const bmfl::BrainTokens brain = head->encodeBrain(fmri);
+  const bmfl::FusionOutput split = head->fuse(image, brain);
+  EXPECT_TRUE(torch::equal(whole.logits, split.logits));
+  EXPECT_TRUE(torch::equal(whole.imageToBrainAttention, split.imageToBrainAttention));
+
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+  const bmfl::BrainTokens mixed = head->encodeBrain(fmri);
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  EXPECT_EQ(mixed.tokens.scalar_type(), at::kBFloat16);
+  const torch::Tensor tokens = mixed.tokens.to(torch::kFloat);
+  EXPECT_FALSE(torch::equal(tokens, brain.tokens));
+  // LayerNormed tokens of unit scale: bf16's 8 mantissa bits through two layers and a projection.
+  EXPECT_LT((tokens - brain.tokens).abs().max().item<float>(), 0.1F);
+  const bmfl::FusionOutput fused =
+    head->fuse(image, { mixed.cls.to(torch::kFloat), mixed.tokens.to(torch::kFloat) });
+  EXPECT_LT((fused.logits - whole.logits).abs().max().item<float>(), 0.05F);
+  EXPECT_THROW(head->fuse(makeFeatures(3, 2, 3, 32), brain), std::invalid_argument);
 }
 
 TEST(BmflHead, OneDirectionAndConcatenationAblations)
