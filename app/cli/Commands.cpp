@@ -56,30 +56,8 @@ CLI::Validator wholeNumber(std::int64_t low, std::int64_t high)
 
 CLI::Validator deviceName()
 {
-  return CLI::Validator(
-    [](std::string& name) -> std::string
-    {
-      if (name == "auto" || name == "cpu")
-      {
-        return "";
-      }
-      const std::string index = name.rfind("cuda:", 0) == 0 ? name.substr(5) : "";
-      int device = 0;
-      const char* end = index.data() + index.size();
-      const bool indexed = !index.empty() && std::from_chars(index.data(), end, device).ptr == end;
-      if (name != "cuda" && !indexed)
-      {
-        return "unknown device '" + name + "' (auto, cpu, cuda or cuda:N)";
-      }
-      const RuntimeInfo runtime = runtimeInfo();
-      if (!runtime.cudaAvailable || device >= runtime.cudaDevices)
-      {
-        return "device '" + name + "' is not available here (" +
-               std::to_string(runtime.cudaDevices) + " CUDA devices)";
-      }
-      return "";
-    },
-    "auto|cpu|cuda[:N]");
+  return CLI::Validator([](std::string& name) { return deviceNameProblem(name); },
+                        "auto|cpu|cuda[:N]");
 }
 
 CLI::Validator outputFile()

@@ -1,6 +1,7 @@
 #include "Startup.h"
 
 #include "MainWindow.h"
+#include "WorkbenchController.h"
 
 #include "bmfl/Corruptions.h"
 #include "bmfl/FileError.h"
@@ -64,6 +65,11 @@ bool startWorkbench(MainWindow& window, const StartupOptions& options, bool tran
   const int limit = options.screenshotPath.isEmpty() ? options.evaluationLimit : 0;
   const std::size_t evaluationLimit =
     limit < 0 ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(limit);
+
+  EngineOptions engineOptions;
+  engineOptions.device = options.device.toStdString();
+  engineOptions.precision = options.precision.toStdString();
+  window.controller()->setEngineOptions(engineOptions);
 
   const QString sessionPath = sessionToOpen(options);
   if (!sessionPath.isEmpty())

@@ -1,5 +1,7 @@
 #include "StartupOptions.h"
 
+#include "bmfl/Runtime.h"
+
 #include <CLI/CLI.hpp>
 
 #include <limits>
@@ -84,6 +86,8 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
   int evaluationLimit = 500;
   std::string session;
   bool noRestore = false;
+  std::string device = "auto";
+  std::string precision = "fp32";
   app
     .add_option("--screenshot", screenshot, "Render the window as it starts, save it as PNG, exit")
     ->type_name("FILE.png");
@@ -138,6 +142,20 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
                "Do not reopen the last session (reopened when no model, dataset, template or "
                "session is given)");
 
+  app
+    .add_option("--device",
+                device,
+                "Where the model runs: auto (default: CUDA when there is one), cpu, cuda or cuda:N")
+    ->type_name("DEVICE")
+    ->check(CLI::Validator([](std::string& name) { return deviceNameProblem(name); }, ""));
+  app
+    .add_option("--precision",
+                precision,
+                "fp32 (default), or mixed precision for the encoders and the brain transformer: "
+                "bf16 (fast on CPUs with AMX or AVX512-BF16, and on GPUs), fp16 (CUDA)")
+    ->type_name("PRECISION")
+    ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }).description(""));
+
   std::vector<std::string> storage;
   for (const QString& argument : arguments)
   {
@@ -169,6 +187,12 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
     result.exitCode = 2;
     return result;
   }
+  if (const std::string problem = precisionProblem(precision, device); !problem.empty())
+  {
+    result.text = fromUtf8("--precision: " + problem);
+    result.exitCode = 2;
+    return result;
+  }
   StartupOptions options;
   options.screenshotPath = fromUtf8(screenshot);
   parseSize(size, options.windowSize);
@@ -184,6 +208,8 @@ StartupCommandLine parseStartupOptions(const QStringList& arguments)
   options.evaluationLimit = evaluationLimit;
   options.sessionPath = fromUtf8(session);
   options.noRestore = noRestore;
+  options.device = fromUtf8(device);
+  options.precision = fromUtf8(precision);
   result.options = options;
   return result;
 }

@@ -26,6 +26,10 @@ struct StartupOptions
   int evaluationLimit = 500; ///< images per dataset evaluated at start-up (0: none, -1: all)
   QString sessionPath;       ///< a saved session to open
   bool noRestore = false;    ///< do not reopen the last session
+  /// Where and how the model runs (EngineOptions::device and ::precision): "auto" (CUDA when
+  /// there is one), "cpu", "cuda" or "cuda:N"; "fp32", "bf16" or "fp16" (CUDA).
+  QString device = QStringLiteral("auto");
+  QString precision = QStringLiteral("fp32");
 };
 
 /// The command line, parsed (CLI11: typed, range-checked values, generated --help).

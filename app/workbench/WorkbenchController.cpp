@@ -162,7 +162,9 @@ QString WorkbenchController::modelDescription() const
     .arg(manifest.classNames.size())
     .arg(QString::fromStdString(manifest.vertexSpace.name))
     .arg(manifest.vertexSpace.size())
-    .arg(QString::fromStdString(Engine->deviceName()));
+    .arg(QString::fromStdString(Engine->deviceName() + (Engine->precisionName() == "fp32"
+                                                          ? std::string()
+                                                          : ", " + Engine->precisionName())));
 }
 
 void WorkbenchController::openModel(const QString& bundleDir)
@@ -170,13 +172,13 @@ void WorkbenchController::openModel(const QString& bundleDir)
   ModelLoad.waitForFinished();
   emit busyChanged(tr("Opening model %1...").arg(bundleDir));
   ModelLoad.setFuture(QtConcurrent::run(&Workers,
-                                        [bundleDir]()
+                                        [bundleDir, options = Options]()
                                         {
                                           ModelOutcome outcome;
                                           try
                                           {
-                                            outcome.engine =
-                                              InferenceEngine::open(bundleDir.toStdString());
+                                            outcome.engine = InferenceEngine::open(
+                                              bundleDir.toStdString(), options);
                                           }
                                           catch (const std::exception& error)
                                           {

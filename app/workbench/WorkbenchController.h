@@ -43,6 +43,8 @@ public:
   explicit WorkbenchController(QObject* parent = nullptr);
   ~WorkbenchController() override;
 
+  /// Where and how the models opened from now on run (device, precision, batch size).
+  void setEngineOptions(const EngineOptions& options) { Options = options; }
   void openModel(const QString& bundleDir);
   void openDatasets(const QStringList& specs);
   void analyseItem(int datasetIndex, std::size_t itemIndex);
@@ -107,6 +109,7 @@ private:
   /// Qt itself hands to that pool from the GUI thread (the raster engine's parallel painting
   /// waits for it), and the window would freeze until the evaluation ends.
   QThreadPool Workers;
+  EngineOptions Options;
   std::shared_ptr<InferenceEngine> Engine;
   std::shared_ptr<const VertexSpace> Space;
   std::vector<std::shared_ptr<const ImageDataset>> Datasets;

@@ -138,6 +138,33 @@ private slots:
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.first().first().toBool(), true);
   }
+
+  // bmfl-workbench --device cpu --precision bf16: the next model opened runs in bf16, says so in
+  // its description, and analyses as the fp32 one did (the engine's precision test bounds how
+  // close the numbers are).
+  void opensTheNextModelInTheChosenPrecision()
+  {
+    QVERIFY(!Controller.modelDescription().contains(QStringLiteral("bf16")));
+    bmfl::EngineOptions options;
+    options.device = "cpu";
+    options.precision = "bf16";
+    Controller.setEngineOptions(options);
+    QSignalSpy opened(&Controller, &bmfl::WorkbenchController::modelOpened);
+    Controller.openModel(QStringLiteral(BMFL_TINY_BUNDLE));
+    QVERIFY(opened.wait(30000));
+    QVERIFY2(Controller.modelDescription().endsWith(QStringLiteral("cpu, bf16")),
+             qPrintable(Controller.modelDescription()));
+    QCOMPARE(QString::fromStdString(Controller.engine()->precisionName()), QStringLiteral("bf16"));
+    QSignalSpy datasets(&Controller, &bmfl::WorkbenchController::datasetsOpened);
+    Controller.openDatasets({ QStringLiteral("fashion-mnist:test") });
+    QVERIFY(datasets.wait(30000));
+    QSignalSpy analysed(&Controller, &bmfl::WorkbenchController::analysed);
+    Controller.analyseItem(0, 3);
+    QVERIFY(analysed.wait(30000));
+    const auto image = analysed.first().first().value<bmfl::AnalysedImage>();
+    QVERIFY(image.result);
+    QCOMPARE(image.result->predictedFmri.size(), std::size_t{ 110 });
+  }
 };
 
 QTEST_MAIN(TestWorkbenchController)

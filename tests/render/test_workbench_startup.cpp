@@ -86,22 +86,17 @@ class TestWorkbenchStartup : public QObject
 private slots:
   void parsesEveryOption()
   {
-    const bmfl::StartupOptions options = optionsOf({ QStringLiteral("--size"),
-                                                     QStringLiteral("1024x640"),
-                                                     QStringLiteral("--surface"),
-                                                     QStringLiteral("pial"),
-                                                     QStringLiteral("--view"),
-                                                     QStringLiteral("medial"),
-                                                     QStringLiteral("--dataset"),
-                                                     QStringLiteral("fashion-mnist:test"),
-                                                     QStringLiteral("--dataset"),
-                                                     QStringLiteral("folder:/data"),
-                                                     QStringLiteral("--evaluate-limit"),
-                                                     QStringLiteral("-1"),
-                                                     QStringLiteral("--model"),
-                                                     QStringLiteral("none"),
-                                                     QStringLiteral("--lang"),
-                                                     QStringLiteral("zh_CN") });
+    const bmfl::StartupOptions options =
+      optionsOf({ QStringLiteral("--size"),           QStringLiteral("1024x640"),
+                  QStringLiteral("--surface"),        QStringLiteral("pial"),
+                  QStringLiteral("--view"),           QStringLiteral("medial"),
+                  QStringLiteral("--dataset"),        QStringLiteral("fashion-mnist:test"),
+                  QStringLiteral("--dataset"),        QStringLiteral("folder:/data"),
+                  QStringLiteral("--evaluate-limit"), QStringLiteral("-1"),
+                  QStringLiteral("--model"),          QStringLiteral("none"),
+                  QStringLiteral("--lang"),           QStringLiteral("zh_CN"),
+                  QStringLiteral("--device"),         QStringLiteral("cpu"),
+                  QStringLiteral("--precision"),      QStringLiteral("bf16") });
     QCOMPARE(options.windowSize, QSize(1024, 640));
     QCOMPARE(options.surfaceKind, bmfl::SurfaceKind::Pial);
     QCOMPARE(options.viewPreset, bmfl::CortexView::ViewPreset::Medial);
@@ -110,6 +105,8 @@ private slots:
     QCOMPARE(options.evaluationLimit, -1);
     QCOMPARE(options.modelDir, QStringLiteral("none"));
     QCOMPARE(options.language, QStringLiteral("zh_CN"));
+    QCOMPARE(options.device, QStringLiteral("cpu"));
+    QCOMPARE(options.precision, QStringLiteral("bf16"));
     const bmfl::StartupOptions session = optionsOf({ QStringLiteral("--session"),
                                                      QStringLiteral("/tmp/a.json"),
                                                      QStringLiteral("--no-restore") });
@@ -119,6 +116,8 @@ private slots:
     QVERIFY(!defaults.noRestore);
     QCOMPARE(defaults.windowSize, QSize(1440, 900));
     QCOMPARE(defaults.evaluationLimit, 500);
+    QCOMPARE(defaults.device, QStringLiteral("auto"));
+    QCOMPARE(defaults.precision, QStringLiteral("fp32"));
   }
 
   void refusesBadValuesInOneLine()
@@ -131,6 +130,14 @@ private slots:
       { QStringLiteral("--surface"), QStringLiteral("bumpy") },
       { QStringLiteral("--surface"), QStringLiteral("2") },
       { QStringLiteral("--view"), QStringLiteral("sideways") },
+      { QStringLiteral("--device"), QStringLiteral("gpu") },
+      { QStringLiteral("--device"), QStringLiteral("cuda:x") },
+      { QStringLiteral("--device"), QStringLiteral("cuda:99") }, // no such device
+      { QStringLiteral("--precision"), QStringLiteral("fp8") },
+      { QStringLiteral("--precision"),
+        QStringLiteral("fp16"),
+        QStringLiteral("--device"),
+        QStringLiteral("cpu") }, // fp16 autocast is CUDA's
       { QStringLiteral("--no-such-option") },
       { QStringLiteral("stray") },
     };
@@ -156,7 +163,9 @@ private slots:
                                 "--dataset",
                                 "--lang",
                                 "--session",
-                                "--no-restore" })
+                                "--no-restore",
+                                "--device",
+                                "--precision" })
     {
       QVERIFY2(help.text.contains(QLatin1String(option)), option);
     }

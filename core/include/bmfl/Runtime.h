@@ -31,4 +31,12 @@ RuntimeInfo initRuntime();
 /// What the runtime is now, without changing it.
 RuntimeInfo runtimeInfo();
 
+/// Why a device name cannot be used here, in one line; empty when it can: "auto", "cpu",
+/// "cuda" or "cuda:N" with that CUDA device present.
+std::string deviceNameProblem(const std::string& name);
+
+/// Why a precision cannot be used on a device (a name deviceNameProblem accepts), in one line;
+/// empty when it can: "fp32", "bf16" (CPU or CUDA) or "fp16" (CUDA only).
+std::string precisionProblem(const std::string& precision, const std::string& device);
+
 } // namespace bmfl

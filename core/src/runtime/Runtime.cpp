@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <link.h>
@@ -113,6 +114,43 @@ RuntimeInfo runtimeInfo()
     info.ompWaitPolicy = "default (spinning)";
   }
   return info;
+}
+
+std::string deviceNameProblem(const std::string& name)
+{
+  if (name == "auto" || name == "cpu")
+  {
+    return "";
+  }
+  const std::string index = name.rfind("cuda:", 0) == 0 ? name.substr(5) : "";
+  int device = 0;
+  const char* end = index.data() + index.size();
+  const bool indexed = !index.empty() && std::from_chars(index.data(), end, device).ptr == end;
+  if (name != "cuda" && !indexed)
+  {
+    return "unknown device '" + name + "' (auto, cpu, cuda or cuda:N)";
+  }
+  const RuntimeInfo runtime = runtimeInfo();
+  if (!runtime.cudaAvailable || device >= runtime.cudaDevices)
+  {
+    return "device '" + name + "' is not available here (" + std::to_string(runtime.cudaDevices) +
+           " CUDA devices)";
+  }
+  return "";
+}
+
+std::string precisionProblem(const std::string& precision, const std::string& device)
+{
+  if (precision != "fp32" && precision != "bf16" && precision != "fp16")
+  {
+    return "unknown precision '" + precision + "' (fp32, bf16 or fp16)";
+  }
+  const bool cuda = device == "auto" ? torch::cuda::is_available() : device.rfind("cuda", 0) == 0;
+  if (precision == "fp16" && !cuda)
+  {
+    return "precision fp16 needs a CUDA device (on a CPU: bf16 or fp32)";
+  }
+  return "";
 }
 
 RuntimeInfo initRuntime()
