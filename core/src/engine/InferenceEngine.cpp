@@ -137,6 +137,7 @@ std::unique_ptr<InferenceEngine> InferenceEngine::open(const std::string& bundle
     state->modules = loadBundleModules(bundleDir, state->manifest);
     state->modules.to(state->device);
     state->modules.eval();
+    storeAutocastWeights(state->modules, state->precision);
   }
   catch (const c10::Error& error)
   {

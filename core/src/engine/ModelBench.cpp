@@ -482,6 +482,7 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   modules.eval();
   const int queryBlock = brainQueryBlock(manifest.model.brainEncoder);
   const Precision precision = parsePrecision(options.precision, device);
+  storeAutocastWeights(modules, precision); // as the engines do
 
   std::vector<ModelBenchTiming> timings;
   for (const int batch : options.batches)

@@ -1,5 +1,7 @@
 #include "engine/Precision.h"
 
+#include "model/Attention.h"
+
 #include <ATen/autocast_mode.h>
 
 #include <stdexcept>
@@ -73,6 +75,51 @@ AutocastScope::~AutocastScope()
   {
     at::autocast::set_cpu_enabled(WasEnabled);
     at::autocast::set_autocast_cpu_dtype(WasType);
+  }
+}
+
+namespace
+{
+
+void storeProductWeights(torch::nn::Module& module, at::ScalarType type)
+{
+  for (const std::shared_ptr<torch::nn::Module>& part : module.modules(/*include_self=*/true))
+  {
+    if (part->as<LinearImpl>() == nullptr && part->as<torch::nn::Conv1dImpl>() == nullptr &&
+        part->as<torch::nn::Conv2dImpl>() == nullptr &&
+        part->as<detail::MultiHeadAttentionImpl>() == nullptr)
+    {
+      continue;
+    }
+    for (auto& parameter : part->named_parameters(/*recurse=*/false))
+    {
+      if (parameter.key() == "weight" || parameter.key() == "in_proj_weight")
+      {
+        parameter.value().set_data(parameter.value().to(type));
+      }
+    }
+  }
+}
+
+} // namespace
+
+void storeAutocastWeights(BmflModules& modules, Precision precision)
+{
+  if (precision == Precision::Fp32)
+  {
+    return;
+  }
+  const at::ScalarType type = precision == Precision::Bf16 ? at::kBFloat16 : at::kHalf;
+  const torch::NoGradGuard noGrad;
+  storeProductWeights(*modules.encoder, type);
+  storeProductWeights(*modules.brainEncoder, type);
+  // Of the fusion head, the part encodeBrain() runs: the brain transformer and its projection.
+  for (const auto& child : modules.bmflHead->named_children())
+  {
+    if (child.key() == "brain_transformer" || child.key() == "brain_proj")
+    {
+      storeProductWeights(*child.value(), type);
+    }
   }
 }
 

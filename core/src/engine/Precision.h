@@ -4,6 +4,8 @@
 // transformer under at::autocast (bf16 or fp16); fusion and the classifiers in fp32; TF32 for fp32
 // matrix products on CUDA. Torch translation units of the engine only.
 
+#include "engine/BundleModules.h"
+
 #include <torch/torch.h>
 
 #include <string>
@@ -38,6 +40,14 @@ private:
   bool WasEnabled = false;
   at::ScalarType WasType = at::kFloat;
 };
+
+/// Mixed precision: stores the weights that autocast would cast on every forward (those of the
+/// Linear, Conv and attention input projections of the image encoder, the brain encoder and the
+/// brain transformer) in bf16 or fp16 once, so that a forward under AutocastScope casts only its
+/// activations. The products are unchanged (the same fp32 values rounded the same way); fusion
+/// and the classifiers keep fp32. Those modules then run under an AutocastScope of `precision`
+/// only. Nothing for fp32.
+void storeAutocastWeights(BmflModules& modules, Precision precision);
 
 /// On CUDA, lets cuBLAS and cuDNN compute fp32 matrix products in TF32 (Ampere and later: about
 /// 10 mantissa bits in the products, fp32 accumulation); nothing on a CPU.

@@ -5,6 +5,7 @@
 
 #include "bmfl/InferenceEngine.h"
 #include "bmfl/Training.h"
+#include "engine/Precision.h"
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,51 @@ TEST(Precision, Bf16AutocastKeepsTheFp32Predictions)
   EXPECT_GE(static_cast<double>(agreeing), 0.9 * static_cast<double>(results));
   // The encoders did run in bf16: the results are not fp32's bit for bit.
   EXPECT_TRUE(anyDifference);
+}
+
+// The engine stores the weights autocast would cast on every forward in bf16 once: the products
+// are autocast's own, bit for bit, and the modules outside autocast's reach stay fp32.
+TEST(Precision, WeightsStoredInBf16GiveAutocastsProductsBitForBit)
+{
+  torch::manual_seed(6);
+  bmfl::BmflModules modules =
+    bmfl::buildModules(bmfl::test::tinyConfig(), bmfl::test::tinySpace(), "tiny");
+  modules.eval();
+  const c10::InferenceMode inference;
+  const torch::Tensor pixels = torch::randn({ 3, 1, 28, 28 });
+  const auto forward = [&]()
+  {
+    const bmfl::AutocastScope autocast(bmfl::Precision::Bf16, torch::kCPU);
+    const bmfl::ImageFeatures features = modules.encoder->forward(
+      pixels, bmfl::brainQueryBlock(bmfl::test::tinyConfig().brainEncoder));
+    const torch::Tensor fmri = modules.brainEncoder->forward(features).to(torch::kFloat);
+    return std::make_tuple(features.cls, fmri, modules.bmflHead->encodeBrain(fmri).tokens);
+  };
+  const auto [clsBefore, fmriBefore, tokensBefore] = forward();
+  bmfl::storeAutocastWeights(modules, bmfl::Precision::Bf16);
+  const auto [clsAfter, fmriAfter, tokensAfter] = forward();
+  EXPECT_TRUE(torch::equal(clsBefore, clsAfter));
+  EXPECT_TRUE(torch::equal(fmriBefore, fmriAfter));
+  EXPECT_TRUE(torch::equal(tokensBefore, tokensAfter));
+  std::size_t stored = 0;
+  for (const auto& parameter : modules.encoder->named_parameters())
+  {
+    stored += parameter.value().scalar_type() == at::kBFloat16 ? 1 : 0;
+  }
+  EXPECT_GT(stored, 0U);
+  for (const auto& parameter : modules.baselineHead->named_parameters())
+  {
+    EXPECT_EQ(parameter.value().scalar_type(), at::kFloat) << parameter.key();
+  }
+  for (const auto& parameter : modules.bmflHead->named_parameters())
+  {
+    const bool brain = parameter.key().rfind("brain_transformer.", 0) == 0 ||
+                       parameter.key().rfind("brain_proj.", 0) == 0;
+    if (!brain)
+    {
+      EXPECT_EQ(parameter.value().scalar_type(), at::kFloat) << parameter.key();
+    }
+  }
 }
 
 TEST(Precision, UnknownPrecisionsAndFp16OnACpuAreRefused)
