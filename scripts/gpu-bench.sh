@@ -51,6 +51,7 @@ for arch in vits14 vitb14; do
   for precision in bf16 fp32; do
     echo "gpu-bench: $arch $precision" >&2
     "$bmfl" bench model --device cuda --arch "$arch" --precision "$precision" --batch 1,16,64 \
+      --python "$(command -v "$python")" \
       --repeats "$repeats" --markdown "$scratch/$arch-$precision.md" \
       --json "$scratch/$arch-$precision.json" >&2 || fail "bench $arch $precision failed"
     {

@@ -612,8 +612,17 @@ CommandRun defineBench(CLI::App& command)
   command
     .add_option("--precision",
                 options->model.precision,
-                "model: fp32, or mixed precision for the encoders: bf16, fp16 (CUDA)")
+                "model: fp32, or mixed precision for the image and brain encoders and the brain "
+                "transformer: bf16, fp16 (CUDA)")
     ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }))
+    ->capture_default_str();
+  command
+    .add_option("--python",
+                options->model.python,
+                "model: the Python whose torch runs the reference encoder (on a GPU: one with a "
+                "CUDA torch)")
+    ->check(CLI::ExistingFile)
+    ->type_name("PROGRAM")
     ->capture_default_str();
   command.add_option("--json", options->modelJson, "model: also write the report as JSON")
     ->check(outputFile())

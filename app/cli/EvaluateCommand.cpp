@@ -242,7 +242,8 @@ CommandRun defineEvaluate(CLI::App& command)
   command
     .add_option("--precision",
                 parsed->precision,
-                "fp32, or mixed precision for the encoders: bf16, fp16 (CUDA)")
+                "fp32, or mixed precision for the image and brain encoders and the brain "
+                "transformer: bf16, fp16 (CUDA)")
     ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }))
     ->capture_default_str();
   command.add_option("--batch", parsed->batch, "images per forward pass")

@@ -216,7 +216,8 @@ CommandRun definePredict(CLI::App& command)
   command
     .add_option("--precision",
                 options->engine.precision,
-                "fp32, or mixed precision for the encoders: bf16, fp16 (CUDA)")
+                "fp32, or mixed precision for the image and brain encoders and the brain "
+                "transformer: bf16, fp16 (CUDA)")
     ->check(CLI::IsMember({ "fp32", "bf16", "fp16" }))
     ->capture_default_str();
   command.add_option("--batch", options->engine.batchSize, "images per forward pass")

@@ -34,13 +34,22 @@ def main() -> int:
     if precision not in types:
         print("unknown precision " + precision + " (fp32, bf16 or fp16)", file=sys.stderr)
         return 2
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("this Python's torch has no CUDA device: give a Python with a CUDA torch",
+              file=sys.stderr)
+        return 2
+    if device.type == "cpu" and precision == "fp16":
+        print("fp16 autocast needs a CUDA device (on a CPU: bf16 or fp32)", file=sys.stderr)
+        return 2
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = VisionTransformer(dim=dim, depth=depth, heads=heads, patch=14, grid=37, registers=0,
                               offset=0.1, antialias=False).eval().to(device)
     autocast = torch.autocast(device.type, dtype=types[precision],
                               enabled=types[precision] is not None)
-    finish = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    def finish():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
     images = {}
     print("ready", flush=True)
     with torch.inference_mode(), autocast:

@@ -10,6 +10,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+#include <numeric>
+
 class TestWorkbenchController : public QObject
 {
   Q_OBJECT
@@ -140,11 +143,23 @@ private slots:
   }
 
   // bmfl-workbench --device cpu --precision bf16: the next model opened runs in bf16, says so in
-  // its description, and analyses as the fp32 one did (the engine's precision test bounds how
-  // close the numbers are).
+  // its description, and analyses as the fp32 one did, to bf16's precision (the engine's
+  // precision test states the bounds).
   void opensTheNextModelInTheChosenPrecision()
   {
     QVERIFY(!Controller.modelDescription().contains(QStringLiteral("bf16")));
+    QSignalSpy datasets(&Controller, &bmfl::WorkbenchController::datasetsOpened);
+    Controller.openDatasets({ QStringLiteral("fashion-mnist:test") });
+    QVERIFY(datasets.wait(30000));
+    const auto analyseThird = [this]()
+    {
+      QSignalSpy analysed(&Controller, &bmfl::WorkbenchController::analysed);
+      Controller.analyseItem(0, 3);
+      return analysed.wait(30000) ? analysed.first().first().value<bmfl::AnalysedImage>().result
+                                  : std::shared_ptr<const bmfl::ImageResult>();
+    };
+    const auto full = analyseThird();
+    QVERIFY(full);
     bmfl::EngineOptions options;
     options.device = "cpu";
     options.precision = "bf16";
@@ -155,15 +170,30 @@ private slots:
     QVERIFY2(Controller.modelDescription().endsWith(QStringLiteral("cpu, bf16")),
              qPrintable(Controller.modelDescription()));
     QCOMPARE(QString::fromStdString(Controller.engine()->precisionName()), QStringLiteral("bf16"));
-    QSignalSpy datasets(&Controller, &bmfl::WorkbenchController::datasetsOpened);
-    Controller.openDatasets({ QStringLiteral("fashion-mnist:test") });
-    QVERIFY(datasets.wait(30000));
-    QSignalSpy analysed(&Controller, &bmfl::WorkbenchController::analysed);
-    Controller.analyseItem(0, 3);
-    QVERIFY(analysed.wait(30000));
-    const auto image = analysed.first().first().value<bmfl::AnalysedImage>();
-    QVERIFY(image.result);
-    QCOMPARE(image.result->predictedFmri.size(), std::size_t{ 110 });
+    const auto mixed = analyseThird();
+    QVERIFY(mixed);
+    QCOMPARE(mixed->predictedFmri.size(), full->predictedFmri.size());
+    QVERIFY(mixed->predictedFmri != full->predictedFmri); // bf16 did run
+    for (std::size_t c = 0; c < full->bmflProbabilities.size(); ++c)
+    {
+      QVERIFY(std::abs(mixed->bmflProbabilities[c] - full->bmflProbabilities[c]) < 0.05F);
+    }
+    // The predicted fMRI correlates with fp32's at r >= 0.99.
+    const std::vector<float>& a = full->predictedFmri;
+    const std::vector<float>& b = mixed->predictedFmri;
+    const double meanA = std::accumulate(a.begin(), a.end(), 0.0) / static_cast<double>(a.size());
+    const double meanB = std::accumulate(b.begin(), b.end(), 0.0) / static_cast<double>(b.size());
+    double ab = 0.0;
+    double aa = 0.0;
+    double bb = 0.0;
+    for (std::size_t v = 0; v < a.size(); ++v)
+    {
+      ab += (a[v] - meanA) * (b[v] - meanB);
+      aa += (a[v] - meanA) * (a[v] - meanA);
+      bb += (b[v] - meanB) * (b[v] - meanB);
+    }
+    const double r = ab / std::sqrt(aa * bb);
+    QVERIFY2(r >= 0.99, qPrintable(QString::number(r)));
   }
 };
 

@@ -235,7 +235,8 @@ std::vector<ImageResult> InferenceEngine::run(
       BrainTokens brain;
       {
         // Mixed precision (when asked) for the encoders and the brain transformer; the
-        // predicted fMRI, fusion and the classifiers are fp32.
+        // predicted fMRI is taken to fp32 for the panels and the brain transformer's
+        // standardisation; fusion and the classifiers run in fp32.
         const AutocastScope autocast(Impl->precision, Impl->device);
         features = modules.encoder->forward(
           stackBatch(

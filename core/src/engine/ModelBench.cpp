@@ -1124,10 +1124,11 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "- Date (UTC): " << report.date << "\n"
       << "- Machine: " << report.cpuModel << ", device " << report.device << "\n"
       << "- Precision: " << report.precision
-      << (report.precision == "fp32" ? ""
-                                     : " (autocast: image encoder, brain encoder and brain "
-                                       "transformer, and the Python encoder too; fusion and the "
-                                       "classifiers fp32)")
+      << (report.precision == "fp32"
+            ? ""
+            : std::string(" (autocast: image encoder, brain encoder and brain transformer") +
+                (report.pythonNote.empty() ? ", and the Python encoder too" : "") +
+                "; fusion and the classifiers fp32)")
       << "\n"
       << "- Threads: " << report.threads << "\n"
       << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"

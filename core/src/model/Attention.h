@@ -62,11 +62,13 @@ public:
                                       InProjBias.narrow(0, part * EmbedDim, EmbedDim));
       return projected.view({ batch, x.size(1), Heads, headDim }).transpose(1, 2);
     };
-    const torch::Tensor q = projectHeads(query, 0);
+    // q is scaled before the product, as torch.nn.MultiheadAttention does: the logits stay in
+    // range under fp16 autocast.
+    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
+    const torch::Tensor q = projectHeads(query, 0) * scale;
     const torch::Tensor k = projectHeads(key, 1);
     const torch::Tensor v = projectHeads(value, 2);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-    torch::Tensor weights = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale, -1);
+    torch::Tensor weights = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1);
     AttentionResult result;
     if (needWeights)
     {

@@ -296,9 +296,13 @@ FusionOutput BmflHeadImpl::fuse(const ImageFeatures& image, const BrainTokens& b
       brain.tokens.size(0) != image.cls.size(0) || brain.cls.size(1) != ImageDim ||
       brain.tokens.size(2) != ImageDim)
   {
-    throw std::invalid_argument("fusion head: expected cls [B, " + std::to_string(ImageDim) +
-                                "], patches [B, N, " + std::to_string(ImageDim) +
-                                "] and brain tokens of that width with one batch size");
+    const auto sizes = [](const torch::Tensor& t)
+    { return t.defined() ? c10::str(t.sizes()) : std::string("none"); };
+    throw std::invalid_argument(
+      "fusion head: expected cls [B, " + std::to_string(ImageDim) + "], patches [B, N, " +
+      std::to_string(ImageDim) + "] and brain tokens of that width with one batch size, got cls " +
+      sizes(image.cls) + ", patches " + sizes(image.patches) + ", brain cls " + sizes(brain.cls) +
+      " and brain tokens " + sizes(brain.tokens));
   }
   const torch::Tensor pooled = image.patches.mean(1);
 

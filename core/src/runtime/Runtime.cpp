@@ -126,7 +126,7 @@ std::string deviceNameProblem(const std::string& name)
   int device = 0;
   const char* end = index.data() + index.size();
   const bool indexed = !index.empty() && std::from_chars(index.data(), end, device).ptr == end;
-  if (name != "cuda" && !indexed)
+  if ((name != "cuda" && !indexed) || device < 0)
   {
     return "unknown device '" + name + "' (auto, cpu, cuda or cuda:N)";
   }
