@@ -113,9 +113,7 @@ std::string peakName(const std::string& precision)
 /// in the precision the autocast products run in.
 double matmulPeakGflops(std::int64_t n, const torch::Device& device, Precision precision)
 {
-  const torch::ScalarType type = precision == Precision::Bf16   ? torch::kBFloat16
-                                 : precision == Precision::Fp16 ? torch::kHalf
-                                                                : torch::kFloat;
+  const torch::ScalarType type = computeType(precision);
   const torch::Tensor a = torch::randn({ n, n }).to(device, type);
   const torch::Tensor b = torch::randn({ n, n }).to(device, type);
   torch::Tensor c = torch::mm(a, b);

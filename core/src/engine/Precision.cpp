@@ -1,5 +1,6 @@
 #include "engine/Precision.h"
 
+#include "bmfl/Runtime.h"
 #include "model/Attention.h"
 
 #include <ATen/autocast_mode.h>
@@ -11,23 +12,18 @@ namespace bmfl
 
 Precision parsePrecision(const std::string& name, const torch::Device& device)
 {
-  if (name == "fp32")
+  if (const std::string problem = precisionProblem(name, device.str()); !problem.empty())
   {
-    return Precision::Fp32;
+    throw std::invalid_argument(problem);
   }
-  if (name == "bf16")
-  {
-    return Precision::Bf16;
-  }
-  if (name == "fp16")
-  {
-    if (!device.is_cuda())
-    {
-      throw std::invalid_argument("precision fp16 needs a CUDA device (on a CPU: bf16 or fp32)");
-    }
-    return Precision::Fp16;
-  }
-  throw std::invalid_argument("unknown precision '" + name + "' (fp32, bf16 or fp16)");
+  return name == "fp32" ? Precision::Fp32 : name == "bf16" ? Precision::Bf16 : Precision::Fp16;
+}
+
+at::ScalarType computeType(Precision precision)
+{
+  return precision == Precision::Bf16   ? at::kBFloat16
+         : precision == Precision::Fp16 ? at::kHalf
+                                        : at::kFloat;
 }
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
@@ -38,7 +34,7 @@ AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
   {
     return;
   }
-  const at::ScalarType type = precision == Precision::Bf16 ? at::kBFloat16 : at::kHalf;
+  const at::ScalarType type = computeType(precision);
   if (Cuda)
   {
     WasEnabled = at::autocast::is_enabled();
@@ -109,7 +105,7 @@ void storeAutocastWeights(BmflModules& modules, Precision precision)
   {
     return;
   }
-  const at::ScalarType type = precision == Precision::Bf16 ? at::kBFloat16 : at::kHalf;
+  const at::ScalarType type = computeType(precision);
   const torch::NoGradGuard noGrad;
   storeProductWeights(*modules.encoder, type);
   storeProductWeights(*modules.brainEncoder, type);

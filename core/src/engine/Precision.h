@@ -20,9 +20,13 @@ enum class Precision
   Fp16
 };
 
-/// "fp32", "bf16" or "fp16" on a device. Throws std::invalid_argument for another name, and for
-/// fp16 on a CPU (LibTorch's CPU autocast computes in bf16 only).
+/// "fp32", "bf16" or "fp16" on a device. Throws std::invalid_argument with precisionProblem's
+/// line (bmfl/Runtime.h) for another name, and for fp16 on a CPU (LibTorch's CPU autocast
+/// computes in bf16 only).
 Precision parsePrecision(const std::string& name, const torch::Device& device);
+
+/// The type autocast computes products in: bf16, fp16, or fp32 (no autocast).
+at::ScalarType computeType(Precision precision);
 
 /// Autocast on the device's kind to bf16 or fp16 for this scope, on this thread (nothing for
 /// fp32); the thread's earlier autocast state comes back when the scope ends.
