@@ -1,5 +1,6 @@
 // The workbench's controller on the tests' tiny bundle: analysis and evaluation on worker
 // threads, results and errors back as signals.
+#include "Correlation.h"
 #include "WorkbenchController.h"
 
 #include <QCoreApplication>
@@ -11,7 +12,6 @@
 #include <QTest>
 
 #include <cmath>
-#include <numeric>
 
 class TestWorkbenchController : public QObject
 {
@@ -179,20 +179,7 @@ private slots:
       QVERIFY(std::abs(mixed->bmflProbabilities[c] - full->bmflProbabilities[c]) < 0.05F);
     }
     // The predicted fMRI correlates with fp32's at r >= 0.99.
-    const std::vector<float>& a = full->predictedFmri;
-    const std::vector<float>& b = mixed->predictedFmri;
-    const double meanA = std::accumulate(a.begin(), a.end(), 0.0) / static_cast<double>(a.size());
-    const double meanB = std::accumulate(b.begin(), b.end(), 0.0) / static_cast<double>(b.size());
-    double ab = 0.0;
-    double aa = 0.0;
-    double bb = 0.0;
-    for (std::size_t v = 0; v < a.size(); ++v)
-    {
-      ab += (a[v] - meanA) * (b[v] - meanB);
-      aa += (a[v] - meanA) * (a[v] - meanA);
-      bb += (b[v] - meanB) * (b[v] - meanB);
-    }
-    const double r = ab / std::sqrt(aa * bb);
+    const double r = bmfl::test::pearson(full->predictedFmri, mixed->predictedFmri);
     QVERIFY2(r >= 0.99, qPrintable(QString::number(r)));
   }
 };

@@ -1,3 +1,4 @@
+#include "Correlation.h"
 #include "DataTestSupport.h"
 
 #include "bmfl/Atlas.h"
@@ -7,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 #include <string>
 #include <utility>
@@ -39,29 +39,6 @@ double meanCoordinate(const bmfl::SurfaceMesh& mesh,
 std::set<std::int32_t> distinct(const std::vector<std::int32_t>& labels)
 {
   return std::set<std::int32_t>(labels.begin(), labels.end());
-}
-
-/// Pearson correlation of two equally long series.
-double correlation(const std::vector<double>& a, const std::vector<double>& b)
-{
-  const double n = static_cast<double>(a.size());
-  double meanA = 0;
-  double meanB = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    meanA += a[i] / n;
-    meanB += b[i] / n;
-  }
-  double covariance = 0;
-  double varianceA = 0;
-  double varianceB = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    covariance += (a[i] - meanA) * (b[i] - meanB);
-    varianceA += (a[i] - meanA) * (a[i] - meanA);
-    varianceB += (b[i] - meanB) * (b[i] - meanB);
-  }
-  return covariance / std::sqrt(varianceA * varianceB);
 }
 
 TEST(Atlas, BensonV1LiesAtTheOccipitalPoleOfBothHemispheresOnFsaverage5)
@@ -110,7 +87,7 @@ TEST(Atlas, BensonV1LiesAtTheOccipitalPoleOfBothHemispheresOnFsaverage5)
         eccentricities.push_back(eccentricity[vertex]);
       }
     }
-    EXPECT_GT(correlation(y, eccentricities), 0.5);
+    EXPECT_GT(bmfl::test::pearson(y, eccentricities), 0.5);
   }
 }
 

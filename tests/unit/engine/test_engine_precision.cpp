@@ -1,6 +1,7 @@
 // Mixed precision against fp32 (issue #13): the bf16 autocast path, which CUDA runs as it runs on
 // a CPU (LibTorch's CPU autocast has bf16), keeps the predictions of fp32 to stated bounds. fp16
 // needs CUDA and is refused on a CPU.
+#include "Correlation.h"
 #include "TinyModel.h"
 
 #include "bmfl/InferenceEngine.h"
@@ -10,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 
 namespace
@@ -36,29 +36,6 @@ std::vector<bmfl::PreparedImage> images(std::size_t count)
     prepared.push_back({ example.id, 1, 28, 28, example.image, 0, 0, {} });
   }
   return prepared;
-}
-
-double pearson(const std::vector<float>& a, const std::vector<float>& b)
-{
-  double meanA = 0.0;
-  double meanB = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    meanA += a[i];
-    meanB += b[i];
-  }
-  meanA /= static_cast<double>(a.size());
-  meanB /= static_cast<double>(b.size());
-  double ab = 0.0;
-  double aa = 0.0;
-  double bb = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    ab += (a[i] - meanA) * (b[i] - meanB);
-    aa += (a[i] - meanA) * (a[i] - meanA);
-    bb += (b[i] - meanB) * (b[i] - meanB);
-  }
-  return ab / std::sqrt(aa * bb);
 }
 
 // The gap between the largest and the second largest probability.
@@ -95,7 +72,8 @@ TEST(Precision, Bf16AutocastKeepsTheFp32Predictions)
   bool anyDifference = false;
   for (std::size_t i = 0; i < full.size(); ++i)
   {
-    EXPECT_GE(pearson(full[i].predictedFmri, mixed[i].predictedFmri), 0.99) << "image " << i;
+    EXPECT_GE(bmfl::test::pearson(full[i].predictedFmri, mixed[i].predictedFmri), 0.99)
+      << "image " << i;
     anyDifference = anyDifference || full[i].predictedFmri != mixed[i].predictedFmri;
     for (const auto& [fp32, bf16] :
          { std::make_pair(&full[i].bmflProbabilities, &mixed[i].bmflProbabilities),
