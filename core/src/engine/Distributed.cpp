@@ -5,6 +5,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/cuda.h>
+#include <torch/version.h>
 // LibTorch's targets define USE_C10D_GLOO (and USE_C10D_NCCL in a CUDA build with NCCL); Gloo's
 // own headers (libgloo-dev) are found by CMake, which then defines BMFL_HAVE_GLOO_HEADERS.
 #if defined(USE_C10D_GLOO) && defined(BMFL_HAVE_GLOO_HEADERS)
@@ -26,6 +27,14 @@ namespace bmfl
 
 namespace
 {
+
+// What a Gloo or NCCL group is: since LibTorch 2.0 they are c10d::Backends (a ProcessGroup
+// dispatches to one per device type); in 1.13 they were ProcessGroups. Either offers allreduce.
+#if TORCH_VERSION_MAJOR >= 2
+using CollectiveGroup = c10d::Backend;
+#else
+using CollectiveGroup = c10d::ProcessGroup;
+#endif
 
 bool isDigits(const std::string& text)
 {
@@ -315,7 +324,7 @@ struct DistributedGroup::Impl
   std::chrono::milliseconds timeout{ 0 };
   torch::Device device{ torch::kCPU }; ///< where the collectives' buffers live
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<CollectiveGroup> group;
 
   [[noreturn]] void fail(const std::string& what, const std::exception& error) const
   {
@@ -442,8 +451,10 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const LaunchEnvironment
     impl->guarded(joining,
                   [&]()
                   {
-                    // Without blocking waits a timed-out NCCL collective would hang, not throw.
+                    // Without blocking waits a timed-out NCCL collective would hang, not throw
+                    // (LibTorch 2.2 renamed the variable; it still reads the old name).
                     ::setenv("NCCL_BLOCKING_WAIT", "1", 0);
+                    ::setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
                     auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
                     ncclOptions->timeout = impl->timeout;
                     impl->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(

@@ -1,10 +1,11 @@
 #include "bmfl/DistributedBench.h"
 
-#include "DistributedTensors.h"
 #include "bmfl/AtomicFile.h"
 #include "bmfl/Distributed.h"
 #include "bmfl/PipelineBench.h"
 #include "bmfl/ScratchFolder.h"
+#include "engine/DistributedTensors.h"
+#include "engine/Gradients.h"
 #include "model/BmflHead.h"
 
 #include <torch/torch.h>
@@ -252,7 +253,7 @@ void runDistributedBenchWorker(const DistributedBenchOptions& options)
 
   const auto step = [&]()
   {
-    optimizer.zero_grad();
+    zeroGradients(optimizer);
     // Weighted by this rank's share, so that the summed gradients are the global batch's mean.
     const double share = static_cast<double>(local) / static_cast<double>(options.globalBatch);
     (bmflLoss(head->forward(features, fmri), targets, config.pccWeight) * share).backward();

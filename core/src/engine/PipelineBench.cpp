@@ -1,5 +1,6 @@
 #include "bmfl/PipelineBench.h"
 
+#include "engine/Gradients.h"
 #include "model/BmflHead.h"
 #include "model/BrainEncoder.h"
 #include "model/DinoVisionTransformer.h"
@@ -160,7 +161,7 @@ std::vector<PipelineStageTiming> benchPipeline(
       {
         for (std::int64_t step = 0; step < options.headSteps; ++step)
         {
-          optimizer.zero_grad();
+          zeroGradients(optimizer);
           bmflLoss(head->forward(features, fmri), targets, headConfig.pccWeight).backward();
           optimizer.step();
         }

@@ -4,6 +4,7 @@
 #include "model/Attention.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <stdexcept>
 
@@ -26,6 +27,52 @@ at::ScalarType computeType(Precision precision)
                                         : at::kFloat;
 }
 
+namespace
+{
+
+// Autocast's switches for one device type. LibTorch 2.4 replaced the per-device functions
+// (is_enabled, set_autocast_gpu_dtype, ...) with ones taking the device type and deprecated the
+// old ones; a CUDA build against a current PyTorch takes the new ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocastEnabled(bool cuda)
+{
+  return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
+}
+at::ScalarType autocastType(bool cuda)
+{
+  return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
+}
+void setAutocast(bool cuda, bool enabled, at::ScalarType type)
+{
+  at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, type);
+  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
+}
+#else
+bool autocastEnabled(bool cuda)
+{
+  return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+at::ScalarType autocastType(bool cuda)
+{
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void setAutocast(bool cuda, bool enabled, at::ScalarType type)
+{
+  if (cuda)
+  {
+    at::autocast::set_autocast_gpu_dtype(type);
+    at::autocast::set_enabled(enabled);
+  }
+  else
+  {
+    at::autocast::set_autocast_cpu_dtype(type);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+}
+#endif
+
+} // namespace
+
 AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
   : Active(precision != Precision::Fp32)
   , Cuda(device.is_cuda())
@@ -34,21 +81,9 @@ AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
   {
     return;
   }
-  const at::ScalarType type = computeType(precision);
-  if (Cuda)
-  {
-    WasEnabled = at::autocast::is_enabled();
-    WasType = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_autocast_gpu_dtype(type);
-    at::autocast::set_enabled(true);
-  }
-  else
-  {
-    WasEnabled = at::autocast::is_cpu_enabled();
-    WasType = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_autocast_cpu_dtype(type);
-    at::autocast::set_cpu_enabled(true);
-  }
+  WasEnabled = autocastEnabled(Cuda);
+  WasType = autocastType(Cuda);
+  setAutocast(Cuda, true, computeType(precision));
   at::autocast::increment_nesting();
 }
 
@@ -62,16 +97,7 @@ AutocastScope::~AutocastScope()
   {
     at::autocast::clear_cache(); // the casts of the weights made in this scope
   }
-  if (Cuda)
-  {
-    at::autocast::set_enabled(WasEnabled);
-    at::autocast::set_autocast_gpu_dtype(WasType);
-  }
-  else
-  {
-    at::autocast::set_cpu_enabled(WasEnabled);
-    at::autocast::set_autocast_cpu_dtype(WasType);
-  }
+  setAutocast(Cuda, WasEnabled, WasType);
 }
 
 namespace

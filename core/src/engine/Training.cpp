@@ -7,6 +7,7 @@
 #include "engine/BundleModules.h"
 #include "engine/DistributedTensors.h"
 #include "engine/FeatureCache.h"
+#include "engine/Gradients.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
@@ -176,7 +177,7 @@ double optimise(torch::optim::Optimizer& optimizer,
                 const std::vector<torch::Tensor>& clipped = {},
                 double clipNorm = 0.0)
 {
-  optimizer.zero_grad();
+  zeroGradients(optimizer);
   loss.backward();
   if (clipNorm > 0.0)
   {
@@ -214,7 +215,7 @@ double optimiseShared(DistributedGroup& group,
                       const std::vector<torch::Tensor>& parameters,
                       double clipNorm = 0.0)
 {
-  optimizer.zero_grad();
+  zeroGradients(optimizer);
   const double weight = static_cast<double>(shareCount) / static_cast<double>(count);
   std::vector<double> lossAndDefined(1 + parameters.size(), 0.0);
   if (shareCount > 0)
