@@ -30,7 +30,7 @@ if ! grep -Eq '^\| tiny \| Python encoder \| 2 \|' "$scratch/BENCH.md"; then
 fi
 for line in '^- Command: `bmfl bench model --json .* --markdown .* --quick`$' \
   '^- Date \(UTC\): 20' '^- Machine: ' '^- Threads: [0-9]+$' '^- OPENBLAS_CORETYPE: ' \
-  "^- Matrix-multiply peak \\(sgemm, measured in this run\\): $number GFLOP/s$" \
+  "^- Matrix-multiply peak \\(sgemm, 256\\^3, measured in this run\\): $number GFLOP/s$" \
   "^- Single image from file to every panel \\(tiny, 3 runs\\): median $number ms, p95 $number ms$" \
   '^- (Peak resident memory of `bmfl evaluate --model models/demo \(7 sets, --limit 20\)`: [0-9.]+ MiB|peak memory left out: .*)$' \
   '^- Brain tokens: bmfl: conv slices of 256 vertices, 2 brain tokens; bmfl-roi: one token per area of label set .visual-areas. \(synthetic: 12 areas per hemisphere over 3/4 of its vertices\), 24 brain tokens$' \
@@ -53,6 +53,7 @@ grep -Eq '"bmfl_roi_over_baseline": [0-9.e+-]+' "$scratch/model.json" || fail "n
 grep -Eq '"variant": "bmfl-roi", "tokenizer": "roi_tokens", "tokens": 24' "$scratch/model.json" ||
   fail "no ROI token count in the JSON"
 grep -Eq '"cache_speedup": [0-9.e+-]+' "$scratch/model.json" || fail "no cache speed-up in the JSON"
+grep -Eq '"matmul_peak_size": 256,' "$scratch/model.json" || fail "no peak matrix size in the JSON"
 grep -Eq '"bmfl_over_baseline": [0-9.e+-]+' "$scratch/model.json" || fail "no ratio in the JSON"
 printf '%s\n' "$output" | grep -Eq '^model +tiny bmfl b2 +[0-9]+ +2 ' || fail "no common-table row"
 # Mixed precision: the peak is measured in bf16, the report says what ran under autocast, and the
@@ -60,7 +61,7 @@ printf '%s\n' "$output" | grep -Eq '^model +tiny bmfl b2 +[0-9]+ +2 ' || fail "n
 "$bmfl" bench model --quick --precision bf16 --tokens conv --batch 2 \
   --markdown "$scratch/BENCH-bf16.md" >/dev/null 2>&1 || fail "bf16 bench failed"
 for line in "^- Precision: bf16 \\(autocast: image encoder, brain encoder and brain transformer, and the Python encoder too; fusion and the classifiers fp32\\)$" \
-  "^- Matrix-multiply peak \\(bf16 gemm, measured in this run\\): $number GFLOP/s$" \
+  "^- Matrix-multiply peak \\(bf16 gemm, 256\\^3, measured in this run\\): $number GFLOP/s$" \
   "^\\| tiny \\| 2 \\| $number \\| $number \\| $number \\| $number \\| - \\| - \\| ($number|-) \\| ($number|-) \\| $number \\| [0-9]+% \\|$"; do
   grep -Eq "$line" "$scratch/BENCH-bf16.md" || fail "BENCH-bf16.md lacks a line matching $line"
 done

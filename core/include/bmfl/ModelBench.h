@@ -32,8 +32,9 @@ struct ModelBenchOptions
   int repeats = 5; ///< timed rounds at the largest batch (batch 1: four times as many)
   std::string device = "cpu";
   std::string precision = "fp32"; ///< as EngineOptions::precision
-  /// The matrix-multiply peak: an n x n x n product in the run's precision (fp32: sgemm).
-  std::int64_t peakSize = 2048;
+  /// The matrix-multiply peak: an n x n x n product in the run's precision (fp32: sgemm); 0: by
+  /// device, 2048 on a CPU, 8192 on a GPU (a smaller product leaves a GPU's peak unmeasured).
+  std::int64_t peakSize = 0;
   int latencyRuns = 20; ///< single-image runs from file to every panel
   /// The Python reference (models/reference/bench_encoder.py) run with `python`; empty: left out.
   std::string pythonScript;
@@ -142,8 +143,9 @@ struct ModelBenchReport
   std::vector<BrainTokenVariant> brainTokens;
   std::vector<std::pair<std::string, double>> encoderGflopPerImage; ///< arch -> GFLOP (counted)
   std::vector<PythonEncoderTiming> python;
-  std::string pythonNote;        ///< why the Python reference is missing, when it is
-  double matmulPeakGflops = 0.0; ///< in the run's precision
+  std::string pythonNote;          ///< why the Python reference is missing, when it is
+  double matmulPeakGflops = 0.0;   ///< in the run's precision
+  std::int64_t matmulPeakSize = 0; ///< n of the n x n x n product it was measured on
   std::string latencyArch;
   double latencyMedianSeconds = 0.0;
   double latencyP95Seconds = 0.0;
