@@ -1,17 +1,8 @@
 #include "Commands.h"
 #include "CortexBench.h"
 
-// Sections: the images room (decoding + transform) and the model stages of the pipeline; without
-// OpenCV the command says so (below).
-#ifdef BMFL_HAVE_IMAGES
-
 #include "bmfl/AtomicFile.h"
-#include "bmfl/CachedEvaluation.h"
 #include "bmfl/DistributedBench.h"
-#include "bmfl/Evaluation.h"
-#include "bmfl/FileError.h"
-#include "bmfl/ImageDataset.h"
-#include "bmfl/ImageTransform.h"
 #include "bmfl/ModelBench.h"
 #include "bmfl/PipelineBench.h"
 #include "bmfl/Resources.h"
@@ -29,6 +20,17 @@
 #include <sstream>
 #include <thread>
 #include <unistd.h>
+
+// The images room (OpenCV): image decoding, the evaluation, and so the bench's images section
+// and the model section's image path, latency from file and evaluation memory. A build without
+// it (a bare GPU machine) measures the rest and says what it left out.
+#ifdef BMFL_HAVE_IMAGES
+#include "bmfl/CachedEvaluation.h"
+#include "bmfl/Evaluation.h"
+#include "bmfl/FileError.h"
+#include "bmfl/ImageDataset.h"
+#include "bmfl/ImageTransform.h"
+#endif
 
 namespace bmfl::cli
 {
@@ -90,6 +92,7 @@ int allCores(const BenchOptions& options)
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+#ifdef BMFL_HAVE_IMAGES
 /// A photograph-sized picture with smooth shading, edges and sensor-like noise, so that JPEG and
 /// PNG files come out at realistic sizes and decode at realistic speeds.
 Image benchPicture(int width, int height, std::uint32_t seed)
@@ -193,6 +196,8 @@ std::vector<BenchResult> benchImages(const BenchOptions& options, std::string& /
   return results;
 }
 
+#endif // BMFL_HAVE_IMAGES
+
 std::vector<BenchResult> benchPipelineStages(const BenchOptions& options, std::string& /*markdown*/)
 {
   std::vector<BenchResult> results;
@@ -225,8 +230,9 @@ std::vector<BenchResult> benchPipelineStages(const BenchOptions& options, std::s
 /// also go into the common table.
 std::vector<BenchResult> benchModelSection(const BenchOptions& options, std::string& markdown)
 {
-  const ScratchFolder scratch("bmfl-bench-model-image");
   ModelBenchOptions model = options.model;
+#ifdef BMFL_HAVE_IMAGES
+  const ScratchFolder scratch("bmfl-bench-model-image");
   model.latencyImage = (scratch.path() / "latency.jpg").string();
   writeImageFile(benchPicture(500, 375, 7), model.latencyImage, 90);
   model.prepare = [](const std::string& file, const BundleManifest& manifest)
@@ -274,6 +280,7 @@ std::vector<BenchResult> benchModelSection(const BenchOptions& options, std::str
     cachedOptions.batchSize = batch;
     evaluateDatasetsCached(bundleDir, { "folder:" + folder }, cachedOptions);
   };
+#endif
   const fs::path models = fs::path(demoModelDirectory()).parent_path();
   const fs::path script = models / "reference" / "bench_encoder.py";
   model.pythonScript = fs::exists(script) ? script.string() : std::string();
@@ -389,9 +396,11 @@ std::vector<BenchResult> benchCortexSection(const BenchOptions& options, std::st
 const std::vector<BenchSection>& benchSections()
 {
   static const std::vector<BenchSection> sections = {
+#ifdef BMFL_HAVE_IMAGES
     { "images",
       "images decoded + transformed (256/224 bicubic) per second, 1 core vs all",
       benchImages },
+#endif
     { "pipeline",
       "model stages with random weights at real sizes: encoder 224 px, encoder 434 px + brain "
       "encoder, BMFL head step (median and best of the repeats)",
@@ -653,7 +662,9 @@ CommandRun defineBench(CLI::App& command)
                 "layout); default: the bundled fsaverage5")
     ->check(CLI::ExistingDirectory)
     ->type_name("DIR");
-  auto* quick = command.add_flag("--quick", "model: tiny sizes (tests), not a measurement");
+  // The description set apart: CLI11 2.1's add_flag(name, "text") is ambiguous under C++20.
+  auto* quick =
+    command.add_flag("--quick")->description("model: tiny sizes (tests), not a measurement");
   auto* arch = command.get_option("--arch");
   auto* vertices = command.get_option("--vertices");
   auto* repeats = command.get_option("--repeats");
@@ -697,6 +708,7 @@ CommandRun defineBench(CLI::App& command)
     {
       model.repeats = options->pipeline.repeats;
     }
+#ifdef BMFL_HAVE_IMAGES // `bmfl evaluate` is there
     // Peak memory of `bmfl evaluate` on the demo's seven sets (they stream: it stays bounded).
     model.memoryCommand = { "/proc/self/exe", "evaluate", "--model", demoModelDirectory() };
     model.memoryCommandText = "bmfl evaluate --model models/demo";
@@ -717,6 +729,7 @@ CommandRun defineBench(CLI::App& command)
       model.memoryCommandText += ", --limit 20";
     }
     model.memoryCommandText += ")";
+#endif
     options->commandLine = "bmfl bench";
     for (const std::string& section : *sections)
     {
@@ -750,26 +763,3 @@ BMFL_REGISTER_COMMAND(
   defineBench);
 
 } // namespace bmfl::cli
-
-#else // built without OpenCV
-
-#include <iostream>
-
-namespace bmfl::cli
-{
-namespace
-{
-CommandRun defineBench(CLI::App& command)
-{
-  command.allow_extras();
-  return []()
-  {
-    std::cerr << "bmfl bench: this build has no image support (OpenCV was not found)\n";
-    return 1;
-  };
-}
-} // namespace
-BMFL_REGISTER_COMMAND(bench, "bench", "measure throughput (needs OpenCV)", defineBench);
-} // namespace bmfl::cli
-
-#endif
