@@ -257,6 +257,7 @@ std::vector<BenchResult> benchModelSection(const BenchOptions& options, std::str
     StreamOptions streamOptions;
     streamOptions.transform = datasetPreprocess(*dataset, manifest.preprocess);
     streamOptions.brainTransform = manifest.brainPreprocess;
+    streamOptions.channels = manifest.model.encoder.inChannels;
     DatasetStream stream(dataset, streamOptions);
     DatasetItem item;
     while (stream.next(item))

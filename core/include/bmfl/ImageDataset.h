@@ -129,6 +129,9 @@ struct StreamOptions
   std::optional<PreprocessConfig> transform = PreprocessConfig{};
   /// A second transform of the same decoded image (a bundle's brainPreprocess), with transform.
   std::optional<PreprocessConfig> brainTransform;
+  /// The channel count every image is converted to first (a model's inChannels: a colour photo
+  /// for a greyscale model, a grey one for a colour model; see convertChannels); 0: as decoded.
+  int channels = 0;
   /// Decoding threads; 0: one per core.
   int workers = 0;
   /// At most this many items are decoded ahead of the consumer (0: 2 per worker). Memory stays

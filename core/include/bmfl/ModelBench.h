@@ -47,7 +47,8 @@ struct ModelBenchOptions
   std::vector<std::string> memoryCommand;
   std::string memoryCommandText; ///< how the report names that command
   /// The image path over a folder of pictures (copies of latencyImage in one class folder,
-  /// "class 0"), given by the caller's evaluation room. Empty: that part is left out.
+  /// "0", class 0 by its index), given by the caller's evaluation room. Empty: that part is left
+  /// out.
   int pathImages = 64; ///< pictures in that folder
   /// Decodes and transforms the folder's pictures for the bundle on the evaluation's worker
   /// threads, no model.

@@ -600,7 +600,8 @@ std::vector<ImagePathTiming> timeImagePath(const std::string& label,
 {
   const int batch = *std::max_element(options.batches.begin(), options.batches.end());
   const fs::path folder = scratch / ("images-" + label);
-  const fs::path classFolder = folder / "class 0";
+  // Class 0 by its index: a folder name every bundle's class list accepts.
+  const fs::path classFolder = folder / "0";
   fs::create_directories(classFolder);
   const std::string extension = fs::path(options.latencyImage).extension().string();
   for (int i = 0; i < options.pathImages; ++i)
@@ -610,9 +611,9 @@ std::vector<ImagePathTiming> timeImagePath(const std::string& label,
                   fs::copy_options::overwrite_existing);
   }
   const fs::path one = scratch / ("one-image-" + label);
-  fs::create_directories(one / "class 0");
+  fs::create_directories(one / "0");
   fs::copy_file(options.latencyImage,
-                one / "class 0" / ("picture" + extension),
+                one / "0" / ("picture" + extension),
                 fs::copy_options::overwrite_existing);
   EngineOptions engineOptions;
   engineOptions.device = options.device;

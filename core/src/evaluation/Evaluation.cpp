@@ -306,6 +306,7 @@ bool streamPredictions(InferenceEngine& engine,
   StreamOptions streamOptions;
   streamOptions.transform = transform;
   streamOptions.brainTransform = engine.manifest().brainPreprocess;
+  streamOptions.channels = engine.manifest().model.encoder.inChannels;
   streamOptions.workers = options.workers;
   streamOptions.cancel = cancel;
   streamOptions.begin = range.begin;

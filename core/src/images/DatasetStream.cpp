@@ -7,6 +7,8 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace bmfl
@@ -67,6 +69,10 @@ struct DatasetStream::State
       Image image = Dataset->loadImage(index);
       item.originalWidth = image.width;
       item.originalHeight = image.height;
+      if (Options.channels > 0)
+      {
+        image = convertChannels(image, Options.channels);
+      }
       if (Options.transform)
       {
         item.tensor = evaluationTransform(image, *Options.transform);
@@ -137,6 +143,11 @@ DatasetStream::DatasetStream(std::shared_ptr<const ImageDataset> dataset, Stream
   : Shared(std::make_unique<State>())
 {
   State& state = *Shared;
+  if (options.channels != 0 && options.channels != 1 && options.channels != 3)
+  {
+    throw std::invalid_argument("stream: images convert to 1 or 3 channels, not " +
+                                std::to_string(options.channels));
+  }
   if (options.transform)
   {
     validatePreprocessConfig(*options.transform);

@@ -103,6 +103,39 @@ TEST(DatasetStream, RangeAndDecodedImagesWithoutTransform)
   EXPECT_EQ(seen, (std::vector<std::size_t>{ 10, 11, 12, 13 }));
 }
 
+TEST(DatasetStream, ImagesConvertToTheModelsChannelsBeforeTheTransforms)
+{
+  // Colour pictures for a greyscale model: one channel each, the transform and the brain
+  // transform both on the converted picture, equal to converting by hand.
+  auto dataset =
+    std::make_shared<SlowDataset>(3, [](std::size_t) { return std::chrono::milliseconds(0); });
+  bmfl::StreamOptions options;
+  options.channels = 1;
+  options.transform = bmfl::PreprocessConfig{};
+  options.transform->resizeShortSide = 8;
+  options.transform->cropSize = 8;
+  options.transform->grayscaleToRgb = false;
+  options.transform->mean = { 0.5 };
+  options.transform->std = { 0.25 };
+  options.brainTransform = options.transform;
+  options.brainTransform->cropSize = 6;
+  bmfl::DatasetStream stream(dataset, options);
+  bmfl::DatasetItem item;
+  std::size_t count = 0;
+  while (stream.next(item))
+  {
+    const bmfl::Image grey = bmfl::convertChannels(dataset->loadImage(item.index), 1);
+    EXPECT_EQ(item.tensor.channels, 1);
+    EXPECT_EQ(item.tensor.values, bmfl::evaluationTransform(grey, *options.transform).values);
+    EXPECT_EQ(item.brainTensor.channels, 1);
+    EXPECT_EQ(item.brainTensor.values.size(), 6u * 6u);
+    ++count;
+  }
+  EXPECT_EQ(count, 3u);
+  options.channels = 2;
+  EXPECT_THROW(bmfl::DatasetStream(dataset, options), std::invalid_argument);
+}
+
 TEST(DatasetStream, PrefetchBoundsWhatIsDecodedAhead)
 {
   auto dataset =
