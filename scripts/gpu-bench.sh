@@ -2,7 +2,8 @@
 # The GPU path on a machine with a CUDA PyTorch (issue #13): builds the core and bmfl (no GUI)
 # against that PyTorch's LibTorch, then runs `bmfl bench model --device cuda` for ViT-S/14 and
 # ViT-B/14 at 224 px in bf16 and fp32, and writes a Markdown section for BENCHMARKS.md (the GPU
-# named, every number from the runs). One script, sized to fit a short device lease.
+# named, every number from the runs, each run's results against the CPU's fp32 with its
+# tolerance). One script, sized to fit a short device lease.
 #
 # usage: scripts/gpu-bench.sh --prepare     on a Debian 12 machine with apt: downloads the core's
 #                                           small build dependencies into .gpu-deps/ (ignored by

@@ -695,6 +695,7 @@ CommandRun defineBench(CLI::App& command)
       model.repeats = 1;
       model.peakSize = 256;
       model.latencyRuns = 3;
+      model.agreementImages = 4;
       model.pathImages = 8;
     }
     if (arch->count() > 0)

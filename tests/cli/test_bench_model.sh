@@ -4,7 +4,9 @@
 # each named with its token count), the C++ / Python ratio (or the line saying why the Python
 # reference is missing), GFLOP/s against the measured sgemm peak (in bf16: a bf16 gemm), latency and peak memory; the
 # image path (decoding, model, both: the overlap) and the feature cache's speed-up, for both
-# tokenisations. No timing is asserted (the machine may be busy).
+# tokenisations; in bf16, the results against the CPU's fp32 (every panel, within the stated
+# tolerance for the demo bundle, also benchmarked). No timing is asserted (the machine may be
+# busy).
 # usage: test_bench_model.sh BMFL
 set -u
 bmfl=$1
@@ -70,6 +72,22 @@ if grep -Eq '^\| tiny \| Python encoder \| 2 \|' "$scratch/BENCH.md"; then
     fail "the Python encoder ran in fp32 but not under bf16 autocast"
 fi
 grep -q '| of bf16 gemm peak |' "$scratch/BENCH-bf16.md" || fail "the bf16 table's peak column"
+# Results against the CPU in fp32: reported with the tolerance for a run that is not a CPU run in
+# fp32 (here bf16), one row per bundle; none in fp32 on the CPU (the reference itself).
+grep -Eq "^Each bundle on 4 random images, run on the CPU in fp32 and on cpu in bf16, .* Tolerance for bf16: r >= $number, fMRI within $number SD, log-probabilities within $number, attention within $number " \
+  "$scratch/BENCH-bf16.md" || fail "no agreement section with its tolerance in BENCH-bf16.md"
+grep -Eq "^\| tiny \| bmfl \| 4 \| $number \| $number \| $number \| $number \| [0-8] of 8 \| (yes|\*\*no\*\*) \|$" \
+  "$scratch/BENCH-bf16.md" || fail "no agreement row in BENCH-bf16.md"
+grep -q "Agreement with the CPU" "$scratch/BENCH.md" && fail "an fp32 CPU run compared with itself"
+grep -q '"within_tolerance"' "$scratch/model.json" && fail "an agreement row in the fp32 JSON"
+# A bundle of the user's (the demo: named classes, ROI tokens) through every part, in bf16.
+demo="$(dirname "$0")/../../models/demo"
+output=$("$bmfl" bench model --quick --model "$demo" --precision bf16 --batch 2 \
+  --markdown "$scratch/BENCH-demo.md" 2>&1) || fail "bench of the demo bundle failed: $output"
+grep -Eq "^\| demo \| bmfl-roi \| 8 \| 2 \| $number \|" "$scratch/BENCH-demo.md" ||
+  fail "no image-path row for the demo bundle"
+grep -Eq "^\| demo \| bmfl-roi \| 4 \| $number \| $number \| $number \| $number \| [0-8] of 8 \| yes \|$" \
+  "$scratch/BENCH-demo.md" || fail "the demo bundle in bf16 outside the tolerance against fp32"
 # --tokens takes conv, roi or both only (rejected while parsing: nothing is measured).
 "$bmfl" bench model --quick --tokens slices >/dev/null 2>&1 && fail "--tokens slices accepted"
 echo "PASS"

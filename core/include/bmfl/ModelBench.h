@@ -36,6 +36,9 @@ struct ModelBenchOptions
   /// device, 2048 on a CPU, 8192 on a GPU (a smaller product leaves a GPU's peak unmeasured).
   std::int64_t peakSize = 0;
   int latencyRuns = 20; ///< single-image runs from file to every panel
+  /// Random images run on the CPU in fp32 and on the run's device and precision, compared
+  /// (left out for a CPU run in fp32).
+  int agreementImages = 8;
   /// The Python reference (models/reference/bench_encoder.py) run with `python`; empty: left out.
   std::string pythonScript;
   std::string python = "/usr/bin/python3";
@@ -131,6 +134,33 @@ struct BrainTokenVariant
   std::string description; ///< e.g. "conv slices of 256 vertices"
 };
 
+/// The run's device and precision against the CPU in fp32, the same bundle on the same random
+/// images: the GPU's results against the CPU's, or mixed precision against fp32.
+struct ModelBenchAgreement
+{
+  std::string arch;
+  std::string variant; ///< "bmfl" or "bmfl-roi"
+  int images = 0;
+  double fmriCorrelation = 0.0;   ///< the lowest Pearson r of an image's predicted fMRI
+  double fmriRelativeError = 0.0; ///< the largest |difference| of a vertex over the image's SD
+  /// The largest |difference| of a log-probability, both heads, over the classes the CPU gives
+  /// at least 1e-4.
+  double logProbabilityError = 0.0;
+  double attentionError = 0.0; ///< the largest |difference| of an attention weight, both maps
+  int top1Same = 0;            ///< (image, head) pairs whose top-1 class is the CPU's
+  bool withinTolerance = false;
+};
+
+/// The bounds ModelBenchAgreement::withinTolerance holds a precision to.
+struct AgreementTolerance
+{
+  double fmriCorrelation = 0.0; ///< at least
+  double fmriRelativeError = 0.0;
+  double logProbabilityError = 0.0;
+  double attentionError = 0.0;
+};
+AgreementTolerance agreementTolerance(const std::string& precision);
+
 struct ModelBenchReport
 {
   std::string date;
@@ -154,6 +184,8 @@ struct ModelBenchReport
   long peakResidentKiB = 0; ///< of memoryCommand; 0 when left out
   std::string memoryCommandText;
   std::vector<ImagePathTiming> imagePath;
+  /// Empty for a CPU run in fp32 (the reference itself).
+  std::vector<ModelBenchAgreement> agreement;
   std::vector<std::string> notes; ///< what was left out and why
 };
 

@@ -589,6 +589,139 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   return timings;
 }
 
+/// Pearson r of two equally long vectors (0 when either is constant).
+double correlation(const std::vector<float>& a, const std::vector<float>& b)
+{
+  const double n = static_cast<double>(a.size());
+  double meanA = 0.0;
+  double meanB = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+  {
+    meanA += a[i];
+    meanB += b[i];
+  }
+  meanA /= n;
+  meanB /= n;
+  double ab = 0.0;
+  double aa = 0.0;
+  double bb = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+  {
+    ab += (a[i] - meanA) * (b[i] - meanB);
+    aa += (a[i] - meanA) * (a[i] - meanA);
+    bb += (b[i] - meanB) * (b[i] - meanB);
+  }
+  return aa > 0.0 && bb > 0.0 ? ab / std::sqrt(aa * bb) : 0.0;
+}
+
+/// The largest |a - b| over two equally long vectors.
+double largestDifference(const std::vector<float>& a, const std::vector<float>& b)
+{
+  double largest = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+  {
+    largest = std::max(largest, std::abs(double{ a[i] } - double{ b[i] }));
+  }
+  return largest;
+}
+
+/// The largest |log p - log q| over the classes p gives at least 1e-4 (random heads: every
+/// class; a trained one: the plausible ones, not the far tail that fp32 alone resolves).
+double logProbabilityDifference(const std::vector<float>& p, const std::vector<float>& q)
+{
+  double largest = 0.0;
+  for (std::size_t i = 0; i < p.size(); ++i)
+  {
+    if (p[i] >= 1e-4f)
+    {
+      largest = std::max(
+        largest, std::abs(std::log(double{ p[i] }) - std::log(std::max(double{ q[i] }, 1e-30))));
+    }
+  }
+  return largest;
+}
+
+std::size_t top1(const std::vector<float>& probabilities)
+{
+  return static_cast<std::size_t>(std::max_element(probabilities.begin(), probabilities.end()) -
+                                  probabilities.begin());
+}
+
+/// Each bundle run on the CPU in fp32 and on the run's device and precision, on the same random
+/// images, every panel compared.
+std::vector<ModelBenchAgreement> measureAgreement(
+  const std::string& label,
+  const VariantBundles& bundles,
+  const ModelBenchOptions& options,
+  const std::function<void(const std::string&)>& progress)
+{
+  const AgreementTolerance bounds = agreementTolerance(options.precision);
+  std::vector<ModelBenchAgreement> rows;
+  for (const auto& [variant, dir] : bundles)
+  {
+    progress(label + ", " + variant + ": " + std::to_string(options.agreementImages) +
+             " images on the CPU in fp32 and on " + options.device + " in " + options.precision);
+    EngineOptions reference;
+    reference.device = "cpu";
+    reference.precision = "fp32";
+    reference.batchSize = options.agreementImages;
+    EngineOptions measured = reference;
+    measured.device = options.device;
+    measured.precision = options.precision;
+    std::vector<ImageResult> expected;
+    std::vector<PreparedImage> images;
+    {
+      const std::unique_ptr<InferenceEngine> engine = InferenceEngine::open(dir, reference);
+      images = randomImages(engine->manifest(), options.agreementImages);
+      expected = engine->run(images);
+    }
+    const std::vector<ImageResult> actual = InferenceEngine::open(dir, measured)->run(images);
+    ModelBenchAgreement row;
+    row.arch = label;
+    row.variant = variant;
+    row.images = static_cast<int>(images.size());
+    row.fmriCorrelation = 1.0;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+    {
+      const ImageResult& want = expected[i];
+      const ImageResult& got = actual[i];
+      row.fmriCorrelation =
+        std::min(row.fmriCorrelation, correlation(want.predictedFmri, got.predictedFmri));
+      double mean = 0.0;
+      for (const float value : want.predictedFmri)
+      {
+        mean += value;
+      }
+      mean /= static_cast<double>(want.predictedFmri.size());
+      double variance = 0.0;
+      for (const float value : want.predictedFmri)
+      {
+        variance += (value - mean) * (value - mean);
+      }
+      const double sd = std::sqrt(variance / static_cast<double>(want.predictedFmri.size()));
+      row.fmriRelativeError =
+        std::max(row.fmriRelativeError,
+                 largestDifference(want.predictedFmri, got.predictedFmri) / std::max(sd, 1e-12));
+      row.logProbabilityError =
+        std::max({ row.logProbabilityError,
+                   logProbabilityDifference(want.baselineProbabilities, got.baselineProbabilities),
+                   logProbabilityDifference(want.bmflProbabilities, got.bmflProbabilities) });
+      row.attentionError =
+        std::max({ row.attentionError,
+                   largestDifference(want.imageToBrainAttention, got.imageToBrainAttention),
+                   largestDifference(want.brainToImageAttention, got.brainToImageAttention) });
+      row.top1Same += (top1(want.baselineProbabilities) == top1(got.baselineProbabilities)) +
+                      (top1(want.bmflProbabilities) == top1(got.bmflProbabilities));
+    }
+    row.withinTolerance = row.fmriCorrelation >= bounds.fmriCorrelation &&
+                          row.fmriRelativeError <= bounds.fmriRelativeError &&
+                          row.logProbabilityError <= bounds.logProbabilityError &&
+                          row.attentionError <= bounds.attentionError;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 /// The image path of an architecture's bundles over a folder of copies of the latency picture:
 /// decoding alone, then per bundle the engine alone, both as `bmfl evaluate` runs them, and
 /// through a feature cache (filled, then read), everything interleaved round by round.
@@ -902,6 +1035,17 @@ std::string brainTokensText(const ModelBenchReport& report)
 
 } // namespace
 
+AgreementTolerance agreementTolerance(const std::string& precision)
+{
+  // By the bits a product keeps: about 3x what the demo bundle and random ViT-S/14 and ViT-B/14
+  // bundles showed in bf16 on a CPU (fMRI 0.07 SD, log-probabilities 0.07, attention 0.008).
+  if (precision == "fp32") // on a GPU: TF32 products (10 bits of mantissa, bf16's 7 + 3)
+  {
+    return { 0.9999, 0.05, 0.05, 0.005 };
+  }
+  return { 0.999, 0.2, 0.25, 0.02 }; // bf16 (7 bits) or fp16 (10 bits) autocast
+}
+
 double ImagePathTiming::overlap() const
 {
   const double shorter = std::min(decodeSeconds, modelSeconds);
@@ -916,7 +1060,7 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
                             const std::function<void(const std::string&)>& progress)
 {
   if (options.batches.empty() || options.repeats < 1 || options.vertices < 16 ||
-      options.peakSize < 0 || options.latencyRuns < 1 ||
+      options.peakSize < 0 || options.latencyRuns < 1 || options.agreementImages < 1 ||
       std::any_of(options.batches.begin(), options.batches.end(), [](int b) { return b < 1; }) ||
       options.tokens.empty() ||
       std::any_of(options.tokens.begin(),
@@ -924,7 +1068,8 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
                   [](const std::string& t) { return t != "conv" && t != "roi"; }))
   {
     throw std::invalid_argument(
-      "bench model: batches, repeats and latency runs must be positive, the peak matrix size "
+      "bench model: batches, repeats, latency runs and agreement images must be positive, the "
+      "peak matrix size "
       "not negative, vertices at least 16, tokens conv and/or roi");
   }
   ModelBenchReport report;
@@ -1009,6 +1154,12 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
     const std::vector<ModelBenchTiming> timings =
       timeVariants(label, variants, options, progress, python.get(), report.python);
     report.timings.insert(report.timings.end(), timings.begin(), timings.end());
+    if (!device.is_cpu() || options.precision != "fp32")
+    {
+      const std::vector<ModelBenchAgreement> rows =
+        measureAgreement(label, variants, options, progress);
+      report.agreement.insert(report.agreement.end(), rows.begin(), rows.end());
+    }
     report.encoderGflopPerImage.emplace_back(
       label, encoderFlopsPerImage(encoder, encoder.imageSize, encoder.imageSize) / 1e9);
     if (python && !python->problem().empty())
@@ -1115,6 +1266,16 @@ std::string modelBenchText(const ModelBenchReport& report)
         << " s: " << fixed(path.cacheSpeedup(), 1) << "x faster; one picture "
         << fixed(path.cacheFillOneSeconds, 3) << " s and " << fixed(path.fromCacheOneSeconds, 3)
         << " s: per image " << fixed(path.cacheSpeedupPerImage(), 1) << "x faster\n";
+  }
+  for (const ModelBenchAgreement& row : report.agreement)
+  {
+    out << "agreement with the CPU in fp32 (" << row.arch << ", " << row.variant << ", "
+        << row.images << " images): fMRI r >= " << fixed(row.fmriCorrelation, 5)
+        << ", max |difference| " << fixed(row.fmriRelativeError, 4)
+        << " SD; log-probabilities within " << fixed(row.logProbabilityError, 4)
+        << "; attention within " << fixed(row.attentionError, 5) << "; top-1 kept " << row.top1Same
+        << " of " << 2 * row.images << ": " << (row.withinTolerance ? "within" : "OUTSIDE")
+        << " the tolerance\n";
   }
   if (report.peakResidentKiB > 0)
   {
@@ -1226,6 +1387,34 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
           << " | " << fixed(path.cacheSpeedupPerImage(), 1) << "x |\n";
     }
   }
+  if (!report.agreement.empty())
+  {
+    const AgreementTolerance bounds = agreementTolerance(report.precision);
+    out << "\n## Agreement with the CPU in fp32\n\n"
+        << "Each bundle on " << report.agreement.front().images
+        << " random images, run on the CPU in fp32 and on " << report.device << " in "
+        << report.precision << ", every panel compared: the predicted fMRI (the lowest Pearson r "
+        << "of an image; the largest difference of a vertex over that image's SD), the "
+        << "log-probabilities of both heads (of the classes the CPU gives at least 1e-4), both "
+           "attention maps "
+        << "and the top-1 class of both heads. Tolerance for " << report.precision
+        << ": r >= " << bounds.fmriCorrelation << ", fMRI within " << bounds.fmriRelativeError
+        << " SD, log-probabilities within " << bounds.logProbabilityError << ", attention within "
+        << bounds.attentionError << " (the top-1 class is shown, not held: random heads leave "
+        << "near ties).\n\n"
+        << "| model | variant | images | fMRI r (lowest) | fMRI max difference / SD | "
+        << "log-probability max difference | attention max difference | top-1 kept | "
+        << "within tolerance |\n"
+        << "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
+    for (const ModelBenchAgreement& row : report.agreement)
+    {
+      out << "| " << row.arch << " | " << row.variant << " | " << row.images << " | "
+          << fixed(row.fmriCorrelation, 5) << " | " << fixed(row.fmriRelativeError, 4) << " | "
+          << fixed(row.logProbabilityError, 4) << " | " << fixed(row.attentionError, 5) << " | "
+          << row.top1Same << " of " << 2 * row.images << " | "
+          << (row.withinTolerance ? "yes" : "**no**") << " |\n";
+    }
+  }
   out << "\n## Latency and memory\n\n";
   if (report.latencyRuns > 0)
   {
@@ -1326,6 +1515,18 @@ std::string modelBenchJson(const ModelBenchReport& report)
         << ", \"one_picture_cache_fill_seconds\": " << path.cacheFillOneSeconds
         << ", \"one_picture_from_cache_seconds\": " << path.fromCacheOneSeconds
         << ", \"cache_speedup_per_image\": " << path.cacheSpeedupPerImage() << "}";
+  }
+  out << "\n  ],\n  \"agreement\": [";
+  for (std::size_t i = 0; i < report.agreement.size(); ++i)
+  {
+    const ModelBenchAgreement& row = report.agreement[i];
+    out << (i ? "," : "") << "\n    {\"model\": " << quoted(row.arch)
+        << ", \"variant\": " << quoted(row.variant) << ", \"images\": " << row.images
+        << ", \"fmri_correlation\": " << row.fmriCorrelation
+        << ", \"fmri_relative_error\": " << row.fmriRelativeError
+        << ", \"log_probability_error\": " << row.logProbabilityError
+        << ", \"attention_error\": " << row.attentionError << ", \"top1_same\": " << row.top1Same
+        << ", \"within_tolerance\": " << (row.withinTolerance ? "true" : "false") << "}";
   }
   out << "\n  ],\n  \"notes\": [";
   for (std::size_t i = 0; i < report.notes.size(); ++i)
