@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The Python side of `bmfl bench model`: the DINOv2 encoder of dinov2_reference.py in eager
 PyTorch (Debian's python3-torch), timed as the C++ encoder is: random weights, random 224 px
-inputs, forwards under torch.inference_mode, on the same device and (bf16/fp16) under the same
-autocast. `bmfl bench model` keeps it running and asks for
-one forward at a time between its own, so both are measured side by side, round by round.
+inputs, attention through PyTorch 2's fused kernel where the torch has one (as the C++ encoder
+built against PyTorch 2), forwards under torch.inference_mode, on the same device and
+(bf16/fp16) under the same autocast. `bmfl bench model` keeps it running and asks for one
+forward at a time between its own, so both are measured side by side, round by round.
 
 Usage: /usr/bin/python3 bench_encoder.py DIM HEADS DEPTH THREADS [DEVICE [PRECISION]]
 DEVICE: cpu (default), cuda or cuda:N; PRECISION: fp32 (default), bf16 or fp16.
@@ -18,8 +19,26 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
+import dinov2_reference  # noqa: E402
 from dinov2_reference import VisionTransformer  # noqa: E402
+
+
+def fused_attention(self, x):
+    """The reference's attention through PyTorch 2's fused kernel (flash or memory-efficient
+    attention on a GPU), as the C++ encoder runs it when built against PyTorch 2."""
+    batch, tokens, dim = x.shape
+    qkv = self.qkv(x)
+    q, k, v = qkv.reshape(batch, tokens, 3, self.heads, dim // self.heads).permute(
+        2, 0, 3, 1, 4).unbind(0)
+    out = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(batch, tokens, dim)
+    return self.proj(out), qkv[:, :, :dim]
+
+
+# Like for like: the products written out where the C++ side writes them out (LibTorch 1.x).
+if hasattr(F, "scaled_dot_product_attention"):
+    dinov2_reference.Attention.forward = fused_attention
 
 
 def main() -> int:

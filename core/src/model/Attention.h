@@ -8,6 +8,7 @@
 #include "model/Linear.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <cstdint>
@@ -18,6 +19,35 @@ namespace bmfl
 {
 namespace detail
 {
+
+/// softmax(q k^T / sqrt(d)) over [B, H, Lq, d] queries and [B, H, Lk, d] keys.
+inline torch::Tensor attentionWeights(const torch::Tensor& q, const torch::Tensor& k)
+{
+  // q is scaled before the product, as torch.nn.MultiheadAttention does: the logits stay in
+  // range under fp16 autocast.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  return torch::softmax(torch::matmul(q * scale, k.transpose(-2, -1)), -1);
+}
+
+/// softmax(q k^T / sqrt(d)) v over heads ([B, H, L, d]), dropout on the weights when training:
+/// PyTorch 2's fused kernel (flash or memory-efficient attention on a GPU, its default scale
+/// 1/sqrt(d)), the products written out on LibTorch 1.x.
+inline torch::Tensor scaledDotProductAttention(const torch::Tensor& q,
+                                               const torch::Tensor& k,
+                                               const torch::Tensor& v,
+                                               double dropout)
+{
+#if TORCH_VERSION_MAJOR >= 2
+  return torch::scaled_dot_product_attention(q, k, v, {}, dropout, false);
+#else
+  torch::Tensor weights = attentionWeights(q, k);
+  if (dropout > 0.0)
+  {
+    weights = torch::dropout(weights, dropout, true);
+  }
+  return torch::matmul(weights, v);
+#endif
+}
 
 struct AttentionResult
 {
@@ -62,25 +92,28 @@ public:
                                       InProjBias.narrow(0, part * EmbedDim, EmbedDim));
       return projected.view({ batch, x.size(1), Heads, headDim }).transpose(1, 2);
     };
-    // q is scaled before the product, as torch.nn.MultiheadAttention does: the logits stay in
-    // range under fp16 autocast.
-    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-    const torch::Tensor q = projectHeads(query, 0) * scale;
+    const torch::Tensor q = projectHeads(query, 0);
     const torch::Tensor k = projectHeads(key, 1);
     const torch::Tensor v = projectHeads(value, 2);
-    torch::Tensor weights = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1);
+    const double dropout = is_training() ? Dropout : 0.0;
+    torch::Tensor context;
     AttentionResult result;
     if (needWeights)
     {
+      torch::Tensor weights = attentionWeights(q, k);
       result.weights = weights.mean(1);
+      if (dropout > 0.0)
+      {
+        weights = torch::dropout(weights, dropout, true);
+      }
+      context = torch::matmul(weights, v);
     }
-    if (Dropout > 0.0 && is_training())
+    else
     {
-      weights = torch::dropout(weights, Dropout, true);
+      context = scaledDotProductAttention(q, k, v, dropout);
     }
-    const torch::Tensor context =
-      torch::matmul(weights, v).transpose(1, 2).reshape({ batch, query.size(1), EmbedDim });
-    result.output = OutProj->forward(context);
+    result.output =
+      OutProj->forward(context.transpose(1, 2).reshape({ batch, query.size(1), EmbedDim }));
     return result;
   }
 

@@ -4,6 +4,7 @@
 #include "model/DinoVisionTransformer.h"
 
 #include "bmfl/FileError.h"
+#include "model/Attention.h"
 #include "model/Checkpoint.h"
 #include "model/Linear.h"
 #include "model/StateDictPickle.h"
@@ -81,11 +82,10 @@ public:
     }
     const torch::Tensor split =
       qkv.view({ batch, tokens, 3, Heads, headDim }).permute({ 2, 0, 3, 1, 4 });
-    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-    const torch::Tensor attention =
-      torch::softmax(torch::matmul(split[0] * scale, split[1].transpose(-2, -1)), -1);
     const torch::Tensor context =
-      torch::matmul(attention, split[2]).transpose(1, 2).reshape({ batch, tokens, Dim });
+      detail::scaledDotProductAttention(split[0], split[1], split[2], 0.0)
+        .transpose(1, 2)
+        .reshape({ batch, tokens, Dim });
     return Proj->forward(context);
   }
 
