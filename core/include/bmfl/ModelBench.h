@@ -146,8 +146,9 @@ struct ModelBenchAgreement
   /// The largest |difference| of a log-probability, both heads, over the classes the CPU gives
   /// at least 1e-4.
   double logProbabilityError = 0.0;
-  double attentionError = 0.0; ///< the largest |difference| of an attention weight, both maps
-  int top1Same = 0;            ///< (image, head) pairs whose top-1 class is the CPU's
+  /// The largest |difference| of an attention weight over its map's largest weight, both maps.
+  double attentionError = 0.0;
+  int top1Same = 0; ///< (image, head) pairs whose top-1 class is the CPU's
   bool withinTolerance = false;
 };
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <poll.h>
@@ -589,9 +591,14 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
   return timings;
 }
 
-/// Pearson r of two equally long vectors (0 when either is constant).
+/// Pearson r of two vectors (0 when one is constant, holds a NaN, or the lengths differ; 1 for
+/// two equal constant vectors).
 double correlation(const std::vector<float>& a, const std::vector<float>& b)
 {
+  if (a.size() != b.size() || a.empty())
+  {
+    return 0.0;
+  }
   const double n = static_cast<double>(a.size());
   double meanA = 0.0;
   double meanB = 0.0;
@@ -611,31 +618,59 @@ double correlation(const std::vector<float>& a, const std::vector<float>& b)
     aa += (a[i] - meanA) * (a[i] - meanA);
     bb += (b[i] - meanB) * (b[i] - meanB);
   }
+  if (aa == 0.0 && bb == 0.0 && a == b)
+  {
+    return 1.0; // both the same constant
+  }
   return aa > 0.0 && bb > 0.0 ? ab / std::sqrt(aa * bb) : 0.0;
 }
 
-/// The largest |a - b| over two equally long vectors.
+/// The larger of a running maximum and a new difference; a NaN difference (a NaN or an infinity
+/// on one side) is infinitely large, never dropped as std::max would drop it.
+double largerDifference(double largest, double difference)
+{
+  return std::isnan(difference) ? std::numeric_limits<double>::infinity()
+                                : std::max(largest, difference);
+}
+
+/// The largest |a - b| over two vectors; infinite when their lengths differ.
 double largestDifference(const std::vector<float>& a, const std::vector<float>& b)
 {
+  if (a.size() != b.size())
+  {
+    return std::numeric_limits<double>::infinity();
+  }
   double largest = 0.0;
   for (std::size_t i = 0; i < a.size(); ++i)
   {
-    largest = std::max(largest, std::abs(double{ a[i] } - double{ b[i] }));
+    largest = largerDifference(largest, std::abs(double{ a[i] } - double{ b[i] }));
   }
   return largest;
+}
+
+/// The largest |a - b| over an attention map a, relative to a's largest weight (a map over
+/// hundreds of patches has weights of a few thousandths: an absolute bound would hold nothing).
+double largestRelativeDifference(const std::vector<float>& a, const std::vector<float>& b)
+{
+  const double largestWeight = a.empty() ? 1.0 : double{ *std::max_element(a.begin(), a.end()) };
+  return largestDifference(a, b) / std::max(largestWeight, 1e-12);
 }
 
 /// The largest |log p - log q| over the classes p gives at least 1e-4 (random heads: every
 /// class; a trained one: the plausible ones, not the far tail that fp32 alone resolves).
 double logProbabilityDifference(const std::vector<float>& p, const std::vector<float>& q)
 {
+  if (p.size() != q.size())
+  {
+    return std::numeric_limits<double>::infinity();
+  }
   double largest = 0.0;
   for (std::size_t i = 0; i < p.size(); ++i)
   {
     if (p[i] >= 1e-4f)
     {
-      largest = std::max(
-        largest, std::abs(std::log(double{ p[i] }) - std::log(std::max(double{ q[i] }, 1e-30))));
+      const double logQ = q[i] > 0.0f ? std::log(double{ q[i] }) : std::log(1e-30);
+      largest = largerDifference(largest, std::abs(std::log(double{ p[i] }) - logQ));
     }
   }
   return largest;
@@ -706,10 +741,10 @@ std::vector<ModelBenchAgreement> measureAgreement(
         std::max({ row.logProbabilityError,
                    logProbabilityDifference(want.baselineProbabilities, got.baselineProbabilities),
                    logProbabilityDifference(want.bmflProbabilities, got.bmflProbabilities) });
-      row.attentionError =
-        std::max({ row.attentionError,
-                   largestDifference(want.imageToBrainAttention, got.imageToBrainAttention),
-                   largestDifference(want.brainToImageAttention, got.brainToImageAttention) });
+      row.attentionError = std::max(
+        { row.attentionError,
+          largestRelativeDifference(want.imageToBrainAttention, got.imageToBrainAttention),
+          largestRelativeDifference(want.brainToImageAttention, got.brainToImageAttention) });
       row.top1Same += (top1(want.baselineProbabilities) == top1(got.baselineProbabilities)) +
                       (top1(want.bmflProbabilities) == top1(got.bmflProbabilities));
     }
@@ -1033,17 +1068,30 @@ std::string brainTokensText(const ModelBenchReport& report)
   return text;
 }
 
+/// A JSON number, or null for an infinity or a NaN (JSON has neither).
+std::string jsonNumber(double value)
+{
+  if (!std::isfinite(value))
+  {
+    return "null";
+  }
+  std::ostringstream out;
+  out << std::setprecision(6) << value;
+  return out.str();
+}
+
 } // namespace
 
 AgreementTolerance agreementTolerance(const std::string& precision)
 {
   // By the bits a product keeps: about 3x what the demo bundle and random ViT-S/14 and ViT-B/14
-  // bundles showed in bf16 on a CPU (fMRI 0.07 SD, log-probabilities 0.07, attention 0.008).
+  // bundles showed in bf16 on a CPU (fMRI 0.07 SD, log-probabilities 0.07, attention 0.03 of a
+  // map's largest weight).
   if (precision == "fp32") // on a GPU: TF32 products (10 bits of mantissa, bf16's 7 + 3)
   {
-    return { 0.9999, 0.05, 0.05, 0.005 };
+    return { 0.9999, 0.05, 0.05, 0.02 };
   }
-  return { 0.999, 0.2, 0.25, 0.02 }; // bf16 (7 bits) or fp16 (10 bits) autocast
+  return { 0.999, 0.2, 0.25, 0.1 }; // bf16 (7 bits) or fp16 (10 bits) autocast
 }
 
 double ImagePathTiming::overlap() const
@@ -1273,9 +1321,9 @@ std::string modelBenchText(const ModelBenchReport& report)
         << row.images << " images): fMRI r >= " << fixed(row.fmriCorrelation, 5)
         << ", max |difference| " << fixed(row.fmriRelativeError, 4)
         << " SD; log-probabilities within " << fixed(row.logProbabilityError, 4)
-        << "; attention within " << fixed(row.attentionError, 5) << "; top-1 kept " << row.top1Same
-        << " of " << 2 * row.images << ": " << (row.withinTolerance ? "within" : "OUTSIDE")
-        << " the tolerance\n";
+        << "; attention within " << fixed(row.attentionError, 4)
+        << " of its largest weight; top-1 kept " << row.top1Same << " of " << 2 * row.images << ": "
+        << (row.withinTolerance ? "within" : "OUTSIDE") << " the tolerance\n";
   }
   if (report.peakResidentKiB > 0)
   {
@@ -1396,21 +1444,23 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
         << report.precision << ", every panel compared: the predicted fMRI (the lowest Pearson r "
         << "of an image; the largest difference of a vertex over that image's SD), the "
         << "log-probabilities of both heads (of the classes the CPU gives at least 1e-4), both "
-           "attention maps "
-        << "and the top-1 class of both heads. Tolerance for " << report.precision
-        << ": r >= " << bounds.fmriCorrelation << ", fMRI within " << bounds.fmriRelativeError
-        << " SD, log-probabilities within " << bounds.logProbabilityError << ", attention within "
-        << bounds.attentionError << " (the top-1 class is shown, not held: random heads leave "
+           "attention maps (the largest difference over the map's largest weight) and the top-1 "
+           "class of both heads. Tolerance for "
+        << report.precision << ": r >= " << bounds.fmriCorrelation << ", fMRI within "
+        << bounds.fmriRelativeError << " SD, log-probabilities within "
+        << bounds.logProbabilityError << ", attention within " << bounds.attentionError
+        << " of the map's largest weight (the top-1 class is shown, not held: random heads leave "
         << "near ties).\n\n"
         << "| model | variant | images | fMRI r (lowest) | fMRI max difference / SD | "
-        << "log-probability max difference | attention max difference | top-1 kept | "
+        << "log-probability max difference | attention max difference / largest weight | top-1 "
+           "kept | "
         << "within tolerance |\n"
         << "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
     for (const ModelBenchAgreement& row : report.agreement)
     {
       out << "| " << row.arch << " | " << row.variant << " | " << row.images << " | "
           << fixed(row.fmriCorrelation, 5) << " | " << fixed(row.fmriRelativeError, 4) << " | "
-          << fixed(row.logProbabilityError, 4) << " | " << fixed(row.attentionError, 5) << " | "
+          << fixed(row.logProbabilityError, 4) << " | " << fixed(row.attentionError, 4) << " | "
           << row.top1Same << " of " << 2 * row.images << " | "
           << (row.withinTolerance ? "yes" : "**no**") << " |\n";
     }
@@ -1522,10 +1572,11 @@ std::string modelBenchJson(const ModelBenchReport& report)
     const ModelBenchAgreement& row = report.agreement[i];
     out << (i ? "," : "") << "\n    {\"model\": " << quoted(row.arch)
         << ", \"variant\": " << quoted(row.variant) << ", \"images\": " << row.images
-        << ", \"fmri_correlation\": " << row.fmriCorrelation
-        << ", \"fmri_relative_error\": " << row.fmriRelativeError
-        << ", \"log_probability_error\": " << row.logProbabilityError
-        << ", \"attention_error\": " << row.attentionError << ", \"top1_same\": " << row.top1Same
+        << ", \"fmri_correlation\": " << jsonNumber(row.fmriCorrelation)
+        << ", \"fmri_relative_error\": " << jsonNumber(row.fmriRelativeError)
+        << ", \"log_probability_error\": " << jsonNumber(row.logProbabilityError)
+        << ", \"attention_error\": " << jsonNumber(row.attentionError)
+        << ", \"top1_same\": " << row.top1Same
         << ", \"within_tolerance\": " << (row.withinTolerance ? "true" : "false") << "}";
   }
   out << "\n  ],\n  \"notes\": [";
