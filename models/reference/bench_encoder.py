@@ -60,6 +60,9 @@ def main() -> int:
     if device.type == "cpu" and precision == "fp16":
         print("fp16 autocast needs a CUDA device (on a CPU: bf16 or fp32)", file=sys.stderr)
         return 2
+    if device.type == "cuda":  # fp32 products in TF32, as the C++ engine runs them on a GPU
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = VisionTransformer(dim=dim, depth=depth, heads=heads, patch=14, grid=37, registers=0,

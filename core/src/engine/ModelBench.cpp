@@ -105,10 +105,15 @@ double encoderFlopsPerImage(const ImageEncoderConfig& config, int height, int wi
   return patchEmbed + config.depth * block;
 }
 
-/// How the report names the matrix-multiply peak of a precision.
-std::string peakName(const std::string& precision)
+/// How the report names the matrix-multiply peak of a precision on a device: fp32 on a GPU
+/// multiplies in TF32, as every engine does there (EngineOptions::tf32).
+std::string peakName(const std::string& precision, const std::string& device)
 {
-  return precision == "fp32" ? std::string("sgemm") : precision + " gemm";
+  if (precision != "fp32")
+  {
+    return precision + " gemm";
+  }
+  return device.rfind("cuda", 0) == 0 ? "fp32 gemm in TF32" : "sgemm";
 }
 
 /// The best GFLOP/s of an n x n x n matrix multiply on the device, in fp32 or (mixed precision)
@@ -1068,6 +1073,23 @@ std::string brainTokensText(const ModelBenchReport& report)
   return text;
 }
 
+/// What the report's precision line says beside the precision's name.
+std::string precisionRemark(const ModelBenchReport& report)
+{
+  const bool python = report.pythonNote.empty();
+  if (report.precision != "fp32")
+  {
+    return std::string(" (autocast: image encoder, brain encoder and brain transformer") +
+           (python ? ", and the Python encoder too" : "") + "; fusion and the classifiers fp32)";
+  }
+  if (report.device.rfind("cuda", 0) == 0)
+  {
+    return std::string(" (matrix products in TF32, as the engine runs them on a GPU") +
+           (python ? ", and the Python encoder's too" : "") + ")";
+  }
+  return "";
+}
+
 /// A JSON number, or null for an infinity or a NaN (JSON has neither).
 std::string jsonNumber(double value)
 {
@@ -1138,7 +1160,8 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
                           : device.is_cuda()   ? std::int64_t{ 8192 }
                                                : 2048;
   progress("matrix-multiply peak (" + std::to_string(report.matmulPeakSize) + "^3 " +
-           peakName(options.precision) + ")");
+           peakName(options.precision, report.device) + ")");
+  allowTf32(device, true); // before the peak: the engines of this run allow it when they open
   report.matmulPeakGflops = matmulPeakGflops(report.matmulPeakSize, device, precision);
 
   const ScratchFolder scratch("bmfl-bench-model");
@@ -1289,8 +1312,8 @@ std::string modelBenchText(const ModelBenchReport& report)
         << fixed(100.0 * row.peakFraction, 0) << "%\n";
   }
   out << "brain tokens: " << brainTokensText(report) << "\n";
-  out << "matrix-multiply peak (" << peakName(report.precision) << ", " << report.matmulPeakSize
-      << "^3): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n";
+  out << "matrix-multiply peak (" << peakName(report.precision, report.device) << ", "
+      << report.matmulPeakSize << "^3): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n";
   if (!report.pythonNote.empty())
   {
     out << report.pythonNote << "\n";
@@ -1348,18 +1371,13 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "- Command: `" << command << "`\n"
       << "- Date (UTC): " << report.date << "\n"
       << "- Machine: " << report.cpuModel << ", device " << report.device << "\n"
-      << "- Precision: " << report.precision
-      << (report.precision == "fp32"
-            ? ""
-            : std::string(" (autocast: image encoder, brain encoder and brain transformer") +
-                (report.pythonNote.empty() ? ", and the Python encoder too" : "") +
-                "; fusion and the classifiers fp32)")
-      << "\n"
+      << "- Precision: " << report.precision << precisionRemark(report) << "\n"
       << "- Threads: " << report.threads << "\n"
       << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"
       << "- Load average before the run: " << fixed(report.loadAverage, 2) << "\n"
-      << "- Matrix-multiply peak (" << peakName(report.precision) << ", " << report.matmulPeakSize
-      << "^3, measured in this run): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n"
+      << "- Matrix-multiply peak (" << peakName(report.precision, report.device) << ", "
+      << report.matmulPeakSize << "^3, measured in this run): " << fixed(report.matmulPeakGflops, 1)
+      << " GFLOP/s\n"
       << "- Brain tokens: " << brainTokensText(report) << "\n\n"
       << "## Throughput\n\n"
       << "encoder: the image encoder alone; baseline: encoder + linear probe; BMFL: everything "
@@ -1371,7 +1389,7 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "| model | batch | encoder img/s | baseline img/s | BMFL img/s | BMFL / baseline | "
       << "BMFL ROI tokens img/s | ROI tokens / baseline | Python encoder img/s | C++ / Python | "
          "encoder GFLOP/s (best run) | of "
-      << peakName(report.precision) << " peak |\n"
+      << peakName(report.precision, report.device) << " peak |\n"
       << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const SummaryRow& row : summary(report))
   {
@@ -1382,7 +1400,7 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
         << orDash(row.cppOverPython, 3) << " | " << fixed(row.gflops, 1) << " | "
         << fixed(100.0 * row.peakFraction, 0) << "% |\n";
   }
-  out << "\nThe " << peakName(report.precision)
+  out << "\nThe " << peakName(report.precision, report.device)
       << " peak and the encoder's GFLOP/s are both from their best run. Encoder "
       << "FLOPs are counted from the architecture (2 per multiply-add):";
   for (const auto& [arch, gflop] : report.encoderGflopPerImage)
@@ -1511,7 +1529,7 @@ std::string modelBenchJson(const ModelBenchReport& report)
       << ",\n  \"openblas_coretype\": " << quoted(report.openblasCoreType)
       << ",\n  \"load_average_before\": " << report.loadAverage
       << ",\n  \"matmul_peak_gflops\": " << report.matmulPeakGflops
-      << ",\n  \"matmul_peak\": " << quoted(peakName(report.precision))
+      << ",\n  \"matmul_peak\": " << quoted(peakName(report.precision, report.device))
       << ",\n  \"matmul_peak_size\": " << report.matmulPeakSize << ",\n  \"brain_tokens\": [";
   for (std::size_t i = 0; i < report.brainTokens.size(); ++i)
   {
