@@ -90,4 +90,8 @@ grep -Eq "^\| demo \| bmfl-roi \| 4 \| $number \| $number \| $number \| $number 
   "$scratch/BENCH-demo.md" || fail "the demo bundle in bf16 outside the tolerance against fp32"
 # --tokens takes conv, roi or both only (rejected while parsing: nothing is measured).
 "$bmfl" bench model --quick --tokens slices >/dev/null 2>&1 && fail "--tokens slices accepted"
+# A misspelt section: one line naming the sections there are (nothing is measured).
+output=$("$bmfl" bench modle 2>&1) && fail "section 'modle' accepted"
+printf '%s\n' "$output" | grep -q "'modle' is not a section (.*model.*cortex" ||
+  fail "the misspelt section's message: $output"
 echo "PASS"
