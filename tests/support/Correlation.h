@@ -2,6 +2,8 @@
 
 // Pearson's r of two equally long series, for tests that bound how closely two results agree.
 
+#include "bmfl/Correlation.h"
+
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -9,30 +11,13 @@
 namespace bmfl::test
 {
 
+/// Pearson's r (bmfl::pearsonR); NaN when either series has no variance.
 template<class T>
 double pearson(const std::vector<T>& a, const std::vector<T>& b)
 {
-  double meanA = 0.0;
-  double meanB = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    meanA += static_cast<double>(a[i]);
-    meanB += static_cast<double>(b[i]);
-  }
-  meanA /= static_cast<double>(a.size());
-  meanB /= static_cast<double>(b.size());
-  double ab = 0.0;
-  double aa = 0.0;
-  double bb = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    const double da = static_cast<double>(a[i]) - meanA;
-    const double db = static_cast<double>(b[i]) - meanB;
-    ab += da * db;
-    aa += da * da;
-    bb += db * db;
-  }
-  return ab / std::sqrt(aa * bb);
+  return pearsonR(
+           a.size(), [&](std::size_t i) { return a[i]; }, [&](std::size_t i) { return b[i]; })
+    .value_or(std::nan(""));
 }
 
 } // namespace bmfl::test

@@ -1,5 +1,6 @@
 #include "bmfl/ModelBench.h"
 
+#include "bmfl/Correlation.h"
 #include "bmfl/FileError.h"
 #include "bmfl/InferenceEngine.h"
 #include "bmfl/PipelineBench.h"
@@ -600,34 +601,16 @@ std::vector<ModelBenchTiming> timeVariants(const std::string& label,
 /// two equal constant vectors).
 double correlation(const std::vector<float>& a, const std::vector<float>& b)
 {
-  if (a.size() != b.size() || a.empty())
+  if (a.size() != b.size())
   {
     return 0.0;
   }
-  const double n = static_cast<double>(a.size());
-  double meanA = 0.0;
-  double meanB = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
+  if (const std::optional<double> r = pearsonR(
+        a.size(), [&](std::size_t i) { return a[i]; }, [&](std::size_t i) { return b[i]; }))
   {
-    meanA += a[i];
-    meanB += b[i];
+    return *r;
   }
-  meanA /= n;
-  meanB /= n;
-  double ab = 0.0;
-  double aa = 0.0;
-  double bb = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-  {
-    ab += (a[i] - meanA) * (b[i] - meanB);
-    aa += (a[i] - meanA) * (a[i] - meanA);
-    bb += (b[i] - meanB) * (b[i] - meanB);
-  }
-  if (aa == 0.0 && bb == 0.0 && a == b)
-  {
-    return 1.0; // both the same constant
-  }
-  return aa > 0.0 && bb > 0.0 ? ab / std::sqrt(aa * bb) : 0.0;
+  return !a.empty() && a == b ? 1.0 : 0.0; // both the same constant
 }
 
 /// The larger of a running maximum and a new difference; a NaN difference (a NaN or an infinity

@@ -2,6 +2,7 @@
 
 #include "bmfl/Algonauts.h"
 #include "bmfl/AtomicFile.h"
+#include "bmfl/Correlation.h"
 #include "bmfl/FileError.h"
 #include "bmfl/ImageTransform.h"
 #include "bmfl/Npy.h"
@@ -259,28 +260,14 @@ double meanR(const std::vector<std::vector<float>>& predicted,
 {
   double sum = 0.0;
   std::size_t defined = 0;
-  const auto n = static_cast<double>(predicted.size());
   for (std::size_t vertex = first; vertex < end; ++vertex)
   {
-    double sp = 0.0, sm = 0.0;
-    for (std::size_t i = 0; i < predicted.size(); ++i)
+    if (const std::optional<double> r = pearsonR(
+          predicted.size(),
+          [&](std::size_t i) { return predicted[i][vertex]; },
+          [&](std::size_t i) { return measured[i][vertex]; }))
     {
-      sp += predicted[i][vertex];
-      sm += measured[i][vertex];
-    }
-    const double mp = sp / n, mm = sm / n;
-    double cross = 0.0, vp = 0.0, vm = 0.0;
-    for (std::size_t i = 0; i < predicted.size(); ++i)
-    {
-      const double p = predicted[i][vertex] - mp;
-      const double m = measured[i][vertex] - mm;
-      cross += p * m;
-      vp += p * p;
-      vm += m * m;
-    }
-    if (vp > 0.0 && vm > 0.0)
-    {
-      sum += cross / std::sqrt(vp * vm);
+      sum += *r;
       ++defined;
     }
   }

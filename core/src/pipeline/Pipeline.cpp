@@ -1,5 +1,6 @@
 #include "bmfl/Pipeline.h"
 #include "Formatted.h"
+#include "bmfl/Correlation.h"
 #include "bmfl/Timing.h"
 
 #include <algorithm>
@@ -107,33 +108,13 @@ std::vector<RegionScore> regionCorrelations(const VertexSpace& space,
     }
   }
   std::vector<double> vertexR(vertexCount, std::nan(""));
-  const auto n = static_cast<double>(predicted.size());
   for (std::size_t v = 0; v < vertexCount; ++v)
   {
-    double meanP = 0.0;
-    double meanM = 0.0;
-    for (std::size_t i = 0; i < predicted.size(); ++i)
-    {
-      meanP += predicted[i][v];
-      meanM += measured[i][v];
-    }
-    meanP /= n;
-    meanM /= n;
-    double covariance = 0.0;
-    double varianceP = 0.0;
-    double varianceM = 0.0;
-    for (std::size_t i = 0; i < predicted.size(); ++i)
-    {
-      const double p = predicted[i][v] - meanP;
-      const double m = measured[i][v] - meanM;
-      covariance += p * m;
-      varianceP += p * p;
-      varianceM += m * m;
-    }
-    if (varianceP > 0.0 && varianceM > 0.0)
-    {
-      vertexR[v] = covariance / std::sqrt(varianceP * varianceM);
-    }
+    vertexR[v] = pearsonR(
+                   predicted.size(),
+                   [&](std::size_t i) { return predicted[i][v]; },
+                   [&](std::size_t i) { return measured[i][v]; })
+                   .value_or(std::nan(""));
   }
   std::vector<RegionScore> scores;
   RegionScore all{ "all", allVerticesName, 0, 0.0 };
