@@ -106,15 +106,21 @@ double encoderFlopsPerImage(const ImageEncoderConfig& config, int height, int wi
   return patchEmbed + config.depth * block;
 }
 
+/// Whether the report's device (torch::Device::str()) is a GPU.
+bool onGpu(const ModelBenchReport& report)
+{
+  return report.device.rfind("cuda", 0) == 0;
+}
+
 /// How the report names the matrix-multiply peak of a precision on a device: fp32 on a GPU
 /// multiplies in TF32, as every engine does there (EngineOptions::tf32).
-std::string peakName(const std::string& precision, const std::string& device)
+std::string peakName(const ModelBenchReport& report)
 {
-  if (precision != "fp32")
+  if (report.precision != "fp32")
   {
-    return precision + " gemm";
+    return report.precision + " gemm";
   }
-  return device.rfind("cuda", 0) == 0 ? "fp32 gemm in TF32" : "sgemm";
+  return onGpu(report) ? "fp32 gemm in TF32" : "sgemm";
 }
 
 /// The best GFLOP/s of an n x n x n matrix multiply on the device, in fp32 or (mixed precision)
@@ -1065,7 +1071,7 @@ std::string precisionRemark(const ModelBenchReport& report)
     return std::string(" (autocast: image encoder, brain encoder and brain transformer") +
            (python ? ", and the Python encoder too" : "") + "; fusion and the classifiers fp32)";
   }
-  if (report.device.rfind("cuda", 0) == 0)
+  if (onGpu(report))
   {
     return std::string(" (matrix products in TF32, as the engine runs them on a GPU") +
            (python ? ", and the Python encoder's too" : "") + ")";
@@ -1122,8 +1128,7 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
   {
     throw std::invalid_argument(
       "bench model: batches, repeats, latency runs and agreement images must be positive, the "
-      "peak matrix size "
-      "not negative, vertices at least 16, tokens conv and/or roi");
+      "peak matrix size not negative, vertices at least 16, tokens conv and/or roi");
   }
   ModelBenchReport report;
   double load[1] = { -1.0 };
@@ -1143,7 +1148,7 @@ ModelBenchReport benchModel(const ModelBenchOptions& options,
                           : device.is_cuda()   ? std::int64_t{ 8192 }
                                                : 2048;
   progress("matrix-multiply peak (" + std::to_string(report.matmulPeakSize) + "^3 " +
-           peakName(options.precision, report.device) + ")");
+           peakName(report) + ")");
   allowTf32(device, true); // before the peak: the engines of this run allow it when they open
   report.matmulPeakGflops = matmulPeakGflops(report.matmulPeakSize, device, precision);
 
@@ -1295,8 +1300,8 @@ std::string modelBenchText(const ModelBenchReport& report)
         << fixed(100.0 * row.peakFraction, 0) << "%\n";
   }
   out << "brain tokens: " << brainTokensText(report) << "\n";
-  out << "matrix-multiply peak (" << peakName(report.precision, report.device) << ", "
-      << report.matmulPeakSize << "^3): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n";
+  out << "matrix-multiply peak (" << peakName(report) << ", " << report.matmulPeakSize
+      << "^3): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n";
   if (!report.pythonNote.empty())
   {
     out << report.pythonNote << "\n";
@@ -1358,9 +1363,8 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "- Threads: " << report.threads << "\n"
       << "- OPENBLAS_CORETYPE: " << report.openblasCoreType << "\n"
       << "- Load average before the run: " << fixed(report.loadAverage, 2) << "\n"
-      << "- Matrix-multiply peak (" << peakName(report.precision, report.device) << ", "
-      << report.matmulPeakSize << "^3, measured in this run): " << fixed(report.matmulPeakGflops, 1)
-      << " GFLOP/s\n"
+      << "- Matrix-multiply peak (" << peakName(report) << ", " << report.matmulPeakSize
+      << "^3, measured in this run): " << fixed(report.matmulPeakGflops, 1) << " GFLOP/s\n"
       << "- Brain tokens: " << brainTokensText(report) << "\n\n"
       << "## Throughput\n\n"
       << "encoder: the image encoder alone; baseline: encoder + linear probe; BMFL: everything "
@@ -1372,7 +1376,7 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
       << "| model | batch | encoder img/s | baseline img/s | BMFL img/s | BMFL / baseline | "
       << "BMFL ROI tokens img/s | ROI tokens / baseline | Python encoder img/s | C++ / Python | "
          "encoder GFLOP/s (best run) | of "
-      << peakName(report.precision, report.device) << " peak |\n"
+      << peakName(report) << " peak |\n"
       << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const SummaryRow& row : summary(report))
   {
@@ -1383,7 +1387,7 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
         << orDash(row.cppOverPython, 3) << " | " << fixed(row.gflops, 1) << " | "
         << fixed(100.0 * row.peakFraction, 0) << "% |\n";
   }
-  out << "\nThe " << peakName(report.precision, report.device)
+  out << "\nThe " << peakName(report)
       << " peak and the encoder's GFLOP/s are both from their best run. Encoder "
       << "FLOPs are counted from the architecture (2 per multiply-add):";
   for (const auto& [arch, gflop] : report.encoderGflopPerImage)
@@ -1453,9 +1457,8 @@ std::string modelBenchMarkdown(const ModelBenchReport& report, const std::string
         << " of the map's largest weight (the top-1 class is shown, not held: random heads leave "
         << "near ties).\n\n"
         << "| model | variant | images | fMRI r (lowest) | fMRI max difference / SD | "
-        << "log-probability max difference | attention max difference / largest weight | top-1 "
-           "kept | "
-        << "within tolerance |\n"
+        << "log-probability max difference | attention max difference / largest weight | "
+        << "top-1 kept | within tolerance |\n"
         << "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
     for (const ModelBenchAgreement& row : report.agreement)
     {
@@ -1512,7 +1515,7 @@ std::string modelBenchJson(const ModelBenchReport& report)
       << ",\n  \"openblas_coretype\": " << quoted(report.openblasCoreType)
       << ",\n  \"load_average_before\": " << report.loadAverage
       << ",\n  \"matmul_peak_gflops\": " << report.matmulPeakGflops
-      << ",\n  \"matmul_peak\": " << quoted(peakName(report.precision, report.device))
+      << ",\n  \"matmul_peak\": " << quoted(peakName(report))
       << ",\n  \"matmul_peak_size\": " << report.matmulPeakSize << ",\n  \"brain_tokens\": [";
   for (std::size_t i = 0; i < report.brainTokens.size(); ++i)
   {
